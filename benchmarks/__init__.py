@@ -1,0 +1,1 @@
+"""Benchmark runners (see benchmarks/README.md)."""

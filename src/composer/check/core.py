@@ -1,0 +1,137 @@
+"""The checker's machinery: violations, the per-rule registry and the report.
+
+The checker is the referee of every test and every run. It is plain Python (no solver
+import), one function per rule id, each registered with :func:`rule_check`. Each
+programme registers its own checks and objective recomputations in its own module
+(``composer.check.los``, ``.bv``, ``.tn``, ``.calendar``); :func:`check_plan` runs them
+all and returns a :class:`CheckReport`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from composer.model.instance import Instance
+from composer.model.plan import Plan
+from composer.rules import RULES
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken rule: its id, the people or groups involved and a sentence for a planner."""
+
+    rule: str
+    message: str
+    items: tuple[str, ...] = ()
+    severity: Literal["error", "warning"] = "error"
+
+    def render(self) -> str:
+        """``[L1] network N07 has 14 learners; its minimum is 15 (N07)``."""
+        tail = f" ({', '.join(self.items[:12])}{', ...' if len(self.items) > 12 else ''})"
+        return f"[{self.rule}] {self.message}{tail if self.items else ''}"
+
+
+CheckFn = Callable[[Instance, Plan], Iterable[Violation]]
+ObjectiveFn = Callable[[Instance, Plan], dict[str, float]]
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """A registered check: the rule it guards and the function that looks for violations."""
+
+    rule: str
+    fn: CheckFn
+
+
+_CHECKS: list[RuleCheck] = []
+_OBJECTIVES: dict[str, ObjectiveFn] = {}
+
+
+def rule_check(rule_id: str) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` as the check of ``rule_id`` (which must be a DOMAIN.md rule id)."""
+    if rule_id not in RULES:
+        raise KeyError(f"unknown rule id {rule_id!r}; add it to composer.rules first")
+
+    def register(fn: CheckFn) -> CheckFn:
+        _CHECKS.append(RuleCheck(rule_id, fn))
+        return fn
+
+    return register
+
+
+def stage_objective(stage: str) -> Callable[[ObjectiveFn], ObjectiveFn]:
+    """Register the recomputation of a stage's objective, returned as its named parts."""
+
+    def register(fn: ObjectiveFn) -> ObjectiveFn:
+        _OBJECTIVES[stage] = fn
+        return fn
+
+    return register
+
+
+def registered_checks() -> tuple[RuleCheck, ...]:
+    """Every registered check, in registration order."""
+    return tuple(_CHECKS)
+
+
+@dataclass
+class CheckReport:
+    """What the checker found: violations, recomputed objectives and their agreement."""
+
+    violations: list[Violation] = field(default_factory=list)
+    objectives: dict[str, dict[str, float]] = field(default_factory=dict)
+    mismatches: list[str] = field(default_factory=list)
+    rules_checked: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Violation]:
+        """Violations of hard rules (severity ``error``)."""
+        return [v for v in self.violations if v.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        """True when no hard rule is broken and every objective was recomputed equal."""
+        return not self.errors and not self.mismatches
+
+    def objective(self, stage: str) -> float | None:
+        """The recomputed objective of one stage (the sum of its parts)."""
+        parts = self.objectives.get(stage)
+        return None if parts is None else sum(parts.values())
+
+    def by_rule(self) -> dict[str, list[Violation]]:
+        """Violations grouped by rule id, in rule order."""
+        grouped: dict[str, list[Violation]] = {}
+        for rule_id in RULES:
+            found = [v for v in self.violations if v.rule == rule_id]
+            if found:
+                grouped[rule_id] = found
+        return grouped
+
+
+def objectives_agree(a: float, b: float) -> bool:
+    """Equality up to float noise (objectives are sums of whole numbers)."""
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def run_checks(instance: Instance, plan: Plan) -> CheckReport:
+    """Run every registered check and objective recomputation on ``plan``."""
+    report = CheckReport()
+    for check in _CHECKS:
+        report.rules_checked.append(check.rule)
+        report.violations.extend(check.fn(instance, plan))
+    for stage, fn in _OBJECTIVES.items():
+        result = plan.stages.get(stage)
+        if result is None or result.status in {"not_planned", "infeasible", "unknown"}:
+            continue
+        parts = fn(instance, plan)
+        report.objectives[stage] = parts
+        recomputed = sum(parts.values())
+        if result.objective is not None and not objectives_agree(recomputed, result.objective):
+            report.mismatches.append(
+                f"{stage}: the plan states objective {result.objective:g}, the checker "
+                f"recomputes {recomputed:g}"
+            )
+    return report

@@ -1,0 +1,110 @@
+"""``composer schema``, ``composer validate`` and ``composer check``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from pydantic import BaseModel
+
+from composer.cli.main import echo_err, guarded
+from composer.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATIONS
+from composer.io import load_instance, read_plan
+from composer.model.instance import Instance
+from composer.model.plan import Plan
+
+SCHEMAS: dict[str, type[BaseModel]] = {"instance": Instance, "plan": Plan}
+
+
+@click.command()
+@click.argument("what", type=click.Choice(sorted(SCHEMAS)), default="instance")
+@guarded
+def schema(what: str) -> None:
+    """Print the JSON Schema of an instance (default) or of plan.json."""
+    click.echo(json.dumps(SCHEMAS[what].model_json_schema(), indent=2))
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing when the instance is valid.")
+@guarded
+def validate(path: Path, quiet: bool) -> None:
+    """Check an instance (CSV folder, .xlsx or .json) and report every problem at once.
+
+    Exit 0 when valid, 2 when not. Warnings (pre-solve diagnostics with rule ids) do not
+    change the exit code.
+    """
+    instance = load_instance(path)
+    from composer.diagnostics import diagnose
+
+    warnings = diagnose(instance)
+    for issue in warnings:
+        echo_err(f"warning: {issue.render()}")
+    if not quiet:
+        click.echo(
+            f"{path}: valid instance {instance.name!r}: {len(instance.schools)} schools, "
+            f"{len(instance.learners)} learners, {len(instance.facilitators)} facilitators, "
+            f"{len(instance.los.networks)} LOS networks, {len(instance.tn.networks)} TN "
+            f"networks; {len(warnings)} warning(s)"
+        )
+    sys.exit(EXIT_OK)
+
+
+@click.command()
+@click.argument("instance_path", metavar="PATH", type=click.Path(path_type=Path))
+@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@guarded
+def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
+    """Check PLAN against the instance at PATH, rule by rule; recompute the objective.
+
+    Exit 0 when no rule is broken, 1 with violations or an objective mismatch.
+    """
+    from composer.check import check_plan
+
+    instance = load_instance(instance_path)
+    plan = read_plan(plan_path)
+    report = check_plan(instance, plan)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "violations": [
+                        {
+                            "rule": v.rule,
+                            "severity": v.severity,
+                            "message": v.message,
+                            "items": list(v.items),
+                        }
+                        for v in report.violations
+                    ],
+                    "objectives": report.objectives,
+                    "mismatches": report.mismatches,
+                },
+                indent=2,
+            )
+        )
+    else:
+        for violation in report.violations:
+            prefix = "warning: " if violation.severity == "warning" else ""
+            click.echo(f"{prefix}{violation.render()}")
+        for mismatch in report.mismatches:
+            click.echo(f"objective mismatch: {mismatch}")
+        for stage, parts in report.objectives.items():
+            total = sum(parts.values())
+            detail = ", ".join(f"{k} {v:g}" for k, v in parts.items())
+            click.echo(f"{stage} objective {total:g} ({detail})")
+        rules = sorted(set(report.rules_checked))
+        click.echo(
+            f"{len(report.errors)} violation(s), {len(report.violations) - len(report.errors)} "
+            f"warning(s); rules checked: {', '.join(rules)}"
+        )
+    sys.exit(EXIT_OK if report.ok else EXIT_VIOLATIONS)
+
+
+COMMANDS = [schema, validate, check]
+
+__all__ = ["COMMANDS", "EXIT_BAD_INPUT"]

@@ -1,0 +1,205 @@
+"""``composer solve``: plan an instance and write ``DIR/plan.json`` (and ``run.json``)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from composer.cli.main import echo_err, guarded
+from composer.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
+from composer.io import load_instance
+from composer.io.json_io import plan_to_json
+from composer.io.safe_write import check_output_dir, staged_dir
+from composer.model.plan import Plan
+from composer.params import STAGES, SolveParams, apply_overrides, parse_override
+from composer.pipeline import RunLog
+from composer.pipeline import solve as run_pipeline
+
+
+@contextmanager
+def stop_on_signals(params: SolveParams) -> Iterator[dict[str, int]]:
+    """While solving, SIGINT/SIGTERM set the stop flag (the best plan is kept).
+
+    A second Ctrl-C falls back to Python's default and aborts at once.
+    """
+    received: dict[str, int] = {}
+
+    def handler(signum: int, _frame: Any) -> None:
+        received.setdefault("signal", signum)
+        params.stop.set()
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class LiveLine:
+    """One live status line on stderr: stage, best objective, bound, elapsed."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.console = Console(stderr=True)
+        self.quiet = quiet or not self.console.is_terminal
+        self.t0 = time.perf_counter()
+        self.status = None if self.quiet else self.console.status("starting")
+        if self.status is not None:
+            self.status.start()
+
+    def __call__(
+        self, stage: str, message: str, objective: float | None = None, bound: float | None = None
+    ) -> None:
+        if self.status is None:
+            return
+        parts = [f"[bold]{stage}[/bold] {message}"]
+        if objective is not None:
+            parts.append(f"best {objective:,.0f}")
+        if bound is not None:
+            parts.append(f"bound {bound:,.0f}")
+        parts.append(f"{time.perf_counter() - self.t0:.1f}s")
+        self.status.update("  ".join(parts))
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+def summary_lines(plan: Plan, log: RunLog) -> list[str]:
+    """The human summary printed after a solve."""
+    lines = []
+    gap = f"{plan.gap:.2%}" if plan.gap is not None else "-"
+    objective = f"{plan.objective:,.0f}" if plan.objective is not None else "-"
+    bound = f"{plan.bound:,.0f}" if plan.bound is not None else "-"
+    lines.append(
+        f"status {plan.status}{' (interrupted: best plan so far)' if plan.interrupted else ''}"
+        f"  objective {objective}  bound {bound}  gap {gap}  time {log.total_seconds:.1f}s"
+    )
+    for name, result in plan.stages.items():
+        sgap = f"{result.gap:.2%}" if result.gap is not None else "-"
+        lines.append(
+            f"  {name:<9} {result.status:<11} objective "
+            f"{result.objective if result.objective is not None else '-'}  bound "
+            f"{result.bound if result.bound is not None else '-'}  gap {sgap}  "
+            f"{log.wall_seconds.get(name, 0.0):.1f}s"
+        )
+        lines.extend(f"    {note}" for note in result.notes)
+    if plan.networks:
+        sizes = [len(n.learners) for n in plan.networks]
+        lines.append(
+            f"  {len(plan.networks)} LOS networks, {sum(sizes)} learners placed "
+            f"(sizes {min(sizes)}-{max(sizes)})"
+        )
+        for net in plan.networks[:50]:
+            slot = (
+                f"{net.slot.weekday} {net.slot.start:%H:%M}-{net.slot.end:%H:%M}"
+                if net.slot
+                else "-"
+            )
+            lines.append(
+                f"    {net.id:<12} {net.region:<24} {slot:<16} {len(net.learners):>3} learners  "
+                f"{', '.join(net.facilitators)}"
+            )
+        if len(plan.networks) > 50:
+            lines.append(f"    ... {len(plan.networks) - 50} more in plan.json")
+    if plan.clusters:
+        lines.append(f"  {len(plan.clusters)} BV clusters")
+    if plan.tn_networks:
+        lines.append(f"  {len(plan.tn_networks)} TN networks")
+    if plan.sessions:
+        lines.append(f"  {len(plan.sessions)} dated sessions, {len(plan.visits)} visits")
+    if plan.unplaced:
+        lines.append(f"  {len(plan.unplaced)} unplaced (see plan.json 'unplaced')")
+    return lines
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--time-limit", default=60.0, show_default=True, help="Seconds for the whole solve.")
+@click.option("--workers", default=2, show_default=True, help="CP-SAT search workers.")
+@click.option("--processes", default=None, type=int, help="Subproblems solved at once.")
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    type=click.Choice(STAGES),
+    help="Only these stages (repeatable); default all.",
+)
+@click.option("--set", "sets", multiple=True, help="Override a setting: --set bv.allow_seven=true")
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty output folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line or summary.")
+@guarded
+def solve(
+    path: Path,
+    out: Path,
+    time_limit: float,
+    workers: int,
+    processes: int | None,
+    seed: int,
+    stages: tuple[str, ...],
+    sets: tuple[str, ...],
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Plan the instance at PATH and write OUT/plan.json and OUT/run.json.
+
+    Exit 0 with a plan, 3 when infeasible (the blocking rule ids are printed),
+    130/143 when interrupted (the best plan found so far is written, marked as such).
+    """
+    overrides = dict(parse_override(s) for s in sets)
+    instance = apply_overrides(load_instance(path), overrides)
+    check_output_dir(out, force)
+    from composer.diagnostics import diagnose
+
+    for issue in diagnose(instance):
+        echo_err(f"warning: {issue.render()}")
+    params = SolveParams(
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        processes=processes,
+        stages=tuple(s for s in STAGES if s in stages) if stages else STAGES,
+        overrides=overrides,
+    )
+    live = LiveLine(quiet)
+    with stop_on_signals(params) as received:
+        try:
+            plan, log = run_pipeline(instance, params, live)
+        finally:
+            live.close()
+    with staged_dir(out, force=True) as tmp:
+        (tmp / "plan.json").write_text(plan_to_json(plan), encoding="utf-8")
+        run = {"wall_seconds": log.wall_seconds, "total_seconds": log.total_seconds}
+        (tmp / "run.json").write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
+    if not quiet:
+        for line in summary_lines(plan, log):
+            click.echo(line)
+        click.echo(f"wrote {out / 'plan.json'}")
+    if "signal" in received:
+        sys.exit(EXIT_INTERRUPTED if received["signal"] == signal.SIGINT else EXIT_TERMINATED)
+    if plan.status == "infeasible":
+        blocking = sorted(
+            {n for r in plan.stages.values() if r.status == "infeasible" for n in r.notes}
+        )
+        echo_err("infeasible: no plan satisfies the hard rules")
+        for note in blocking:
+            echo_err(f"  {note}")
+        echo_err("  run `composer explain` for the smallest set of conflicting rules")
+        sys.exit(EXIT_INFEASIBLE)
+    sys.exit(EXIT_OK)
+
+
+COMMANDS = [solve]

@@ -1,0 +1,104 @@
+"""The project's own error types and the planner-facing *issue* they carry.
+
+Every problem with input reaches the user as an :class:`Issue`: where it is (file or
+sheet, row, column), what is wrong in plain words, the rule id where a domain rule is
+involved, and the fix. Loaders and validators collect *all* issues before raising one
+:class:`InputError`, so a planner sees every problem in one run.
+
+Exit codes of the CLI follow these types: 0 ok, 1 violations found, 2 bad input
+(:class:`InputError`), 3 infeasible (:class:`InfeasibleError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in input, located as precisely as the source allows.
+
+    ``source`` is the file or sheet (``learners.csv``, ``sheet learners``); ``row`` is the
+    1-based row as the planner sees it in a spreadsheet (the header is row 1); ``column``
+    is the column header. ``path`` is the location inside the instance model
+    (``("learners", 12, "home_school")``) for programmatic use.
+    """
+
+    message: str
+    source: str | None = None
+    row: int | None = None
+    column: str | None = None
+    fix: str | None = None
+    rule: str | None = None
+    severity: str = "error"
+    path: tuple[str | int, ...] = field(default=())
+
+    def where(self) -> str:
+        """The location as a planner reads it: ``learners.csv, row 14, column home_school``."""
+        parts = []
+        if self.source:
+            parts.append(self.source)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        if not parts and self.path:
+            parts.append(".".join(str(p) for p in self.path))
+        return ", ".join(parts)
+
+    def render(self) -> str:
+        """One line (two with a fix) for the terminal."""
+        head = f"[{self.rule}] " if self.rule else ""
+        where = self.where()
+        text = f"{where}: {head}{self.message}" if where else f"{head}{self.message}"
+        if self.fix:
+            text += f"\n    fix: {self.fix}"
+        return text
+
+
+class ComposerError(Exception):
+    """Base class of every error composer raises on purpose."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class InputError(ComposerError):
+    """Input that cannot be used: carries every issue found, not just the first."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, issues: Iterable[Issue], summary: str | None = None) -> None:
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        self.summary = summary or f"{len(self.issues)} problem(s) in the input"
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """All issues, one per line, preceded by the summary."""
+        lines = [self.summary]
+        lines.extend(issue.render() for issue in self.issues)
+        return "\n".join(lines)
+
+
+class InfeasibleError(ComposerError):
+    """No plan satisfies the hard rules; ``rules`` names the rule ids that block it."""
+
+    exit_code = EXIT_INFEASIBLE
+
+    def __init__(self, message: str, rules: Iterable[str] = (), details: Iterable[str] = ()):
+        self.rules = tuple(rules)
+        self.details = tuple(details)
+        super().__init__(message)
+
+
+class OutputExistsError(ComposerError):
+    """The output folder exists and ``--force`` was not given."""
+
+    exit_code = EXIT_BAD_INPUT

@@ -1,0 +1,77 @@
+"""Writing outputs so that a killed run never leaves half a file.
+
+Every file is written to a temporary file in the same folder and renamed into place
+(``os.replace`` is atomic on one file system): a reader sees the old file or the new
+one, never a mix. A folder of outputs is built in a temporary sibling folder and renamed
+into place as a whole. An existing output folder is only replaced with ``force``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from composer.errors import OutputExistsError
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def check_output_dir(out: Path, force: bool) -> None:
+    """Refuse an existing, non-empty output folder unless ``force`` (before any work)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise OutputExistsError(
+            f"output folder {out} already exists and is not empty; "
+            "use --force to replace its contents or choose another --out"
+        )
+
+
+@contextlib.contextmanager
+def staged_dir(out: Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out``; on success it replaces ``out`` as a whole.
+
+    On any exception (including KeyboardInterrupt) the temporary folder is removed and
+    ``out`` is left as it was.
+    """
+    out = Path(out)
+    check_output_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

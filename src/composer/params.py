@@ -1,0 +1,101 @@
+"""Run parameters of a solve and per-run overrides of instance settings.
+
+Weights, bounds and remedies live in the instance (so they travel with the data), but a
+planner may change any scalar setting for one run: ``--set los.settings.weights.travel=3``
+or ``--set bv.allow_seven=true``. :func:`apply_overrides` returns a new, re-validated
+instance; the plan records the overrides in its ``parameters``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from composer.errors import InputError, Issue
+from composer.io.issues import build_model
+from composer.model.instance import Instance
+
+STAGES: tuple[str, ...] = ("los", "bv", "tn", "calendar")
+"""The stages of a solve, in the order they run (the calendar needs the groups)."""
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How to solve: time limit, parallelism, seed, stages and setting overrides.
+
+    ``time_limit`` is the wall-clock budget of the whole solve in seconds; ``workers`` is
+    the number of CP-SAT search workers per subproblem; ``processes`` the number of
+    subproblems (regions, sector-regions) solved at once (default: ``workers``).
+    """
+
+    time_limit: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    processes: int | None = None
+    stages: tuple[str, ...] = STAGES
+    overrides: dict[str, Any] = field(default_factory=dict)
+    stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+
+    def record(self) -> dict[str, Any]:
+        """The parameters as recorded in plan.json (no stop flag)."""
+        data = asdict(self)
+        data.pop("stop", None)
+        data["stages"] = list(self.stages)
+        return data
+
+    @property
+    def parallel_processes(self) -> int:
+        """How many subproblems run at once."""
+        return max(1, self.processes if self.processes is not None else self.workers)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``key.path=value``; the value is read as JSON when it can be (numbers, true)."""
+    if "=" not in text:
+        raise InputError(
+            [Issue(f"--set {text!r} has no '='", fix="write --set los.settings.weights.travel=3")]
+        )
+    key, raw = text.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+def apply_overrides(instance: Instance, overrides: dict[str, Any]) -> Instance:
+    """A new instance with scalar settings replaced; unknown keys are reported as issues."""
+    if not overrides:
+        return instance
+    data = instance.model_dump(mode="json")
+    issues: list[Issue] = []
+    for key, value in overrides.items():
+        node: Any = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node, dict) or part not in node:
+                node = None
+                break
+            node = node[part]
+        if not isinstance(node, dict) or parts[-1] not in node:
+            issues.append(
+                Issue(
+                    f"--set {key}: no such setting",
+                    fix="use a dotted path of a setting, e.g. los.settings.weights.travel",
+                )
+            )
+            continue
+        if isinstance(node[parts[-1]], list | dict):
+            issues.append(Issue(f"--set {key}: only single values can be set on the command line"))
+            continue
+        node[parts[-1]] = value
+    if issues:
+        raise InputError(issues, "bad --set option")
+
+    def locate(path: tuple[str | int, ...]) -> tuple[str | None, int | None, str | None]:
+        return "--set", None, ".".join(str(p) for p in path)
+
+    return build_model(Instance, data, locate, "an override makes the instance invalid")

@@ -1,0 +1,131 @@
+"""The solve pipeline: run the stages in order and assemble one plan.
+
+Each stage is a function ``run(instance, plan, params, progress) -> Plan`` living in
+``composer.solvers`` (the only package that imports OR-Tools). It returns the plan with
+its own part filled in (``networks``, ``clusters``, ...) and its :class:`StageResult`
+under ``plan.stages[name]``. A stage with nothing to plan in the instance reports
+``not_planned``. The pipeline adds the run's metadata and combines the stage results.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from composer import __version__
+from composer.model.instance import Instance
+from composer.model.plan import Plan, StageResult, Status
+from composer.params import SolveParams
+
+
+class Progress(Protocol):
+    """Receives live progress: a stage's best objective and bound so far."""
+
+    def __call__(
+        self, stage: str, message: str, objective: float | None = None, bound: float | None = None
+    ) -> None: ...
+
+
+def no_progress(
+    stage: str, message: str, objective: float | None = None, bound: float | None = None
+) -> None:
+    """A progress sink that ignores everything."""
+
+
+StageFn = Callable[[Instance, Plan, SolveParams, Progress], Plan]
+
+STAGE_FUNCTIONS: dict[str, str] = {}
+"""Stage name → ``module:function`` of its runner, imported when the stage runs."""
+
+
+def stage_function(name: str) -> StageFn | None:
+    """The runner of a stage, or None when this build has no solver for it."""
+    target = STAGE_FUNCTIONS.get(name)
+    if target is None:
+        return None
+    module, _, func = target.partition(":")
+    fn: StageFn = getattr(importlib.import_module(module), func)
+    return fn
+
+
+@dataclass
+class RunLog:
+    """What a run measured but a plan must not hold (it differs between identical runs)."""
+
+    wall_seconds: dict[str, float] = field(default_factory=dict)
+    total_seconds: float = 0.0
+
+
+def combine_status(statuses: list[Status]) -> Status:
+    """The status of a plan from the statuses of its planned stages."""
+    planned = [s for s in statuses if s != "not_planned"]
+    if not planned:
+        return "not_planned"
+    if "infeasible" in planned:
+        return "infeasible"
+    if "unknown" in planned:
+        return "unknown"
+    if all(s == "optimal" for s in planned):
+        return "optimal"
+    return "feasible"
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(objective - bound) / |objective|, 0 when both are 0; None when either is unknown."""
+    if objective is None or bound is None:
+        return None
+    if abs(objective) < 1e-9:
+        return 0.0 if abs(bound) < 1e-9 else None
+    return max(0.0, (objective - bound) / abs(objective))
+
+
+def finish_plan(plan: Plan) -> Plan:
+    """Fill the plan's overall status, objective, bound and gap from its stages."""
+    results: list[StageResult] = list(plan.stages.values())
+    status = combine_status([r.status for r in results])
+    counted = [r for r in results if r.status in {"optimal", "feasible"}]
+    objective = sum(r.objective or 0.0 for r in counted) if counted else None
+    bound = (
+        sum(r.bound for r in counted if r.bound is not None)
+        if counted and all(r.bound is not None for r in counted)
+        else None
+    )
+    return plan.model_copy(
+        update={
+            "status": status,
+            "objective": objective,
+            "bound": bound,
+            "gap": relative_gap(objective, bound),
+        }
+    )
+
+
+def solve(
+    instance: Instance, params: SolveParams, progress: Progress = no_progress
+) -> tuple[Plan, RunLog]:
+    """Run the requested stages on ``instance`` and return the plan and its timings."""
+    log = RunLog()
+    started = time.perf_counter()
+    plan = Plan(
+        instance=instance.name,
+        instance_hash=instance.content_hash(),
+        tool_version=__version__,
+        parameters=params.record(),
+    )
+    for name in params.stages:
+        fn = stage_function(name)
+        if fn is None:
+            continue
+        if params.stop.is_set():
+            plan = plan.model_copy(update={"interrupted": True})
+            break
+        t0 = time.perf_counter()
+        plan = fn(instance, plan, params, progress)
+        log.wall_seconds[name] = time.perf_counter() - t0
+    if params.stop.is_set():
+        plan = plan.model_copy(update={"interrupted": True})
+    log.total_seconds = time.perf_counter() - started
+    return finish_plan(plan), log

@@ -1,0 +1,69 @@
+"""Small instances for tests, built in code so every test states exactly what it needs.
+
+``base_data()`` returns the plain dict of a minimal valid instance (one region, two
+schools, two time blocks, one school year with holidays); tests add or change what they
+need and build it with ``make_instance(data)``. Dicts keep tests independent of defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from composer.model.instance import Instance
+
+
+def school(sid: str, lat: float = 52.09, lon: float = 5.12, **extra: Any) -> dict[str, Any]:
+    """A school row in region r1 (Utrecht-ish coordinates)."""
+    row: dict[str, Any] = {
+        "id": sid,
+        "name": f"School {sid}",
+        "sector": "vo",
+        "region": "r1",
+        "holiday_region": "middle",
+        "lat": lat,
+        "lon": lon,
+    }
+    row.update(extra)
+    return row
+
+
+def base_data() -> dict[str, Any]:
+    """The dict of a minimal valid instance; copy-safe (a fresh dict every call)."""
+    return copy.deepcopy(
+        {
+            "name": "test",
+            "calendar": {
+                "time_blocks": [
+                    {"id": "1", "start": "09:00", "end": "11:00"},
+                    {"id": "2", "start": "13:00", "end": "15:00"},
+                ],
+                "school_years": [
+                    {"id": "2026-2027", "start": "2026-08-01", "end": "2027-07-31"},
+                ],
+                "holidays": [
+                    {
+                        "holiday_region": "middle",
+                        "name": "Herfstvakantie",
+                        "start": "2026-10-17",
+                        "end": "2026-10-25",
+                    },
+                ],
+                "public_holidays": [{"date": "2026-12-25", "name": "Eerste Kerstdag"}],
+            },
+            "regions": [{"id": "r1", "name": "Region one"}],
+            "institutions": [{"id": "HU", "name": "Hogeschool Utrecht"}],
+            "schools": [school("s1"), school("s2", lat=52.10, lon=5.20)],
+        }
+    )
+
+
+def make_instance(data: dict[str, Any]) -> Instance:
+    """Build and validate an instance from a dict."""
+    return Instance.model_validate(data)
+
+
+def day(text: str) -> dt.date:
+    """``day("2026-09-01")``."""
+    return dt.date.fromisoformat(text)
