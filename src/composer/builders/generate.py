@@ -34,7 +34,7 @@ import datetime as dt
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -1142,3 +1142,94 @@ def generate(
         tn=tn,
     )
     return Generated(instance, planted)
+
+
+PRESET_TEXT = {
+    "tiny": "A tiny synthetic instance: a handful of real schools around one secondary "
+    "school, three LOS networks of 3-5 learners, one clusterable po and vo group, an "
+    "impossible go group (B8) and one TN network. For quick tests and demos.",
+    "region": "One region at the scale of seed 000 (Onderwijsregio Midden-Nederland, "
+    "2024-25): 34 LOS networks, 16 of them with Pedagogisch Handelen (HU) and 13 with "
+    "Professional in Praktijk 1/2 (UU), inductie networks (from 2025) led by "
+    "schoolbegeleiders, one agreed mixed network, ~600 learners of every kind, about 70 "
+    "facilitators (schoolopleiders with capacity days, instituutsopleiders available one "
+    "fixed day a week, schoolbegeleiders); all real schools of the region for BV "
+    "(seeded subsidised subset, OCW coordinators) and a small TN part.",
+    "national": "Every real school location in the Netherlands for basisvaardigheden "
+    "(a seeded subsidised subset; some with individual support, which B1 excludes; "
+    "sector-regions with 1-3 or 7 eligible schools occur and are kept, they exercise B8), "
+    "OCW coordinators per region (a few regions with exactly enough capacity), LOS "
+    "networks in the chosen regions and a few TN networks.",
+}
+
+
+def _counts(values: Iterable[str]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(Counter(values).items()))
+
+
+def readme_text(generated: Generated, preset: str, command: str) -> str:
+    """The README.md written next to a generated instance: what, how, sources, licences."""
+    inst = generated.instance
+    nets = inst.los.networks
+    kinds = [lr.kind for lr in inst.learners]
+    roles = [f.role for f in inst.facilitators]
+    eligible = [s for s in inst.schools if s.bv_subsidy and not s.bv_individual_support]
+    sectors = [s.sector for s in inst.schools]
+    names = {r.id: r.name for r in inst.regions}
+    los_region_names = [names[r] for r in sorted({n.region for n in nets})]
+    lines = [
+        f"# {inst.name}",
+        "",
+        PRESET_TEXT[preset],
+        "",
+        "## How it was built",
+        "",
+        "```bash",
+        command,
+        "```",
+        "",
+        "The same command gives the same bytes. It reads the school and holiday tables "
+        "shipped in `src/composer/data/` (derived from the public data in `../shared/data`; "
+        "adding `--data ../shared/data` rebuilds them from the raw files first and gives "
+        "the same instance). Schools, regions, holiday regions and the calendar are real; "
+        "learners, facilitators, coordinators, TN participants and the subsidy flags are "
+        "synthetic (seeded).",
+        "",
+        "The instance is feasible by construction: the generator first plants a hidden "
+        "plan (every learner's network, each network's slot and facilitators, every TN "
+        "participant's network) and derives rosters, availability, capacities and travel "
+        "limits around it. The plan is not part of the instance; "
+        "`tests/planted_check.py` verifies it against the LOS semantics for every preset.",
+        "",
+        "## Contents",
+        "",
+        f"- {len(inst.schools)} schools ({_counts(sectors)}) "
+        f"in {len(inst.regions)} region(s); {len(eligible)} BV-eligible "
+        f"({sum(s.bv_individual_support for s in inst.schools)} more subsidised with "
+        "individual support)",
+        f"- LOS regions: {', '.join(los_region_names) or 'none'}",
+        f"- {len(nets)} LOS networks ({_counts(n.type for n in nets)}); "
+        f"{sum('PH' in n.components for n in nets)} with Pedagogisch Handelen, "
+        f"{sum(any(c.startswith('PIP') for c in n.components) for n in nets)} with "
+        "Professional in Praktijk",
+        f"- {len(inst.learners)} learners ({_counts(kinds)})",
+        f"- {len(inst.facilitators)} facilitators ({_counts(roles)})",
+        f"- {len(inst.tn.networks)} TN networks, {len(inst.tn.participants)} participants",
+        f"- calendar: school years {', '.join(y.id for y in inst.calendar.school_years)}, "
+        f"{len(inst.calendar.time_blocks)} time blocks, {len(inst.calendar.holidays)} school "
+        f"holidays, {len(inst.calendar.public_holidays)} public holidays",
+        "",
+        "## Sources and licences",
+        "",
+    ]
+    for source in inst.sources:
+        url = f" <{source.url}>" if source.url else ""
+        lines.append(f"- {source.name}{url} — {source.licence}")
+    lines += [
+        "",
+        "The holiday rows derive from the OpenHolidays API data (ODbL 1.0); the instance "
+        "is a derived database and is offered under the ODbL 1.0 as well, with "
+        'attribution "OpenHolidays API". DUO and BAG data are CC0.',
+        "",
+    ]
+    return "\n".join(lines)

@@ -121,6 +121,7 @@ def generate(
     import time
 
     from composer.builders.generate import generate as build
+    from composer.builders.generate import readme_text
     from composer.builders.tables import load_tables
     from composer.io.json_io import instance_to_json
     from composer.io.safe_write import atomic_write_text, check_output_dir, staged_dir
@@ -141,8 +142,23 @@ def generate(
     except ValueError as exc:
         raise InputError([Issue(str(exc), fix="see composer generate --help")]) from None
     inst = result.instance
+    given = {
+        "--learners": learners,
+        "--regions": regions,
+        "--region": region,
+        "--tn-networks": tn_networks,
+        "--name": name,
+    }
+    command = " ".join(
+        [
+            f"composer generate {preset} --seed {seed}",
+            *(f"{option} {value}" for option, value in given.items() if value is not None),
+            f"--out {out.as_posix()}",
+        ]
+    )
     with staged_dir(out, force) as tmp:
         atomic_write_text(tmp / "instance.json", instance_to_json(inst))
+        atomic_write_text(tmp / "README.md", readme_text(result, preset, command))
     eligible = sum(1 for s in inst.schools if s.bv_subsidy and not s.bv_individual_support)
     click.echo(
         f"wrote {out / 'instance.json'}: {len(inst.schools)} schools ({eligible} BV-eligible), "
