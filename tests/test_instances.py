@@ -33,7 +33,7 @@ def _options(args: list[str]) -> tuple[str, dict[str, str]]:
 
 
 def test_expected_instances_are_shipped() -> None:
-    assert {"national", "midden-nederland"} <= set(SHIPPED)
+    assert {"tiny", "national", "midden-nederland"} <= set(SHIPPED)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
