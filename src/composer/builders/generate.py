@@ -568,18 +568,19 @@ def build_region_los(
 
     # ---- network rows: most facilitators fixed (the IO is linked to its network), some open
     networks: list[LosNetwork] = []
+    minutes_from: dict[str, dict[str, int]] = {}
     for spec in specs:
+        if spec.location.id not in minutes_from:
+            minutes_from[spec.location.id] = {
+                s.id: travel_minutes(spec.location, s, travel) for s in vo_schools
+            }
+        tt = minutes_from[spec.location.id]
         near = sorted(
-            (s for s in vo_schools if s.id != spec.location.id),
-            key=lambda s: (travel_minutes(spec.location, s, travel), s.id),
+            (s for s in vo_schools if s.id != spec.location.id), key=lambda s: (tt[s.id], s.id)
         )
         partners: tuple[str, ...] = ()
         if rng.random() < 0.4:
-            partners = tuple(
-                s.id
-                for s in near[: rng.randint(1, 3)]
-                if travel_minutes(spec.location, s, travel) <= 20
-            )
+            partners = tuple(s.id for s in near[: rng.randint(1, 3)] if tt[s.id] <= 20)
         own_limit = None
         if max_travel is not None and rng.random() < 0.1:
             own_limit = float(max(30, int(max_travel) - 15))
@@ -612,15 +613,12 @@ def build_region_los(
     for spec, net in zip(specs, networks, strict=True):
         limit = net.max_travel_minutes if net.max_travel_minutes is not None else max_travel
         reach = min(35.0, limit) if limit is not None else 35.0
+        tt = minutes_from[spec.location.id]
         homes = [spec.location] + [
-            s
-            for s in vo_schools
-            if s.id != spec.location.id and travel_minutes(spec.location, s, travel) <= reach
+            s for s in vo_schools if s.id != spec.location.id and tt[s.id] <= reach
         ]
         home_weights = [6.0] + [
-            (3.0 if s.id in net.partner_schools else 1.0)
-            / (1 + travel_minutes(spec.location, s, travel) / 10)
-            for s in homes[1:]
+            (3.0 if s.id in net.partner_schools else 1.0) / (1 + tt[s.id] / 10) for s in homes[1:]
         ]
         profile = _profile(spec)
         mix = KIND_MIX[profile]
@@ -924,6 +922,8 @@ def _tiny_subset(
     2 (impossible, B8)."""
     rng = _rng(seed, "tiny")
     vo = [s for s in region_schools if s.sector == "vo"]
+    if not vo:
+        raise ValueError("the tiny preset needs a region with a secondary school")
     hub = max(vo, key=lambda s: (_pupils(s), s.id))
 
     def nearest(sector: str, k: int) -> list[SchoolRecord]:
@@ -1049,13 +1049,13 @@ def generate(
     bv = BvProgramme(meetings_per_year=4, first_school_year=DEFAULT_SCHOOL_YEARS[0])
     facilitators += build_coordinators(seed, schools, flags, bv.min_size, bv.max_size, codes)
     n_tn = spec.tn_networks if tn_networks is None else tn_networks
-    tn_regions = los_regions[:3] if los_regions else region_ids[:1]
+    tn_regions = los_regions[:3] or sorted({region_id(s.region) for s in schools})[:1]
     tn_nets, tn_parts, tn_facs = build_tn(seed, n_tn, schools, tn_regions, planted)
     facilitators += tn_facs
     by_id = {s.id: s for s in schools}
     tn = TnProgramme()
     if tn_nets:
-        if preset == "national":
+        if preset == "national" or not vo_by_region.get(tn_regions[0]):
             kickoff_place, kickoff_region = "OCW", "middle"
         else:
             hub = max(vo_by_region[tn_regions[0]], key=lambda s: (_pupils(s), s.id))
