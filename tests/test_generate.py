@@ -163,3 +163,17 @@ def test_raw_data_and_packaged_tables_generate_the_same_instance() -> None:
     raw = generate("tiny", 2, tables=load_tables(raw_data_dir())).instance
     packaged = generate("tiny", 2).instance
     assert instance_to_json(raw) == instance_to_json(packaged)
+
+
+def test_planted_weekdays_allow_a_visit_cycle() -> None:
+    # L9: the networks of one IO day visit each other in cycles without pairs, so every
+    # weekday in use carries at least three networks and no block more than half of them.
+    g = generate("national", 5, learners=2000, regions=4, tn_networks=0)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for net in g.instance.los.networks:
+        day, block = g.planted.slot_of[net.id]
+        groups.setdefault((net.region, day), []).append(block)
+    assert groups
+    for blocks in groups.values():
+        assert len(blocks) >= 3
+        assert max(Counter(blocks).values()) <= len(blocks) // 2

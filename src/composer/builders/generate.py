@@ -407,6 +407,38 @@ def _profile(spec: _NetSpec) -> str:
     return "open"
 
 
+def _plant_slots(rng: random.Random, specs: list[_NetSpec], blocks: list[str]) -> None:
+    """Give every network a planted (weekday, block).
+
+    Networks are spread over ``min(5, n // 3)`` weekdays (Friday least likely), so a
+    weekday in use has at least three networks (a visit cycle without pairs, L9); within
+    a weekday no block holds more than half of that day's networks, so a cycle can always
+    pass between different blocks. Blocks lean to the afternoon.
+    """
+    n = len(specs)
+    k = max(1, min(len(WEEKDAYS), n // 3))
+    days = _weighted_sample(rng, list(WEEKDAYS), [DAY_WEIGHTS[d] for d in WEEKDAYS], k)
+    order = list(range(n))
+    rng.shuffle(order)
+    per_day: dict[str, list[_NetSpec]] = defaultdict(list)
+    for rank, i in enumerate(order):
+        per_day[days[rank % k]].append(specs[i])
+    weights = list(SLOT_BLOCK_WEIGHTS[: len(blocks)]) + [1.0] * (
+        len(blocks) - len(SLOT_BLOCK_WEIGHTS)
+    )
+    for day in sorted(per_day, key=WEEKDAYS.index):
+        group = per_day[day]
+        cap = max(1, len(group) // 2) if len(group) > 1 else 1
+        used: Counter[str] = Counter()
+        for spec in group:
+            open_blocks = [b for b in blocks if used[b] < cap] or list(blocks)
+            block = rng.choices(
+                open_blocks, weights=[weights[blocks.index(b)] for b in open_blocks]
+            )[0]
+            used[block] += 1
+            spec.day, spec.block = day, block
+
+
 def build_region_los(
     seed: int,
     region: str,
@@ -450,7 +482,11 @@ def build_region_los(
     for spec, size in zip(specs, sizes, strict=True):
         spec.size = size
 
-    # ---- planted slots and facilitators
+    # ---- planted slots: every weekday in use carries at least three networks at varied
+    # blocks, so the networks of one IO day can visit each other in a cycle (L9)
+    _plant_slots(rng, specs, list(blocks))
+
+    # ---- planted facilitators
     facilitators: list[Facilitator] = []
     networks_at: dict[str, list[_NetSpec]] = defaultdict(list)
     for spec in specs:
@@ -459,28 +495,27 @@ def build_region_los(
     so_home: dict[str, str] = {}
     for loc_id in sorted(networks_at):
         group = networks_at[loc_id]
-        # one SO per location leads up to two of its networks; a second SO for the rest
+        # one SO leads up to two networks of a location (never two at one slot)
         chunks: list[list[_NetSpec]] = []
         for spec in group:
-            if chunks and len(chunks[-1]) < 2 and rng.random() < 0.6:
-                chunks[-1].append(spec)
+            last = chunks[-1] if chunks else None
+            if (
+                last is not None
+                and len(last) < 2
+                and (last[0].day, last[0].block) != (spec.day, spec.block)
+                and rng.random() < 0.6
+            ):
+                last.append(spec)
             else:
                 chunks.append([spec])
         for chunk in chunks:
             so_id = f"{code}-SO{len(so_networks) + 1:02d}"
             so_networks[so_id] = chunk
             so_home[so_id] = loc_id
-    days_used: dict[str, set[tuple[str, str]]] = defaultdict(set)
     n_io = n_sb = 0
     for so_id, chunk in so_networks.items():
         for spec in chunk:
-            while True:
-                day = _choice(rng, DAY_WEIGHTS)
-                block = rng.choices(list(blocks), weights=SLOT_BLOCK_WEIGHTS[: len(blocks)])[0]
-                if (day, block) not in days_used[so_id]:
-                    break
-            days_used[so_id].add((day, block))
-            spec.day, spec.block, spec.so = day, block, so_id
+            spec.so = so_id
             if spec.type == "inductie":
                 n_sb += 1
                 spec.second = f"{code}-SB{n_sb:02d}"
