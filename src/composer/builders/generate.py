@@ -197,7 +197,8 @@ class Planted:
     Never written into the instance. ``network_of`` maps every learner to a network,
     ``slot_of`` every network to its (weekday, block), ``so_of``/``second_of`` every
     network to its facilitators; ``tn_network_of`` maps every TN participant to a TN
-    network; ``bv_groups`` lists a valid split of every splittable sector-region.
+    network. (BV needs no planted plan: any splittable sector-region can be split, and
+    coordinator capacity is derived from the eligible counts.)
     """
 
     network_of: dict[str, str] = field(default_factory=dict)
