@@ -1,9 +1,18 @@
-"""Run independent subproblems (regions, sector-regions) in parallel processes.
+"""Run independent subproblems (regions, sector-regions, bench entries) in parallel.
 
 Solvers call :func:`map_tasks` with a top-level function and a list of picklable tasks;
 results come back in task order whatever order they finish in, so runs are reproducible.
 With one process (or one task) everything runs in this process, which keeps tracebacks,
 profiling and ``--workers 1`` determinism simple.
+
+Two backends, one contract (``[fn(t) for t in tasks]``, in task order):
+
+- **local processes** (default): a :class:`~concurrent.futures.ProcessPoolExecutor`;
+- **Dask distributed**: when a scheduler address is given (``cluster=`` or the
+  ``COMPOSER_CLUSTER`` environment variable, e.g. ``tcp://10.0.0.5:8786``), the tasks go
+  to that cluster through a :class:`dask.distributed.Client` and the results are gathered
+  in task order. Needs the optional extra ``composer[dask]``. Workers must see the same
+  files at the same paths as the caller (a shared file system) and run the same composer.
 """
 
 from __future__ import annotations
@@ -12,10 +21,18 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from composer.errors import InputError, Issue
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+CLUSTER_ENV = "COMPOSER_CLUSTER"
+"""Environment variable naming a Dask scheduler (``tcp://HOST:PORT``) for :func:`map_tasks`."""
+
+DASK_CONNECT_TIMEOUT = 20.0
+"""Seconds to wait for the Dask scheduler before giving up with a planner-facing error."""
 
 
 def _ignore_sigint() -> None:
@@ -24,12 +41,44 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def map_tasks(fn: Callable[[T], R], tasks: Sequence[T], processes: int) -> list[R]:
-    """``[fn(t) for t in tasks]``, using up to ``processes`` worker processes.
+def cluster_address(cluster: str | None = None) -> str | None:
+    """The Dask scheduler to use: ``cluster`` if given, else ``$COMPOSER_CLUSTER``, else None.
 
-    Workers ignore Ctrl-C: the parent decides how to stop (each task honours its own time
-    limit), so an interrupt never leaves a half-finished result list.
+    Inside a Dask worker the answer is always None: a task that fans out again runs its
+    subtasks locally, so a cluster whose every thread waits on subtasks cannot deadlock.
     """
+    address = cluster if cluster is not None else os.environ.get(CLUSTER_ENV)
+    address = (address or "").strip() or None
+    if address is not None and _inside_dask_worker():
+        return None
+    return address
+
+
+def _inside_dask_worker() -> bool:
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return False
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def map_tasks(
+    fn: Callable[[T], R], tasks: Sequence[T], processes: int, cluster: str | None = None
+) -> list[R]:
+    """``[fn(t) for t in tasks]``, on up to ``processes`` local processes or a Dask cluster.
+
+    ``cluster`` (or ``$COMPOSER_CLUSTER``) is a Dask scheduler address; then ``processes``
+    is ignored and the cluster decides how many tasks run at once. Local workers ignore
+    Ctrl-C: the parent decides how to stop (each task honours its own time limit), so an
+    interrupt never leaves a half-finished result list.
+    """
+    address = cluster_address(cluster)
+    if address is not None and tasks:
+        return _map_dask(fn, tasks, address)
     processes = max(1, min(processes, len(tasks), os.cpu_count() or 1))
     if processes <= 1:
         return [fn(task) for task in tasks]
@@ -38,3 +87,37 @@ def map_tasks(fn: Callable[[T], R], tasks: Sequence[T], processes: int) -> list[
         max_workers=processes, mp_context=context, initializer=_ignore_sigint
     ) as pool:
         return list(pool.map(fn, tasks))
+
+
+def _map_dask(fn: Callable[[T], R], tasks: Sequence[T], address: str) -> list[R]:
+    """Submit every task to the scheduler at ``address``; gather the results in task order."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError(
+            [
+                Issue(
+                    f"a Dask cluster was requested ({address}) but dask.distributed is not "
+                    "installed",
+                    fix="pip install 'composer[dask]', or drop --cluster / unset "
+                    f"{CLUSTER_ENV} to run in local processes",
+                )
+            ]
+        ) from None
+    try:
+        client: Any = Client(address, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(
+            [
+                Issue(
+                    f"cannot reach the Dask scheduler at {address}: {exc}",
+                    fix="start one (`dask scheduler` and `dask worker ADDRESS` on each "
+                    "machine) and pass its tcp://HOST:PORT, or run without --cluster",
+                )
+            ]
+        ) from None
+    with client:
+        # pure=False: identical tasks (same seed, same instance) are still separate runs
+        futures = client.map(fn, list(tasks), pure=False)
+        results: list[R] = client.gather(futures)
+    return results
