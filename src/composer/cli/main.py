@@ -75,9 +75,9 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    from composer.cli import basic, generate, solve
+    from composer.cli import basic, bench, generate, solve
 
-    for module in (basic, solve, generate):
+    for module in (basic, solve, generate, bench):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,98 @@
+"""The child process of one bench run: ``python -m composer.bench.child SPEC.json``.
+
+The bench measures every solve in a process of its own (wall time, CPU time and peak
+memory of exactly that solve). The spec says what to run:
+
+- ``{"mode": "solve", "args": [...], "stage_functions": {...}}`` runs ``composer solve``
+  with those arguments, exactly as on the command line (its exit code is this process's);
+  ``stage_functions`` are the parent's ``pipeline.STAGE_FUNCTIONS``, so the child solves
+  with the same stages as the process that started the bench;
+- ``{"mode": "call", "target": "module:function", "task": {...}, "out": DIR}`` runs a
+  literature runner or a peer (:mod:`composer.bench.plugins`) and writes ``DIR/result.json``
+  (and ``DIR/plan.json`` when it returns a plan).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from composer.errors import EXIT_BAD_INPUT, ComposerError, InputError
+
+EXIT_INTERNAL = 70
+
+
+def _solve(spec: dict[str, Any]) -> int:
+    from composer import pipeline
+    from composer.cli.main import cli
+
+    pipeline.STAGE_FUNCTIONS.clear()
+    pipeline.STAGE_FUNCTIONS.update(spec.get("stage_functions", {}))
+    try:
+        cli.main(args=list(spec["args"]), prog_name="composer", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
+def _call(spec: dict[str, Any]) -> int:
+    from composer.bench.plugins import BenchResult, BenchTask, import_target
+    from composer.io.json_io import plan_to_json
+
+    out = Path(spec["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    raw = dict(spec["task"])
+    task = BenchTask(
+        target=raw["target"],
+        path=Path(raw["path"]),
+        time_limit=float(raw["time_limit"]),
+        seed=int(raw.get("seed", 0)),
+        workers=int(raw.get("workers", 1)),
+        options=dict(raw.get("options", {})),
+    )
+    code = 0
+    try:
+        result = import_target(spec["target"])(task)
+        if not isinstance(result, BenchResult):
+            raise TypeError(f"{spec['target']} returned {type(result).__name__}, not BenchResult")
+    except InputError as exc:
+        result = BenchResult("error", notes=[exc.render()])
+        code = EXIT_BAD_INPUT
+    except ComposerError as exc:
+        result = BenchResult("error", notes=[str(exc)])
+        code = exc.exit_code
+    except Exception as exc:
+        lines = traceback.format_exception_only(type(exc), exc)
+        result = BenchResult("error", notes=["".join(lines).strip()])
+        traceback.print_exc()
+        code = EXIT_INTERNAL
+    data = {
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "seconds": result.seconds,
+        "solution": result.solution,
+        "notes": list(result.notes),
+        "has_plan": result.plan is not None,
+    }
+    if result.plan is not None:
+        (out / "plan.json").write_text(plan_to_json(result.plan), encoding="utf-8")
+    (out / "result.json").write_text(json.dumps(data), encoding="utf-8")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the spec named on the command line; return the exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    if spec["mode"] == "solve":
+        return _solve(spec)
+    return _call(spec)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""``composer.parallel.map_tasks``: local processes and a Dask cluster, results in task order."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import bench_fake
+from composer import parallel, pipeline
+from composer.bench.history import History
+from composer.errors import InputError
+from conftest import INSTANCES
+
+TASKS = [0, 1, 2, 3, 4, 5]
+SQUARES = [0, 1, 4, 9, 16, 25]
+
+
+def test_local_processes_keep_task_order() -> None:
+    # task 0 sleeps longest, so with two processes the tasks finish out of order
+    assert parallel.map_tasks(bench_fake.sleepy_square, TASKS, processes=2) == SQUARES
+    assert parallel.map_tasks(bench_fake.sleepy_square, TASKS, processes=1) == SQUARES
+    assert parallel.map_tasks(bench_fake.sleepy_square, [], processes=2) == []
+
+
+def test_the_cluster_comes_from_the_argument_or_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv(parallel.CLUSTER_ENV, raising=False)
+    assert parallel.cluster_address() is None
+    monkeypatch.setenv(parallel.CLUSTER_ENV, " tcp://10.0.0.5:8786 ")
+    assert parallel.cluster_address() == "tcp://10.0.0.5:8786"
+    assert parallel.cluster_address("tcp://other:1") == "tcp://other:1"
+    monkeypatch.setenv(parallel.CLUSTER_ENV, "")
+    assert parallel.cluster_address() is None
+
+
+def test_an_unreachable_scheduler_is_a_planner_facing_error(monkeypatch) -> None:
+    pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    monkeypatch.setattr(parallel, "DASK_CONNECT_TIMEOUT", 1.0)
+    with pytest.raises(InputError) as caught:
+        parallel.map_tasks(bench_fake.sleepy_square, TASKS, 1, cluster="tcp://127.0.0.1:9")
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in caught.value.render()
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[str]:
+    """A local Dask cluster of two worker processes, for this module only."""
+    distributed = pytest.importorskip(
+        "distributed", reason="dask.distributed is not installed (pip install composer[dask])"
+    )
+    with distributed.LocalCluster(
+        processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_keeps_task_order(dask_cluster: str, monkeypatch) -> None:
+    assert parallel.map_tasks(bench_fake.sleepy_square, TASKS, 1, cluster=dask_cluster) == (SQUARES)
+    # the environment variable selects the same backend (composer solve uses it)
+    monkeypatch.setenv(parallel.CLUSTER_ENV, dask_cluster)
+    assert parallel.map_tasks(bench_fake.sleepy_square, TASKS, 1) == SQUARES
+
+
+def test_bench_runs_its_entries_on_dask(cli, dask_cluster: str, tmp_path: Path, monkeypatch):
+    # no stages: every entry plans nothing and checks clean, whatever the build's checkers
+    monkeypatch.setattr(pipeline, "STAGE_FUNCTIONS", {})
+    tiny = INSTANCES / "tiny" / "instance.json"
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        textwrap.dedent(
+            f"""
+            name: dask
+            defaults: {{time_limit: 10, workers: 1}}
+            entries:
+              - {{id: a, instance: {tiny}}}
+              - {{id: b, instance: {tiny}, seed: 1}}
+              - {{id: c, instance: {tiny}, seed: 2}}
+            """
+        )
+    )
+    db = tmp_path / "h.sqlite"
+    result = cli("bench", suite, "--db", db, "--cluster", dask_cluster)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"a +│ composer +│ not_planned", result.stdout)
+    with History(db) as history:
+        runs = history.runs()
+        (batch,) = history.batches().values()
+    assert [(r.entry, r.parameters["seed"]) for r in runs] == [("a", 0), ("b", 1), ("c", 2)]
+    assert all(r.status == "not_planned" and r.peak_mb for r in runs)
+    assert batch.cluster == dask_cluster
