@@ -1,0 +1,93 @@
+"""Issue 9 item 5: the same instance, seed and ``--workers 1`` give byte-identical plan.json.
+
+Each solve runs ``composer solve`` in a fresh process (through the bench's child, which
+can register the stages to use) with a different ``PYTHONHASHSEED``, so set and dict
+ordering that leaks into the output would show. Stage sets:
+
+- ``fake-bv``: the deterministic fake stage of ``tests/bench_fake.py`` (always runs);
+- ``this-build``: the stages this build registers in ``pipeline.STAGE_FUNCTIONS`` — none
+  on a branch without solvers, every real stage once they are merged (marked slow).
+
+Add a stage set here to pin another configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from composer import __version__, pipeline
+from composer.io import load_instance
+from conftest import INSTANCES, ROOT
+
+TINY = INSTANCES / "tiny" / "instance.json"
+
+
+def solve_in_child(
+    tmp_path: Path, name: str, stages: dict[str, str], seed: int, hash_seed: str
+) -> bytes:
+    """plan.json of ``composer solve TINY --workers 1 --seed SEED`` in a fresh process."""
+    out = tmp_path / name
+    spec = {
+        "mode": "solve",
+        "stage_functions": stages,
+        "args": [
+            "solve",
+            str(TINY),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--seed",
+            str(seed),
+            "--time-limit",
+            "60",
+            "--quiet",
+        ],
+    }
+    spec_path = tmp_path / f"{name}.json"
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    env = dict(os.environ)
+    env["PYTHONHASHSEED"] = hash_seed
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])
+    done = subprocess.run(
+        [sys.executable, "-m", "composer.bench.child", str(spec_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return (out / "plan.json").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [
+        pytest.param({"bv": "bench_fake:fake_bv"}, id="fake-bv"),
+        pytest.param(None, id="this-build", marks=pytest.mark.slow),
+    ],
+)
+def test_same_instance_seed_and_one_worker_give_identical_bytes(
+    tmp_path: Path, stages: dict[str, str] | None
+) -> None:
+    registered = dict(pipeline.STAGE_FUNCTIONS) if stages is None else stages
+    first = solve_in_child(tmp_path, "a", registered, seed=0, hash_seed="1")
+    second = solve_in_child(tmp_path, "b", registered, seed=0, hash_seed="2")
+    assert first == second
+
+    plan = json.loads(first)
+    assert plan["instance_hash"] == load_instance(TINY).content_hash()
+    assert plan["tool_version"] == __version__
+    assert plan["parameters"]["seed"] == 0 and plan["parameters"]["workers"] == 1
+    assert plan["parameters"]["time_limit"] == 60
+    if stages is not None:
+        # the test can fail: the fake stage's plan depends on the seed, so it is used
+        assert plan["clusters"] and first != solve_in_child(
+            tmp_path, "c", registered, seed=1, hash_seed="1"
+        )
