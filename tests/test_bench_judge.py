@@ -76,6 +76,15 @@ def test_any_violation_or_failure_regresses_even_on_a_first_run() -> None:
         assert judge(run(status=status, objective=None), None, T).failed
 
 
+def test_a_run_without_a_plan_warns_and_regresses_only_against_a_plan() -> None:
+    # the checker lists the networks missing from a plan that was never claimed
+    missing = run(status="unknown", objective=None, violations=3, violation_list=["[L1] ..."])
+    verdict = judge(missing, None, T)
+    assert verdict.level == "warning" and "no plan (status unknown)" in verdict.reasons[0]
+    assert judge(run(status="infeasible", objective=None), None, T).level == "warning"
+    assert judge(missing, run(), T).failed  # the previous run had a plan
+
+
 def test_a_lost_objective_regresses() -> None:
     verdict = judge(run(status="unknown", objective=None), run(), T)
     assert verdict.failed and "no objective now" in verdict.reasons[0]

@@ -3,7 +3,8 @@
 A run of composer **regresses** (``composer bench`` exits 1) when
 
 1. it failed: the child crashed, was killed at its deadline, or the runner raised;
-2. ``composer check`` (or the literature evaluator) found any violation, or the stated
+2. ``composer check`` (or the literature evaluator) found any violation in a plan or
+   solution it claims (status optimal or feasible, or an objective), or the stated
    objective differs from the recomputed one;
 3. it is better than a published optimum or proven bound — a bug in a reader, an objective
    or a solver, reported as **BUG**; better than a best-known value too, until verified;
@@ -14,9 +15,11 @@ A run of composer **regresses** (``composer bench`` exits 1) when
    - at an objective equal within the tolerance, its solve time is more than
      ``time_factor`` × the previous one and at least ``time_floor`` seconds.
 
-A previous run on another instance hash or other parameters is not compared (the change is
-reported). A peer's run only fails the bench on rule 3 (a peer beating an optimum means the
-shared evaluator or published value is wrong); its other changes are shown, not judged.
+A run without a plan (status ``unknown`` or ``infeasible``) is a warning on its own and a
+regression when the previous run had an objective. A previous run on another instance hash
+or other parameters is not compared (the change is reported). A peer's run only fails the
+bench on rule 3 (a peer beating an optimum means the shared evaluator or published value is
+wrong); its other changes are shown, not judged.
 """
 
 from __future__ import annotations
@@ -76,7 +79,16 @@ def judge(
         verdict.raise_to(fail, f"the run failed: {run.status}{detail}")
     if run.violations:
         first = run.violation_list[0] if run.violation_list else ""
-        verdict.raise_to(fail, f"{run.violations} violation(s): {first}")
+        if run.status in {"optimal", "feasible"} or run.objective is not None:
+            verdict.raise_to(fail, f"{run.violations} violation(s): {first}")
+        else:
+            # no plan was claimed: the checker lists what is missing, which is not a
+            # broken plan; losing a previous plan is judged below
+            verdict.raise_to(
+                "warning",
+                f"no plan (status {run.status}); the checker lists {run.violations} gap(s): "
+                f"{first}",
+            )
     if published is not None:
         beaten = published.beaten_by(run.objective)
         if beaten is not None:
@@ -95,6 +107,8 @@ def judge(
             verdict.raise_to("skipped", reason)
         return verdict
     if previous is None:
+        if run.status in {"unknown", "infeasible"} and not verdict.reasons:
+            verdict.raise_to("warning", f"no plan: status {run.status}")
         if not verdict.reasons:
             verdict.raise_to("new", "first run")
         return verdict

@@ -28,7 +28,7 @@ _STYLE = {
 def _num(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "-"
-    if digits == 0 and abs(value - round(value)) < 1e-9:
+    if abs(value - round(value)) < 1e-9:
         return f"{value:,.0f}"
     return f"{value:,.{max(digits, 2)}f}"
 
