@@ -108,6 +108,17 @@ def test_a_run_is_recorded_with_everything_and_a_clean_rerun_passes(
     assert batch.tool_version == __version__ and batch.suite == "t" and batch.cpu_count
 
 
+def test_peak_memory_is_the_childs_own_not_the_bench_process(cli, fake, tmp_path: Path) -> None:
+    # Linux's ru_maxrss of a fork+exec'd child counts the parent's memory at the fork; the
+    # child reports its own high-water mark instead. Hold 300 MB here while it runs.
+    ballast = b"x" * (300 * 2**20)
+    result = cli("bench", "--jobs", "1", suite(tmp_path, TINY_ENTRY), "--db", tmp_path / "h")
+    assert result.exit_code == 0 and len(ballast) == 300 * 2**20
+    with History(tmp_path / "h") as history:
+        (r,) = history.runs()
+    assert r.peak_mb is not None and 20 < r.peak_mb < 200
+
+
 def _plan_of(db: Path):  # type: ignore[no-untyped-def]
     """Rebuild the plan of the fake stage for the tiny instance (seed 0)."""
     from composer.params import SolveParams

@@ -10,6 +10,9 @@ memory of exactly that solve). The spec says what to run:
 - ``{"mode": "call", "target": "module:function", "task": {...}, "out": DIR}`` runs a
   literature runner or a peer (:mod:`composer.bench.plugins`) and writes ``DIR/result.json``
   (and ``DIR/plan.json`` when it returns a plan).
+
+Either way it writes its own peak memory to ``spec["measure"]`` when it exits (see
+:func:`own_peak_kb`).
 """
 
 from __future__ import annotations
@@ -85,13 +88,58 @@ def _call(spec: dict[str, Any]) -> int:
     return code
 
 
+def own_peak_kb() -> int | None:
+    """This process's own peak resident memory in kB since it started its program.
+
+    Linux's ``ru_maxrss`` of a process started by fork+exec includes the parent's resident
+    memory at the fork (the kernel keeps the old address space's high-water mark across
+    exec), so a bench parent holding a large instance would inflate every child. The
+    ``VmHWM`` line of ``/proc/self/status`` belongs to the new address space only. Elsewhere
+    ``ru_maxrss`` is the best available.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text(encoding="ascii", errors="replace").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+
+def children_peak_kb() -> int | None:
+    """The largest peak resident memory of the children this process waited for (kB).
+
+    Each is at least this process's size when it forked them (see :func:`own_peak_kb`), so
+    the maximum with this process's own peak is exact."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the spec named on the command line; return the exit code."""
+    """Run the spec named on the command line; return the exit code.
+
+    On the way out, writes this process's memory measure to ``spec["measure"]`` (if given).
+    """
     args = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
-    if spec["mode"] == "solve":
-        return _solve(spec)
-    return _call(spec)
+    try:
+        if spec["mode"] == "solve":
+            return _solve(spec)
+        return _call(spec)
+    finally:
+        if spec.get("measure"):
+            Path(spec["measure"]).write_text(
+                json.dumps({"own_peak_kb": own_peak_kb(), "children_peak_kb": children_peak_kb()}),
+                encoding="utf-8",
+            )
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ registered literature runner on a literature file) and each of the entry's peers
 a child process of its own (:mod:`composer.bench.child`). The parent of that child waits
 for it with ``os.wait4``, which returns the resource usage of exactly that child and the
 grandchildren it waited for (``getrusage(RUSAGE_CHILDREN)`` of one child): user+system CPU
-seconds and peak resident memory. A child that outlives ``2 × time_limit + 60`` seconds is
-killed and recorded as ``timeout``.
+seconds. Peak memory is reported by the child itself on exit (its own ``VmHWM`` and its
+children's ``ru_maxrss``), because Linux's ``ru_maxrss`` of a forked-and-exec'd child also
+counts what the parent held at the fork. A child that outlives ``2 × time_limit + 60``
+seconds is killed and recorded as ``timeout``.
 
 Every plan is checked with :func:`composer.check.check_plan` (violations and objective
 mismatches); every literature solution is recomputed by
@@ -245,6 +247,7 @@ def _run_in(task: RunTask, record: RunRecord, workdir: Path) -> None:
                 "options": dict(entry.sets),
             },
         }
+    spec["measure"] = str(workdir / "measure.json")
     spec_path = workdir / "spec.json"
     spec_path.write_text(json.dumps(spec, indent=1), encoding="utf-8")
     deadline = DEADLINE_FACTOR * entry.time_limit + DEADLINE_GRACE
@@ -257,7 +260,7 @@ def _run_in(task: RunTask, record: RunRecord, workdir: Path) -> None:
     record.exit_code = measured.exit_code
     record.process_wall_s = measured.wall_s
     record.cpu_s = measured.cpu_s
-    record.peak_mb = measured.peak_mb
+    record.peak_mb = _peak_mb(workdir / "measure.json", measured)
     if task.function is None:
         _read_solve(task, record, out, measured)
     else:
@@ -265,6 +268,18 @@ def _run_in(task: RunTask, record: RunRecord, workdir: Path) -> None:
     if measured.timed_out:
         record.status = "timeout"
         record.notes.insert(0, f"killed after {deadline:.0f} s (time limit {entry.time_limit:g} s)")
+
+
+def _peak_mb(measure: Path, measured: Measured) -> float | None:
+    """The child's peak memory: its own high-water mark and its children's, as it reported
+    them on exit; else (killed, crashed) ``wait4``'s figure, which also counts what the
+    bench process held when it started the child (marked in the notes by the caller)."""
+    if measure.is_file():
+        data = json.loads(measure.read_text(encoding="utf-8"))
+        peaks = [v for v in (data.get("own_peak_kb"), data.get("children_peak_kb")) if v]
+        if peaks:
+            return max(peaks) / 1024
+    return measured.peak_mb
 
 
 def _check(instance_path: Path, plan_path: Path, record: RunRecord) -> Any:
