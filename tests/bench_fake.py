@@ -18,6 +18,7 @@ import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from composer.bench.literature import read_cpmp
 from composer.bench.plugins import BenchResult, BenchTask
@@ -158,3 +159,8 @@ def sleepy_square(x: int) -> int:
     """For the order test of map_tasks: early tasks finish last."""
     time.sleep(0.05 * (5 - x) if 0 <= x < 5 else 0)
     return x * x
+
+
+def is_set(event: Any) -> bool:
+    """For the Dask error test: a task holding a multiprocessing proxy."""
+    return bool(event.is_set())

@@ -90,3 +90,19 @@ def test_bench_runs_its_entries_on_dask(cli, dask_cluster: str, tmp_path: Path, 
     assert [(r.entry, r.parameters["seed"]) for r in runs] == [("a", 0), ("b", 1), ("c", 2)]
     assert all(r.status == "not_planned" and r.peak_mb for r in runs)
     assert batch.cluster == dask_cluster
+
+
+def test_tasks_the_cluster_cannot_unpack_give_a_clear_error(dask_cluster: str) -> None:
+    import multiprocessing
+    from multiprocessing.managers import SyncManager
+
+    # a proxy of a manager started by another process (another authkey), as when
+    # `composer solve` sends a stage's progress queue to a cluster it did not start
+    with SyncManager(authkey=b"another process", ctx=multiprocessing.get_context("spawn")) as (
+        manager
+    ):
+        event = manager.Event()
+        with pytest.raises(InputError) as caught:
+            parallel.map_tasks(bench_fake.is_set, [event], 1, cluster=dask_cluster)
+    message = caught.value.render()
+    assert "could not unpack the tasks" in message and "manager proxy" in message

@@ -119,5 +119,21 @@ def _map_dask(fn: Callable[[T], R], tasks: Sequence[T], address: str) -> list[R]
     with client:
         # pure=False: identical tasks (same seed, same instance) are still separate runs
         futures = client.map(fn, list(tasks), pure=False)
-        results: list[R] = client.gather(futures)
+        try:
+            results: list[R] = client.gather(futures)
+        except RuntimeError as exc:
+            if "deserializ" not in str(exc):
+                raise
+            cause = exc.__cause__ or exc
+            raise InputError(
+                [
+                    Issue(
+                        f"the Dask cluster at {address} could not unpack the tasks: "
+                        f"{type(cause).__name__}: {cause}",
+                        fix="run the same composer and packages on the scheduler and every "
+                        "worker; tasks must be plain picklable data (a multiprocessing "
+                        "manager proxy or lock cannot travel to a cluster)",
+                    )
+                ]
+            ) from None
     return results
