@@ -35,8 +35,8 @@ class Point:
 
 
 def _fmt(value: float) -> str:
-    if value == 0:
-        return "0"
+    if abs(value - round(value)) < 1e-9:
+        return f"{value:,.0f}"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 10:
@@ -52,8 +52,12 @@ def line_chart(
     x_labels: Sequence[str],
     hline: tuple[float, str] | None = None,
     percent: bool = False,
+    zero_based: bool = False,
 ) -> str:
-    """A small SVG line chart: one polyline with hoverable points per series."""
+    """A small SVG line chart: one polyline with hoverable points per series.
+
+    ``zero_based`` starts the axis at 0 (times, memory, gaps: noise is not magnified);
+    objectives zoom in on their range so a 0.5 % change shows."""
     e = html.escape
     values = [p.y for _, points in series for p in points]
     if hline is not None:
@@ -67,7 +71,9 @@ def line_chart(
         out.append(f'<text x="{W / 2}" y="{H / 2}" class="empty">no data</text></svg>')
         return "".join(out)
     lo, hi = min(values), max(values)
-    if hi - lo < 1e-12:
+    if zero_based and lo >= 0:
+        lo, hi = 0.0, (hi * 1.1 if hi > 0 else (0.01 if percent else 1.0))
+    elif hi - lo < 1e-12:
         pad = abs(hi) * 0.05 or 1.0
         lo, hi = lo - pad, hi + pad
     else:
@@ -96,7 +102,11 @@ def line_chart(
     step = max(1, (n + 5) // 6)
     for i, text in enumerate(x_labels):
         if i % step == 0 or i == n - 1:
-            out.append(f'<text x="{sx(i):.1f}" y="{H - MB + 12}" class="xtick">{e(text)}</text>')
+            anchor = "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"
+            out.append(
+                f'<text x="{sx(i):.1f}" y="{H - MB + 12}" class="xtick" '
+                f'text-anchor="{anchor}">{e(text)}</text>'
+            )
     if hline is not None:
         y = sy(hline[0])
         out.append(
@@ -130,7 +140,7 @@ th:first-child,td:first-child,td.l,th.l{text-align:left}
 .charts{display:flex;flex-wrap:wrap}
 .frame{fill:#fafbfc;stroke:#d0d7de}.grid{stroke:#eaeef2}
 .title{font-size:11px;font-weight:600}.ytick{font-size:9px;text-anchor:end;fill:#57606a}
-.xtick{font-size:9px;text-anchor:middle;fill:#57606a}.empty{font-size:11px;text-anchor:middle}
+.xtick{font-size:9px;fill:#57606a}.empty{font-size:11px;text-anchor:middle}
 .published{stroke:#1a7f37;stroke-dasharray:4 3}
 .legend span{display:inline-block;margin-right:12px;font-size:12px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:5px}
@@ -193,9 +203,10 @@ def _entry_section(entry: str, runs: Sequence[RunRecord], batches: dict[int, Bat
             series(lambda r: r.published_gap if literature else r.gap),
             labels,
             percent=True,
+            zero_based=True,
         ),
-        line_chart("solve time (s)", series(lambda r: r.wall_s), labels),
-        line_chart("peak memory (MB)", series(lambda r: r.peak_mb), labels),
+        line_chart("solve time (s)", series(lambda r: r.wall_s), labels, zero_based=True),
+        line_chart("peak memory (MB)", series(lambda r: r.peak_mb), labels, zero_based=True),
     ]
     legend = "".join(
         f'<span><i style="background:{PALETTE[k % len(PALETTE)]}"></i>{e(name)}</span>'
