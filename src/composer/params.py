@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from composer.errors import InputError, Issue
@@ -40,10 +40,11 @@ class SolveParams:
 
     def record(self) -> dict[str, Any]:
         """The parameters as recorded in plan.json (no stop flag)."""
-        data = asdict(self)
-        data.pop("stop", None)
-        data["stages"] = list(self.stages)
-        return data
+        return {
+            f.name: list(value) if isinstance(value, tuple) else value
+            for f in fields(self)
+            if f.name != "stop" and not isinstance(value := getattr(self, f.name), threading.Event)
+        }
 
     @property
     def parallel_processes(self) -> int:
