@@ -76,8 +76,9 @@ def cli(debug: bool) -> None:
 
 def _register() -> None:
     from composer.cli import basic, solve
+    from composer.cli import export as export_cli
 
-    for module in (basic, solve):
+    for module in (basic, solve, export_cli):
         for command in module.COMMANDS:
             cli.add_command(command)
 
