@@ -16,12 +16,15 @@ import openpyxl
 import pandas as pd
 import pytest
 import recurring_ical_events
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from composer.export import ExportOptions, export_plan
-from composer.export.calendars import exdates
-from composer.export.privacy import Names
+from composer.export.calendars import CalendarBuilder, exdates
+from composer.export.context import ExportContext
+from composer.export.privacy import Names, _unique_prefixes
 from composer.io.json_io import plan_to_json, write_instance_json
-from composer.model.plan import Plan, PlannedNetwork
+from composer.model.plan import Plan, PlannedNetwork, Session
 from composer.params import SolveParams
 from export_sample import N1_DATES, N2_DATES, REAL_NAMES, sample_instance, sample_plan
 
@@ -298,6 +301,12 @@ def test_pseudonymised_outputs_hold_no_real_names_or_emails(pseudonymised, expor
     assert all(name in plain for name in ("Anna de Vries", "Zoë Jansen", "Els Schoolopleider"))
 
 
+def test_colliding_pseudonyms_get_more_digits():
+    # A and B share their first 6 digits (and 7): both get 8; C keeps 6
+    digests = {"A": "ABCDEF12" + "0" * 56, "B": "ABCDEF13" + "0" * 56, "C": "123456" + "0" * 58}
+    assert _unique_prefixes(digests, 6) == {"A": "ABCDEF12", "B": "ABCDEF13", "C": "123456"}
+
+
 def test_pseudonyms_are_stable_readable_and_salted():
     inst = sample_instance()
     a = Names(inst, pseudonymise=True, salt="x")
@@ -367,3 +376,42 @@ def test_solve_export_writes_into_the_solve_folder(cli, tmp_path, monkeypatch):
     plan = json.loads((out / "plan.json").read_text())
     summary = pd.read_csv(out / "csv" / "summary.csv", encoding="utf-8-sig", dtype=str)
     assert summary.set_index("item").loc["status", "value"] == plan["status"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    weeks=st.sets(st.integers(min_value=0, max_value=45), min_size=1, max_size=40),
+    hour=st.integers(min_value=8, max_value=16),
+)
+def test_any_weekly_pattern_expands_to_exactly_its_sessions(weeks, hour):
+    # a network meeting on Mondays in any subset of the weeks of a school year: the
+    # recurring event with its EXDATEs yields exactly those dates, at the local hour,
+    # across both changes of summer time
+    dates = sorted(dt.date(2026, 8, 31) + dt.timedelta(weeks=w) for w in weeks)
+    plan = sample_plan()
+    n1 = tuple(
+        Session(id=f"N1-{i}", programme="los", group="N1", date=d, start=dt.time(hour),
+                end=dt.time(hour + 1), location="s1")
+        for i, d in enumerate(dates)
+    )  # fmt: skip
+    ctx = ExportContext.build(sample_instance(), plan.model_copy(update={"sessions": n1}), now=NOW)
+    cal = CalendarBuilder(ctx).group_calendars()["networks/N1.ics"]
+    parsed = icalendar.Calendar.from_ical(cal.to_ical())
+    assert len(parsed.walk("VEVENT")) == 1  # one recurring event, never one per week
+    found = recurring_ical_events.of(parsed).between(dt.date(2026, 1, 1), dt.date(2028, 1, 1))
+    assert sorted(e["DTSTART"].dt for e in found) == [
+        dt.datetime.combine(d, dt.time(hour), AMS) for d in dates
+    ]
+
+
+def test_an_empty_plan_exports_every_format(tmp_path):
+    files = export_plan(
+        sample_instance(), Plan(instance="sample-2026"), tmp_path / "out", ExportOptions(now=NOW)
+    )
+    assert {f.name for f in files} >= {"plan.xlsx", "report.html", "summary.csv"}
+    assert not (tmp_path / "out" / "ics").exists()  # nothing to put in a calendar
+    summary = {
+        r["item"]: r["value"]
+        for r in sheet_rows(openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx")["summary"])
+    }
+    assert summary["status"] == "unknown" and summary["LOS networks"] == 0

@@ -156,7 +156,8 @@ class CalendarBuilder:
 
     def _description(self, session: Session) -> str:
         ctx, names = self.ctx, self.ctx.names
-        lines = [f"{_PROGRAMME_LABEL.get(session.programme, session.programme)} — {session.group}"]
+        group = "gezamenlijk" if session.group == "all" else session.group
+        lines = [f"{_PROGRAMME_LABEL.get(session.programme, session.programme)} — {group}"]
         if session.facilitators:
             lines.append(f"Begeleiding: {names.people(session.facilitators)}")
         members, leaders = ctx.group_people.get(session.group, (set(), set()))
