@@ -38,6 +38,7 @@ from composer.model.plan import Plan, PlannedNetwork, PlannedTnNetwork, Session,
 from composer.objective.calendar import (
     PARTS,
     bv_targets,
+    leader_rank,
     series_targets,
     tn_days,
     visit_preference_cost,
@@ -954,11 +955,13 @@ def check_t5_rota(instance: Instance, plan: Plan) -> Iterator[Violation]:
 def _bv_spread(instance: Instance, plan: Plan, ctx: _Context) -> int:
     total = 0
     years = _bv_years(instance, ctx.cal)
+    leaders: list[tuple[str, str | None]] = [(c.id, c.coordinator) for c in plan.clusters]
     for cluster in plan.clusters:
         rows = ctx.by_group.get(("bv", cluster.id), [])
         for y in years:
             dates = [s.date for s in rows if y.start <= s.date <= y.end]
-            targets = bv_targets(instance, cluster.schools, y)
+            rank, of = leader_rank(leaders, cluster.id)
+            targets = bv_targets(instance, cluster.schools, y, rank, of)
             total += sum(abs((d - t).days) for d, t in zip(dates, targets, strict=False))
     return total
 
@@ -966,6 +969,7 @@ def _bv_spread(instance: Instance, plan: Plan, ctx: _Context) -> int:
 def _tn_parts(instance: Instance, plan: Plan, ctx: _Context) -> tuple[int, int]:
     spread = helper_miss = 0
     schools_of = {p.id: p.school for p in instance.tn.participants}
+    leaders: list[tuple[str, str | None]] = [(g.id, g.facilitator) for g in ctx.tn]
     for group in ctx.tn:
         kick = _kickoff_for(ctx, instance, group)
         rows = _own_meetings(ctx, group)
@@ -978,7 +982,8 @@ def _tn_parts(instance: Instance, plan: Plan, ctx: _Context) -> tuple[int, int]:
         days = tn_days(instance, schools, year)
         last = days[-1] if days else kick.date
         remaining = tn_series_settings(instance, group.id).series_length - 1
-        targets = series_targets(kick.date, last, remaining)
+        rank, of = leader_rank(leaders, group.id)
+        targets = series_targets(kick.date, last, remaining, rank, of)
         spread += sum(abs((s.date - t).days) for s, t in zip(rows, targets, strict=False))
         for s in rows:
             if not any(schools_of.get(h) == s.location for h in s.helpers):

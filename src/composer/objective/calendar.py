@@ -30,25 +30,51 @@ PARTS: tuple[str, ...] = (
 )
 
 
-def spread_targets(first: dt.date, last: dt.date, count: int) -> list[dt.date]:
+def spread_targets(
+    first: dt.date, last: dt.date, count: int, rank: int = 0, of: int = 1
+) -> list[dt.date]:
     """``count`` dates spread evenly over ``first..last``: the middle of equal parts.
 
-    Worked example: 2026-09-01..2027-06-28 (300 days), 4 meetings → offsets 37, 112,
-    187, 262 days (``(2k+1) * 300 // 8``).
+    ``rank`` of ``of`` groups sharing a leader (a coordinator's clusters) interleaves
+    their targets, so the leader's meetings are spread too instead of all groups aiming
+    at the same days: group ``rank`` takes parts ``rank, rank + of, ...`` of ``count * of``.
+
+    Worked example: 2026-09-01..2027-06-28 (300 days), 4 meetings, one group → offsets
+    37, 112, 187, 262 days (``(2k+1) * 300 // 8``).
     """
     span = (last - first).days
-    return [first + dt.timedelta(days=((2 * k + 1) * span) // (2 * count)) for k in range(count)]
+    parts = count * of
+    return [
+        first + dt.timedelta(days=((2 * (k * of + rank) + 1) * span) // (2 * parts))
+        for k in range(count)
+    ]
 
 
-def series_targets(kickoff: dt.date, last: dt.date, remaining: int) -> list[dt.date]:
+def series_targets(
+    kickoff: dt.date, last: dt.date, remaining: int, rank: int = 0, of: int = 1
+) -> list[dt.date]:
     """Targets of the ``remaining`` meetings of a TN series after its kick-off: evenly
-    spaced after the kick-off, the last half a step before ``last``
-    (offsets ``2k * span // (2 * remaining + 1)``, k = 1..remaining)."""
+    spaced after the kick-off, the last half a step before ``last`` (offsets
+    ``2k * span // (2 * remaining + 1)``, k = 1..remaining); ``rank`` of ``of`` networks
+    of one facilitator shifts them by ``rank / of`` of a step (interleaved)."""
     span = max(0, (last - kickoff).days)
     return [
-        kickoff + dt.timedelta(days=(2 * k * span) // (2 * remaining + 1))
+        kickoff + dt.timedelta(days=((2 * k * of + 2 * rank) * span) // ((2 * remaining + 1) * of))
         for k in range(1, remaining + 1)
     ]
+
+
+def leader_rank(groups: list[tuple[str, str | None]], group: str) -> tuple[int, int]:
+    """(rank, count) of ``group`` among the groups with its leader, ordered by id.
+
+    ``groups`` holds (group id, leader id) pairs, e.g. the plan's clusters with their
+    coordinators; a group without a leader is alone: (0, 1).
+    """
+    leader = next((lead for gid, lead in groups if gid == group), None)
+    if leader is None:
+        return 0, 1
+    peers = sorted(gid for gid, lead in groups if lead == leader)
+    return peers.index(group), len(peers)
 
 
 def bv_days(
@@ -63,14 +89,19 @@ def bv_days(
 
 
 def bv_targets(
-    instance: Instance, schools: tuple[str, ...] | list[str], year: SchoolYear
+    instance: Instance,
+    schools: tuple[str, ...] | list[str],
+    year: SchoolYear,
+    rank: int = 0,
+    of: int = 1,
 ) -> list[dt.date]:
-    """The target dates of a cluster's ``bv.meetings_per_year`` meetings in ``year``."""
+    """The target dates of a cluster's ``bv.meetings_per_year`` meetings in ``year``;
+    ``rank`` of ``of`` clusters of its coordinator (:func:`leader_rank`)."""
     days = bv_days(instance, schools, year)
     count = instance.bv.meetings_per_year
     if not days or count == 0:
         return []
-    return spread_targets(days[0], days[-1], count)
+    return spread_targets(days[0], days[-1], count, rank, of)
 
 
 def tn_days(

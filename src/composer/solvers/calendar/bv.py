@@ -32,13 +32,15 @@ from ortools.sat.python import cp_model
 from composer.calendar import BusyIndex, SchoolCalendar, weekday_of
 from composer.model.instance import Instance
 from composer.model.plan import Cluster
-from composer.objective.calendar import bv_days, bv_targets
+from composer.objective.calendar import bv_days, bv_targets, leader_rank
 from composer.solvers.calendar.chains import (
     Chain,
     Segment,
     add_chain,
+    deviation,
     earliest_dates,
     greedy_dates,
+    nearest_bound,
 )
 from composer.solvers.cpsat import run_cpsat
 
@@ -107,24 +109,42 @@ def _add_b5_hosts(
 
 
 def solve_bv_task(task: BvTask) -> BvOutcome:
-    """Solve one coordinator's clusters with CP-SAT (greedy dates as hint and fallback)."""
+    """Solve one coordinator's clusters.
+
+    The greedy calendar (each meeting on the free candidate day nearest its target, hosts
+    in rotation) is tried first: when its spread equals the lower bound of
+    :func:`nearest_bound` it is proven optimal and CP-SAT is not needed. Otherwise the
+    CP-SAT model (greedy as hint) decides, within the task's time limit.
+    """
     who = task.coordinator or task.clusters[0].cluster
+    taken: set[int] = set()
+    greedy: list[list[int] | None] = [
+        greedy_dates(item.chain, task.gap, task.one_per_month, taken if task.coordinator else set())
+        for item in task.clusters
+    ]
+    bound = sum(nearest_bound(item.chain) for item in task.clusters)
+    if all(g is not None for g in greedy):
+        cost = sum(
+            deviation(item.chain, g)
+            for item, g in zip(task.clusters, greedy, strict=True)
+            if g is not None
+        )
+        if cost == bound:
+            outcome = BvOutcome(task.coordinator, "optimal", cost, float(bound))
+            for item, dates in zip(task.clusters, greedy, strict=True):
+                assert dates is not None
+                rotation = _rotation(len(dates), len(item.schools))
+                outcome.meetings[item.cluster] = list(zip(dates, rotation, strict=True))
+            return outcome
     model = cp_model.CpModel()
     chains = []
     hosts = []
-    taken: set[int] = set()
-    greedy: list[list[int] | None] = []
-    for ci, item in enumerate(task.clusters):
+    for ci, (item, hint) in enumerate(zip(task.clusters, greedy, strict=True)):
         chain_vars = add_chain(model, item.chain, f"c={ci}", task.gap, task.one_per_month)
         chains.append(chain_vars)
         hosts.append(_add_b5_hosts(model, ci, item.chain.count, len(item.schools)))
-        hint = greedy_dates(
-            item.chain, task.gap, task.one_per_month, taken if task.coordinator else set()
-        )
-        greedy.append(hint)
         if hint is not None:
-            for var, value in zip(chain_vars.dates, hint, strict=True):
-                model.add_hint(var, value)
+            chain_vars.hint(model, hint)
         for m, s in enumerate(_rotation(item.chain.count, len(item.schools))):
             for s2, var in enumerate(hosts[-1][m]):
                 model.add_hint(var, int(s2 == s))
@@ -165,17 +185,12 @@ def solve_bv_task(task: BvTask) -> BvOutcome:
         # months), with hosts in rotation
         outcome.status = "feasible"
         outcome.objective = 0
-        outcome.bound = 0.0
+        outcome.bound = float(bound)
         for item, dates in zip(task.clusters, greedy, strict=True):
             assert dates is not None
             rotation = _rotation(len(dates), len(item.schools))
             outcome.meetings[item.cluster] = list(zip(dates, rotation, strict=True))
-            outcome.objective += sum(
-                abs(d - t)
-                for d, t in zip(
-                    dates, [t for seg in item.chain.segments for t in seg.targets], strict=True
-                )
-            )
+            outcome.objective += deviation(item.chain, dates)
         outcome.notes.append(
             f"coordinator {who}: no CP-SAT solution within {task.time_limit:.1f}s; "
             "greedy dates used (raise --time-limit for better spreading)"
@@ -214,6 +229,8 @@ def prepare_bv(
     notes: list[str] = []
     infeasible = False
     years = cal.years_from(bv.first_school_year, bv.horizon_years)
+    if not clusters:
+        return BvPrepared([], notes, infeasible, [y.id for y in years])
     if len(years) < bv.horizon_years:
         infeasible = True
         first = bv.first_school_year or (cal.years[0].id if cal.years else "-")
@@ -226,7 +243,9 @@ def prepare_bv(
     if bv.meetings_per_year == 0 or not years:
         return BvPrepared([], notes, infeasible, [y.id for y in years])
     by_coordinator: dict[str | None, list[BvCluster]] = defaultdict(list)
+    leaders = [(c.id, c.coordinator) for c in clusters]
     for cluster in clusters:
+        rank, of = leader_rank(leaders, cluster.id)
         schools = tuple(cluster.schools)
         meetings = bv.meetings_per_year * len(years)
         if len(schools) < 2 or meetings < len(schools):
@@ -258,7 +277,7 @@ def prepare_bv(
                     ):
                         continue
                 days.append(day.toordinal())
-            targets = tuple(t.toordinal() for t in bv_targets(instance, schools, year))
+            targets = tuple(t.toordinal() for t in bv_targets(instance, schools, year, rank, of))
             segments.append(Segment(year.id, tuple(days), targets))
         chain = Chain(cluster.id, tuple(segments))
         _, broke = earliest_dates(chain, bv.min_gap_days, bv.one_meeting_per_month)

@@ -127,6 +127,22 @@ def greedy_dates(chain: Chain, gap: int, one_per_month: bool, taken: set[int]) -
     return chosen
 
 
+def nearest_bound(chain: Chain) -> int:
+    """A lower bound on a chain's spread: each meeting at the candidate day nearest to its
+    target, ignoring every other meeting."""
+    return sum(
+        min((abs(d - t) for d in seg.days), default=0)
+        for seg in chain.segments
+        for t in seg.targets
+    )
+
+
+def deviation(chain: Chain, dates: list[int]) -> int:
+    """The spread of ``dates`` for ``chain``: total days from the targets."""
+    targets = [t for seg in chain.segments for t in seg.targets]
+    return sum(abs(d - t) for d, t in zip(dates, targets, strict=True))
+
+
 @dataclass
 class ChainVars:
     """The CP-SAT variables of one chain: a date and a deviation per meeting."""
@@ -134,6 +150,16 @@ class ChainVars:
     dates: list[cp_model.IntVar]
     deviations: list[cp_model.IntVar]
     targets: list[int]
+    months: list[dict[int, cp_model.IntVar]]
+
+    def hint(self, model: cp_model.CpModel, values: list[int]) -> None:
+        """Hint a complete assignment of this chain (dates, months, deviations)."""
+        for m, value in enumerate(values):
+            model.add_hint(self.dates[m], value)
+            model.add_hint(self.deviations[m], abs(value - self.targets[m]))
+            month = month_of(dt.date.fromordinal(value))
+            for mo, var in self.months[m].items():
+                model.add_hint(var, int(mo == month))
 
 
 def add_chain(
@@ -142,7 +168,8 @@ def add_chain(
     """Add one chain: date variables on candidate days, order, gap and month rules,
     and |date - target| deviations (B6 / T1 cadence)."""
     dates: list[cp_model.IntVar] = []
-    nexts: list[cp_model.IntVar | None] = []
+    months: list[cp_model.LinearExprT | None] = []
+    month_vars: list[dict[int, cp_model.IntVar]] = []
     deviations: list[cp_model.IntVar] = []
     targets: list[int] = []
     m = 0
@@ -152,34 +179,40 @@ def add_chain(
         for k, target in enumerate(seg.targets):
             name = f"[{tag},y={s_index},k={k}]"
             date = model.new_int_var_from_domain(cp_model.Domain.from_values(days), f"date{name}")
-            nxt: cp_model.IntVar | None = None
+            month: cp_model.LinearExprT | None = None
             if one_per_month:
-                # the first day of the next month, looked up by the date's position
-                index = model.new_int_var(0, len(days) - 1, f"pos{name}")
-                model.add_element(index, days, date)
-                nms = [next_month_start(d) for d in days]
-                nxt = model.new_int_var_from_domain(
-                    cp_model.Domain.from_values(sorted(set(nms))), f"next_month{name}"
-                )
-                model.add_element(index, nms, nxt)
-            dev = model.new_int_var(0, span + abs(target - days[0]) + 1, f"dev{name}")
-            model.add(dev >= date - target)
-            model.add(dev >= target - date)
+                # which calendar month the meeting falls in: one bool per month holding a
+                # candidate day, the date inside that month's first..last candidate day
+                by_month: dict[int, list[int]] = {}
+                for day in days:
+                    by_month.setdefault(month_of(dt.date.fromordinal(day)), []).append(day)
+                in_month = {mo: model.new_bool_var(f"month{name}[{mo}]") for mo in sorted(by_month)}
+                model.add_exactly_one(in_month.values())
+                model.add(date >= sum(min(by_month[mo]) * var for mo, var in in_month.items()))
+                model.add(date <= sum(max(by_month[mo]) * var for mo, var in in_month.items()))
+                month = sum(mo * var for mo, var in in_month.items())
+            month_vars.append(in_month if one_per_month else {})
+            nearest = min(abs(d - target) for d in days)
+            # redundant: no meeting lies closer to its target than the nearest candidate day
+            dev = model.new_int_var(nearest, span + abs(target - days[0]) + 1, f"dev{name}")
+            # |date - target|: presolve derives its domain from the date's (holes
+            # included), so the distance to the nearest candidate day is a proven bound
+            model.add_abs_equality(dev, date - target)
             if chain.earliest is not None and m == 0:
                 model.add(date >= chain.earliest)
             dates.append(date)
-            nexts.append(nxt)
+            months.append(month)
             deviations.append(dev)
             targets.append(target)
             m += 1
     for a in range(len(dates) - 1):
         # B6/T1: at least ``gap`` days (and never the same day) between consecutive meetings
         model.add(dates[a + 1] >= dates[a] + max(1, gap))
-        nxt = nexts[a]
-        if nxt is not None:
-            # B6: at most one meeting per calendar month
-            model.add(dates[a + 1] >= nxt)
-    return ChainVars(dates, deviations, targets)
+        this_month, next_month = months[a], months[a + 1]
+        if this_month is not None and next_month is not None:
+            # B6: at most one meeting per calendar month (meetings are in date order)
+            model.add(next_month >= this_month + 1)
+    return ChainVars(dates, deviations, targets, month_vars)
 
 
 def months_distinct(days: list[int]) -> bool:

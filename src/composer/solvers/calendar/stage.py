@@ -70,6 +70,7 @@ from composer.model.plan import (
 )
 from composer.objective.calendar import (
     PARTS,
+    leader_rank,
     series_targets,
     spread_targets,
     tn_days,
@@ -293,6 +294,7 @@ def _tn_prepare(
             facilitator_kick_days[by_id[n].facilitator].add(k.day.toordinal())
     items: list[tuple[str, TnSeries]] = []
     series_by_net: dict[str, TnSeries] = {}
+    leaders: list[tuple[str, str | None]] = [(g.id, g.facilitator) for g in groups]
     for group in groups:
         kick = valid_kick.get(group.id)
         if kick is None:
@@ -329,7 +331,8 @@ def _tn_prepare(
                 continue
             days.append(day.toordinal())
         last = base[-1] if base else kick.day
-        targets = tuple(t.toordinal() for t in series_targets(kick.day, last, remaining))
+        rank, of = leader_rank(leaders, group.id)
+        targets = tuple(t.toordinal() for t in series_targets(kick.day, last, remaining, rank, of))
         chain = Chain(
             group.id,
             (Segment(year.id, tuple(days), targets),),

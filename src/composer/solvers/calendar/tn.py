@@ -99,8 +99,7 @@ def solve_tn_task(task: TnTask) -> TnOutcome:
         chain_vars = add_chain(model, series.chain, f"n={ni}", task.gap, False)
         hint = greedy_dates(series.chain, task.gap, False, taken)
         if hint is not None:
-            for var, value in zip(chain_vars.dates, hint, strict=True):
-                model.add_hint(var, value)
+            chain_vars.hint(model, hint)
         meetings = series.chain.count
         n_schools, n_people = len(series.schools), len(series.participants)
         host = [
