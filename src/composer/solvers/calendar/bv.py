@@ -108,34 +108,50 @@ def _add_b5_hosts(
     return host
 
 
-def solve_bv_task(task: BvTask) -> BvOutcome:
-    """Solve one coordinator's clusters.
-
-    The greedy calendar (each meeting on the free candidate day nearest its target, hosts
-    in rotation) is tried first: when its spread equals the lower bound of
-    :func:`nearest_bound` it is proven optimal and CP-SAT is not needed. Otherwise the
-    CP-SAT model (greedy as hint) decides, within the task's time limit.
-    """
-    who = task.coordinator or task.clusters[0].cluster
+def _greedy(task: BvTask) -> tuple[list[list[int] | None], int]:
+    """Greedy dates per cluster (None where stuck) and the nearest-day lower bound."""
     taken: set[int] = set()
     greedy: list[list[int] | None] = [
         greedy_dates(item.chain, task.gap, task.one_per_month, taken if task.coordinator else set())
         for item in task.clusters
     ]
-    bound = sum(nearest_bound(item.chain) for item in task.clusters)
-    if all(g is not None for g in greedy):
-        cost = sum(
-            deviation(item.chain, g)
-            for item, g in zip(task.clusters, greedy, strict=True)
-            if g is not None
-        )
-        if cost == bound:
-            outcome = BvOutcome(task.coordinator, "optimal", cost, float(bound))
-            for item, dates in zip(task.clusters, greedy, strict=True):
-                assert dates is not None
-                rotation = _rotation(len(dates), len(item.schools))
-                outcome.meetings[item.cluster] = list(zip(dates, rotation, strict=True))
-            return outcome
+    return greedy, sum(nearest_bound(item.chain) for item in task.clusters)
+
+
+def proven_greedy(task: BvTask) -> BvOutcome | None:
+    """The greedy calendar when it is provably optimal, else None.
+
+    Greedy: each meeting on the free candidate day nearest its target (chain order, the
+    coordinator's days kept apart), hosts in rotation. When its spread equals the lower
+    bound of :func:`nearest_bound`, nothing can beat it and CP-SAT is not needed.
+    """
+    greedy, bound = _greedy(task)
+    if any(g is None for g in greedy):
+        return None
+    cost = sum(
+        deviation(item.chain, g)
+        for item, g in zip(task.clusters, greedy, strict=True)
+        if g is not None
+    )
+    if cost != bound:
+        return None
+    outcome = BvOutcome(task.coordinator, "optimal", cost, float(bound))
+    for item, dates in zip(task.clusters, greedy, strict=True):
+        assert dates is not None
+        rotation = _rotation(len(dates), len(item.schools))
+        outcome.meetings[item.cluster] = list(zip(dates, rotation, strict=True))
+    return outcome
+
+
+def solve_bv_task(task: BvTask) -> BvOutcome:
+    """Solve one coordinator's clusters: the greedy calendar when it is provably optimal
+    (:func:`proven_greedy`), else the CP-SAT model (greedy as hint) within the task's
+    time limit."""
+    proven = proven_greedy(task)
+    if proven is not None:
+        return proven
+    who = task.coordinator or task.clusters[0].cluster
+    greedy, bound = _greedy(task)
     model = cp_model.CpModel()
     chains = []
     hosts = []

@@ -79,7 +79,13 @@ from composer.objective.calendar import (
 from composer.parallel import map_tasks
 from composer.params import SolveParams
 from composer.pipeline import Progress
-from composer.solvers.calendar.bv import BvOutcome, BvTask, prepare_bv, solve_bv_task
+from composer.solvers.calendar.bv import (
+    BvOutcome,
+    BvTask,
+    prepare_bv,
+    proven_greedy,
+    solve_bv_task,
+)
 from composer.solvers.calendar.chains import Chain, Segment
 from composer.solvers.calendar.tn import (
     TnOutcome,
@@ -389,15 +395,6 @@ def _visit_tasks(
                 f"{per_year} other network(s); no visits planned there (visits across regions "
                 "are not planned)"
             )
-            for net in nets:
-                acc.unplaced.append(
-                    Unplaced(
-                        id=net.id,
-                        what="network",
-                        reason=f"no other network in region {region} to visit (L9)",
-                        rule="L9",
-                    )
-                )
             continue
         forbid_mutual = n >= 2 * per_year + 1
         if not forbid_mutual:
@@ -680,12 +677,34 @@ def _reviews(
 # --------------------------------------------------------------------------- the stage
 
 
+WARM_UP_SECONDS = 2.0
+"""Subproblems are solved in this process until this much time has passed; only the rest
+goes to worker processes (starting one costs about this much: imports of OR-Tools and
+pydantic), so small calendars are not slowed down by parallelism."""
+
+
+def _run_tasks(tasks: list[Any], processes: int) -> list[Any]:
+    """Results of ``tasks`` in task order: the first ones here, the rest in parallel."""
+    results: list[Any] = []
+    started = time.perf_counter()
+    for task in tasks:
+        if processes > 1 and time.perf_counter() - started > WARM_UP_SECONDS:
+            break
+        results.append(_solve_any(task))
+    rest = tasks[len(results) :]
+    if rest:
+        results.extend(map_tasks(_solve_any, rest, processes))
+    return results
+
+
 def _time_limits(tasks: list[Any], budget: float, processes: int, workers: int) -> list[Any]:
     """Give every task its share of the remaining budget (and its worker count)."""
     if not tasks:
         return tasks
     share = max(0.2, min(budget, budget * processes / len(tasks)))
-    per_task_workers = workers if len(tasks) < processes else max(1, workers // processes)
+    # one search worker per task when there are several: CP-SAT is then deterministic for
+    # a seed, so the plan does not depend on the number of processes
+    per_task_workers = workers if len(tasks) == 1 else 1
     return [replace(t, time_limit=share, workers=per_task_workers) for t in tasks]
 
 
@@ -865,7 +884,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         timed = _time_limits(tasks, budget, params.parallel_processes, params.workers)
         timed = [replace(t, seed=params.seed) for t in timed]
         progress(STAGE, f"solving {len(timed)} subproblem(s)")
-        return map_tasks(_solve_any, timed, params.parallel_processes) if timed else []
+        return _run_tasks(timed, params.parallel_processes)
 
     # a person leading both TN networks and BV clusters couples the two: TN goes first
     coordinators = {c.coordinator for c in plan.clusters if c.coordinator}
@@ -887,10 +906,14 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         bv_results = solve(list(bv_prep.tasks), 1.0)
         visit_results = first[len(tn_tasks) :]
     else:
-        found = solve([*tn_tasks, *bv_prep.tasks, *visit_tasks], 1.0)
-        n_tn, n_bv = len(tn_tasks), len(bv_prep.tasks)
+        # provably optimal greedy BV calendars need no worker process
+        proven = [proven_greedy(t) for t in bv_prep.tasks]
+        hard = [t for t, p in zip(bv_prep.tasks, proven, strict=True) if p is None]
+        found = solve([*tn_tasks, *hard, *visit_tasks], 1.0)
+        n_tn, n_bv = len(tn_tasks), len(hard)
         _tn_sessions(instance, groups, kickoffs, series, found[:n_tn], cal, busy, acc)
-        bv_results = found[n_tn : n_tn + n_bv]
+        solved = iter(found[n_tn : n_tn + n_bv])
+        bv_results = [p if p is not None else next(solved) for p in proven]
         visit_results = found[n_tn + n_bv :]
     _bv_sessions(instance, plan, bv_results, busy, acc)
 
