@@ -515,3 +515,18 @@ def test_tn_helper_not_from_the_host_school_costs_one():
     )
     report = check_plan(inst, plan)
     assert report.ok and report.objectives["calendar"]["tn_helper_not_host"] == 2
+
+
+def test_composer_check_reports_calendar_violations(cli, tmp_path):
+    from composer.io.json_io import plan_to_json, write_instance_json
+
+    inst = make(bv_instance())
+    write_instance_json(inst, tmp_path / "instance.json")
+    bad = bv_plan(bv_rows([GOOD_BV[0], ("2026-09-30", "s4"), *GOOD_BV[2:]]))
+    (tmp_path / "plan.json").write_text(plan_to_json(bad), encoding="utf-8")
+    result = cli("check", tmp_path / "instance.json", tmp_path / "plan.json")
+    assert result.exit_code == 1
+    assert "[B6] cluster cl1 meets 2026-09-17 and 2026-09-30, 13 days apart" in result.output
+    good = bv_plan(bv_rows())
+    (tmp_path / "plan.json").write_text(plan_to_json(good), encoding="utf-8")
+    assert cli("check", tmp_path / "instance.json", tmp_path / "plan.json").exit_code == 0

@@ -6,8 +6,12 @@ recomputed objective equals the stage's.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cal_builders import (
     assert_checked,
@@ -462,3 +466,31 @@ def test_everything_together_is_checked_clean():
     assert kinds["review"] == 3 and len(out.visits) == 3
     assert rules_of(inst, out) == {}
     assert_checked(inst, out)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    schools=st.integers(min_value=2, max_value=6),
+    per_year=st.integers(min_value=1, max_value=6),
+    gap=st.integers(min_value=0, max_value=70),
+    monthly=st.booleans(),
+    away=st.integers(min_value=0, max_value=60),
+)
+def test_bv_property_checker_clean_or_infeasible_with_a_rule(schools, per_year, gap, monthly, away):
+    # Whatever the settings: a plan the checker finds clean, or an infeasible stage whose
+    # notes name B5/B6 (and then no silently empty calendar: the cluster is unplaced).
+    data = _bv_data(meetings_per_year=per_year, min_gap_days=gap, one_meeting_per_month=monthly)
+    if away:
+        data["unavailability"] = [
+            {"who": "c1", "start": "2026-09-01", "end": str(d("2026-09-01") + dt.timedelta(away))}
+        ]
+    inst = make(data)
+    members = tuple(f"s{i}" for i in range(3, 3 + schools))
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", members),)), time_limit=5)
+    result = out.stages["calendar"]
+    if result.status == "infeasible":
+        assert any(n.startswith(("[B5]", "[B6]")) for n in result.notes)
+        assert [u.id for u in out.unplaced] == ["cl1"]
+    else:
+        assert len([s for s in out.sessions if s.programme == "bv"]) == per_year
+        assert_checked(inst, out)
