@@ -8,8 +8,8 @@ Usage (from the repository root)::
 
 The calendar stage needs groups (LOS networks with slots, BV clusters with coordinators,
 TN networks). With ``--plan`` they are read from a plan (e.g. one written by
-``composer solve --stage los --stage bv --stage tn``); without it they are synthesised
-here from the instance, deterministically:
+``composer solve --stage los --stage bv --stage tn``); the groups the plan lacks (or all,
+without ``--plan``) are synthesised here from the instance, deterministically:
 
 - BV clusters: the eligible schools (B1) of every sector-region, sorted north to south,
   cut into clusters of 4-6 (a sector-region that cannot be split, B8, is left out);
@@ -266,15 +266,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     overrides = dict(parse_override(text) for text in args.set or ())
     instance = apply_overrides(load_instance(path), overrides)
     t_load = time.perf_counter() - t0
-    if args.plan:
-        given = read_plan(Path(args.plan))
-        networks, clusters, tn_nets = given.networks, given.clusters, given.tn_networks
-        source = f"plan {args.plan}"
-    else:
-        networks = synth_networks(instance)
-        clusters = synth_clusters(instance)
-        tn_nets = synth_tn(instance)
-        source = "synthesised by benchmarks/calendar_bench.py"
+    given = read_plan(Path(args.plan)) if args.plan else Plan(instance=instance.name)
+    source = {}
+    networks = given.networks or synth_networks(instance)
+    source["networks"] = f"plan {args.plan}" if given.networks else "synthesised"
+    clusters = given.clusters or synth_clusters(instance)
+    source["clusters"] = f"plan {args.plan}" if given.clusters else "synthesised"
+    tn_nets = given.tn_networks or synth_tn(instance)
+    source["tn_networks"] = f"plan {args.plan}" if given.tn_networks else "synthesised"
     plan = Plan(
         instance=instance.name,
         instance_hash=instance.content_hash(),
