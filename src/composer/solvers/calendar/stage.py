@@ -43,7 +43,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from composer.calendar import (
     BusyIndex,
@@ -77,8 +77,6 @@ from composer.objective.calendar import (
     visit_preference_cost,
 )
 from composer.parallel import map_tasks
-from composer.params import SolveParams
-from composer.pipeline import Progress
 from composer.solvers.calendar.bv import (
     BvOutcome,
     BvTask,
@@ -101,6 +99,10 @@ from composer.solvers.calendar.visits import (
     solve_visit_task,
     verify_regular,
 )
+
+if TYPE_CHECKING:  # the pipeline layer calls this stage; only its types are needed here
+    from composer.params import SolveParams
+    from composer.pipeline import Progress
 
 STAGE = "calendar"
 MAX_ID = 64
