@@ -494,3 +494,23 @@ def test_bv_property_checker_clean_or_infeasible_with_a_rule(schools, per_year, 
     else:
         assert len([s for s in out.sessions if s.programme == "bv"]) == per_year
         assert_checked(inst, out)
+
+
+def test_tn_facilitator_who_also_coordinates_a_cluster_is_one_person():
+    # Everything on Wednesdays, kick-off Wed 2026-08-19: the last TN target and the last
+    # BV target both fall on Wed 2027-06-16 (TN 14:00-17:00, BV 13:30-16:30). With c1 as
+    # coordinator both meet that day; with pb1 leading both, TN is planned first and the
+    # BV meeting moves (one person: no B6/T4 double booking).
+    data = _tn_data(kickoff_date="2026-08-19", meeting_weekdays=["wed"])
+    data["bv"] = {"horizon_years": 1, "meetings_per_year": 4, "meeting_weekdays": ["wed"]}
+    inst = make(data)
+    apart = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s5", "s6", "s7")),)))
+    both = {s.programme for s in apart.sessions if s.date == d("2027-06-16")}
+    assert both == {"tn", "bv"}
+    plan = Plan(instance="test", clusters=(cluster("cl1", ("s5", "s6", "s7"), coordinator="pb1"),))
+    out = solve(inst, plan)
+    tn_days = {s.date for s in out.sessions if s.programme == "tn"}
+    bv_days = {s.date for s in out.sessions if s.programme == "bv"}
+    assert len(tn_days) == 5 and len(bv_days) == 4 and not tn_days & bv_days
+    assert d("2027-06-16") in tn_days
+    assert_checked(inst, out)
