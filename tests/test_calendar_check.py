@@ -242,8 +242,12 @@ def test_l9_visit_must_be_at_a_host_session_by_a_free_duo():
         *GOOD_VISITS[1:],
     ]
     assert any("not the network's duo" in m for m in rules_of(inst, visits_plan(strangers))["L9"])
+    # io1 works on Tuesdays only; the yearly visit on a Thursday is fine by default (the duo
+    # is free) and refused when the planner asks visits to stay inside weekly availability.
     data = los_instance(visits_per_year=1)
     next(f for f in data["facilitators"] if f["id"] == "io1")["available_days"] = ["tue"]
+    assert "L9" not in rules_of(make(data), visits_plan(GOOD_VISITS))
+    data["los"]["settings"]["visits_within_availability"] = True
     found = rules_of(make(data), visits_plan(GOOD_VISITS))["L9"]
     assert any("io1 visits n3 on a thu" in m for m in found)
 

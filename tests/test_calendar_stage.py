@@ -379,12 +379,19 @@ def test_l9_two_networks_visit_each_other_one_network_cannot_visit():
 
 
 def test_l9_duos_never_free_at_other_slots_is_infeasible():
-    # each IO is available only on its own network's day: nobody can visit anyone
+    # each IO is available only on its own network's day and visits must stay inside the
+    # weekly availability: nobody can visit anyone
     data = _los_data()
     for fac, day in (("io1", "tue"), ("io2", "wed"), ("io3", "thu")):
         row = next(f for f in data["facilitators"] if f["id"] == fac)
         row["available_days"] = [day]
+    data.setdefault("los", {}).setdefault("settings", {})["visits_within_availability"] = True
     inst = make(data)
+    # by default the yearly visit only needs the duo free: the three networks form a cycle
+    relaxed = data | {"los": {**data["los"], "settings": {**data["los"]["settings"]}}}
+    relaxed["los"]["settings"]["visits_within_availability"] = False
+    default = solve(make(relaxed), Plan(instance="test", networks=three_networks()))
+    assert len(default.visits) == 3 and default.stages["calendar"].status != "infeasible"
     out = solve(inst, Plan(instance="test", networks=three_networks()))
     result = out.stages["calendar"]
     assert result.status == "infeasible"

@@ -555,7 +555,7 @@ def check_l9_visits(instance: Instance, plan: Plan) -> Iterator[Violation]:
                 (v.visitor, v.host, own[0].id),
             )
         block = host.slot.block if host.slot else None
-        for person in v.facilitators:
+        for person in v.facilitators if instance.los.settings.visits_within_availability else ():
             if person in idx.facilitator and block is not None:
                 fac = idx.facilitator_of(person)
                 if not fac.available(weekday_of(v.date), block):

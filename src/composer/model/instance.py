@@ -334,6 +334,12 @@ class LosSettings(Frozen):
         default=False, description="leave learners unplaced (penalised) instead of infeasible"
     )
     visits_per_year: NonNegativeInt = Field(default=1, description="L9")
+    visits_within_availability: bool = Field(
+        default=False,
+        description="L9: visit only at moments inside the visiting SO/IO's weekly available "
+        "days and blocks; by default the yearly visit only needs them free (no other session, "
+        "travel included), as DOMAIN.md states",
+    )
     development_meetings_per_year: NonNegativeInt = Field(default=4, description="L10")
     development_meetings_at_institution: NonNegativeInt = Field(default=3, description="L10")
     reviews_per_year: NonNegativeInt = Field(default=1, description="L11")

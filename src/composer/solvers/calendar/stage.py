@@ -432,7 +432,8 @@ def _free_for_visit(
         if cal.unavailable(person, day) is not None:
             return False
         if (
-            person in idx.facilitator
+            instance.los.settings.visits_within_availability
+            and person in idx.facilitator
             and block is not None
             and not idx.facilitator_of(person).available(weekday_of(day), block)
         ):
