@@ -77,3 +77,16 @@ def test_dutch_date_format_accepted_and_impossible_date_refused():
     data["calendar"]["public_holidays"] = [{"date": "31-02-2027", "name": "nope"}]
     with pytest.raises(ValidationError, match="not a real date"):
         make_instance(data)
+
+
+def test_solve_params_record_is_json_ready():
+    import json
+
+    from composer.params import SolveParams
+
+    params = SolveParams(time_limit=5, seed=3, overrides={"bv.allow_seven": True})
+    params.stop.set()
+    record = params.record()
+    assert "stop" not in record
+    assert record["stages"] == ["los", "bv", "tn", "calendar"]
+    assert json.loads(json.dumps(record))["overrides"] == {"bv.allow_seven": True}

@@ -40,11 +40,11 @@ class SolveParams:
 
     def record(self) -> dict[str, Any]:
         """The parameters as recorded in plan.json (no stop flag)."""
-        # not dataclasses.asdict: it deep-copies the stop Event, which cannot be copied
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stop"}
-        data["overrides"] = dict(self.overrides)
-        data["stages"] = list(self.stages)
-        return data
+        return {
+            f.name: list(value) if isinstance(value, tuple) else value
+            for f in fields(self)
+            if f.name != "stop" and not isinstance(value := getattr(self, f.name), threading.Event)
+        }
 
     @property
     def parallel_processes(self) -> int:

@@ -74,10 +74,21 @@ def cli(debug: bool) -> None:
     """
 
 
-def _register() -> None:
-    from composer.cli import basic, bench, generate, solve
+COMMAND_MODULES: tuple[str, ...] = (
+    "composer.cli.basic",
+    "composer.cli.solve",
+    "composer.cli.generate",
+    "composer.cli.export",
+    "composer.cli.bench",
+)
+"""Modules whose ``COMMANDS`` list is added to the group, in help order."""
 
-    for module in (basic, solve, generate, bench):
+
+def _register() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -141,6 +141,13 @@ def summary_lines(plan: Plan, log: RunLog) -> list[str]:
 @click.option("--set", "sets", multiple=True, help="Override a setting: --set bv.allow_seven=true")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty output folder.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line or summary.")
+@click.option(
+    "--export",
+    "exports",
+    multiple=True,
+    type=click.Choice(("xlsx", "csv", "ics", "html")),
+    help="Also write these outputs into OUT (repeatable), as `composer export` does.",
+)
 @guarded
 def solve(
     path: Path,
@@ -153,6 +160,7 @@ def solve(
     sets: tuple[str, ...],
     force: bool,
     quiet: bool,
+    exports: tuple[str, ...],
 ) -> None:
     """Plan the instance at PATH and write OUT/plan.json and OUT/run.json.
 
@@ -184,6 +192,10 @@ def solve(
         (tmp / "plan.json").write_text(plan_to_json(plan), encoding="utf-8")
         run = {"wall_seconds": log.wall_seconds, "total_seconds": log.total_seconds}
         (tmp / "run.json").write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
+        if exports:
+            from composer.export import ExportOptions, write_exports
+
+            write_exports(instance, plan, tmp, ExportOptions(formats=exports))
     if not quiet:
         for line in summary_lines(plan, log):
             click.echo(line)

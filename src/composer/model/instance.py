@@ -100,6 +100,11 @@ class Calendar(Frozen):
     school_years: tuple[SchoolYear, ...] = ()
     holidays: tuple[Holiday, ...] = ()
     public_holidays: tuple[PublicHoliday, ...] = ()
+    plan_year: Id | None = Field(
+        default=None,
+        description="L4/T1: the school year whose LOS sessions (and TN series without a "
+        "kick-off date) are planned; empty = the first school year by start date",
+    )
 
 
 class Unavailability(Frozen):
@@ -329,9 +334,17 @@ class LosSettings(Frozen):
         default=False, description="leave learners unplaced (penalised) instead of infeasible"
     )
     visits_per_year: NonNegativeInt = Field(default=1, description="L9")
+    visits_within_availability: bool = Field(
+        default=False,
+        description="L9: visit only at moments inside the visiting SO/IO's weekly available "
+        "days and blocks; by default the yearly visit only needs them free (no other session, "
+        "travel included), as DOMAIN.md states",
+    )
     development_meetings_per_year: NonNegativeInt = Field(default=4, description="L10")
     development_meetings_at_institution: NonNegativeInt = Field(default=3, description="L10")
     reviews_per_year: NonNegativeInt = Field(default=1, description="L11")
+    development_start: TimeOfDay = Field(default=dt.time(13, 30), description="L10 start")
+    development_end: TimeOfDay = Field(default=dt.time(16, 30), description="L10 end")
     weights: LosWeights = LosWeights()
 
 
@@ -374,6 +387,9 @@ class BvProgramme(Frozen):
     horizon_years: PositiveInt = Field(default=2, description="B4: years a cluster runs")
     meetings_per_year: NonNegativeInt = Field(default=4, description="B6")
     min_gap_days: NonNegativeInt = Field(default=28, description="B6: at most once a month")
+    one_meeting_per_month: bool = Field(
+        default=True, description="B6: at most one meeting of a cluster per calendar month"
+    )
     meeting_weekdays: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
     meeting_start: TimeOfDay = dt.time(13, 30)
     meeting_end: TimeOfDay = dt.time(16, 30)

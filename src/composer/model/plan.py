@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, NonNegativeInt
 
 from composer.model.base import Date, Frozen, Id, TimeOfDay, Weekday
 
@@ -77,6 +77,11 @@ class Session(Frozen):
     attendees: tuple[Id, ...] = Field(default=(), description="learners, schools or participants")
     helpers: tuple[Id, ...] = Field(default=(), description="T5: participants helping prepare")
     kind: str = Field(default="", description="e.g. kickoff, meeting, development, review")
+    headcount: NonNegativeInt | None = Field(
+        default=None,
+        description="people expected: facilitators plus attendees, a school counting "
+        "bv.participants_per_school people (B3)",
+    )
 
 
 class Visit(Frozen):

@@ -178,6 +178,8 @@ def semantic_issues(inst: Instance) -> list[Issue]:
                     rule="C2",
                 )
 
+    _ref(c, ("calendar", "plan_year"), cal.plan_year, year_ids, "school year", "school_years")
+
     def in_some_year(day: Any) -> bool:
         return any(y.start <= day <= y.end for y in cal.school_years)
 
@@ -265,6 +267,23 @@ def semantic_issues(inst: Instance) -> list[Issue]:
             "the minimum is above the maximum",
             fix="DOMAIN.md's default is 15..18",
             rule="L1",
+        )
+    if (
+        los.settings.development_meetings_at_institution
+        > los.settings.development_meetings_per_year
+    ):
+        c.add(
+            ("los", "settings", "development_meetings_at_institution"),
+            f"{los.settings.development_meetings_at_institution} development meetings at an "
+            f"institution but only {los.settings.development_meetings_per_year} a year",
+            fix="DOMAIN.md's default is 3 of 4",
+            rule="L10",
+        )
+    if los.settings.development_start >= los.settings.development_end:
+        c.add(
+            ("los", "settings", "development_end"),
+            "development meetings end before they start",
+            fix="swap the times",
         )
     for i, comp in enumerate(los.components):
         _ref(

@@ -1,0 +1,1 @@
+"""Objective terms per programme, plain Python, shared by the solvers and the checker."""

@@ -1,0 +1,327 @@
+"""BV meetings (B3, B5, B6, C1-C4): dates and hosts of every cluster's meetings.
+
+Per cluster ``bv.meetings_per_year`` meetings in each of ``bv.horizon_years`` school years
+from ``bv.first_school_year`` (the first school year when empty). Hard rules:
+
+- B6 cadence: on ``bv.meeting_weekdays``; a school day of every member school's holiday
+  region (members attend, so nobody is on holiday; the host's region is one of them, C2);
+  no public holiday (C3); no member school and not the coordinator unavailable (C4);
+  the coordinator present on one of their ``available_days`` and free of any other
+  commitment at every member school; at least ``bv.min_gap_days`` between consecutive
+  meetings and (``bv.one_meeting_per_month``) at most one per calendar month;
+  a coordinator never has two meetings on one day (so travel between two meetings on one
+  day never arises);
+- B5 hosts: every meeting at a member school; every school hosts at least once over the
+  horizon, hosting counts differ by at most one, no school hosts twice in a row.
+
+Soft: meetings close to evenly spread target dates (``bv_spread``).
+
+Clusters of one coordinator share the coordinator's days, so one CP-SAT model holds them
+all; different coordinators are independent and solved in parallel
+(:func:`composer.parallel.map_tasks`). Tasks carry only integers and ids, never the
+instance, so they are cheap to send to worker processes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from composer.calendar import BusyIndex, SchoolCalendar, weekday_of
+from composer.model.instance import Instance
+from composer.model.plan import Cluster
+from composer.objective.calendar import bv_days, bv_targets, leader_rank
+from composer.solvers.calendar.chains import (
+    Chain,
+    Segment,
+    add_chain,
+    deviation,
+    earliest_dates,
+    greedy_dates,
+    nearest_bound,
+)
+from composer.solvers.cpsat import run_cpsat
+
+
+@dataclass(frozen=True)
+class BvCluster:
+    """One cluster's part of a task: its schools and its chain of meetings."""
+
+    cluster: str
+    schools: tuple[str, ...]
+    chain: Chain
+
+
+@dataclass(frozen=True)
+class BvTask:
+    """The clusters of one coordinator (or one cluster without a coordinator)."""
+
+    coordinator: str | None
+    clusters: tuple[BvCluster, ...]
+    gap: int
+    one_per_month: bool
+    time_limit: float = 10.0
+    workers: int = 1
+    seed: int = 0
+
+
+@dataclass
+class BvOutcome:
+    """Dates (ordinals) and host positions per cluster, with the solve's status."""
+
+    coordinator: str | None
+    status: str
+    objective: int | None = None
+    bound: float | None = None
+    meetings: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _rotation(count: int, schools: int) -> list[int]:
+    """Hosts 0, 1, ..., S-1, 0, 1, ...: counts differ by at most one, never twice in a row."""
+    return [m % schools for m in range(count)]
+
+
+def _add_b5_hosts(
+    model: cp_model.CpModel, ci: int, meetings: int, schools: int
+) -> list[list[cp_model.IntVar]]:
+    """B5: one host per meeting, even hosting counts, no school twice in a row."""
+    host = [
+        [model.new_bool_var(f"host[c={ci},m={m},s={s}]") for s in range(schools)]
+        for m in range(meetings)
+    ]
+    for m in range(meetings):
+        model.add_exactly_one(host[m])
+    low, high = meetings // schools, -(-meetings // schools)
+    for s in range(schools):
+        count = sum(host[m][s] for m in range(meetings))
+        # every school hosts at least once (low >= 1 as meetings >= schools) and the
+        # counts differ by at most one
+        model.add(count >= low)
+        model.add(count <= high)
+    if schools >= 2:
+        for m in range(meetings - 1):
+            for s in range(schools):
+                model.add(host[m][s] + host[m + 1][s] <= 1)
+    return host
+
+
+def _greedy(task: BvTask) -> tuple[list[list[int] | None], int]:
+    """Greedy dates per cluster (None where stuck) and the nearest-day lower bound."""
+    taken: set[int] = set()
+    greedy: list[list[int] | None] = [
+        greedy_dates(item.chain, task.gap, task.one_per_month, taken if task.coordinator else set())
+        for item in task.clusters
+    ]
+    return greedy, sum(nearest_bound(item.chain) for item in task.clusters)
+
+
+def proven_greedy(task: BvTask) -> BvOutcome | None:
+    """The greedy calendar when it is provably optimal, else None.
+
+    Greedy: each meeting on the free candidate day nearest its target (chain order, the
+    coordinator's days kept apart), hosts in rotation. When its spread equals the lower
+    bound of :func:`nearest_bound`, nothing can beat it and CP-SAT is not needed.
+    """
+    greedy, bound = _greedy(task)
+    if any(g is None for g in greedy):
+        return None
+    cost = sum(
+        deviation(item.chain, g)
+        for item, g in zip(task.clusters, greedy, strict=True)
+        if g is not None
+    )
+    if cost != bound:
+        return None
+    outcome = BvOutcome(task.coordinator, "optimal", cost, float(bound))
+    for item, dates in zip(task.clusters, greedy, strict=True):
+        assert dates is not None
+        rotation = _rotation(len(dates), len(item.schools))
+        outcome.meetings[item.cluster] = list(zip(dates, rotation, strict=True))
+    return outcome
+
+
+def solve_bv_task(task: BvTask) -> BvOutcome:
+    """Solve one coordinator's clusters: the greedy calendar when it is provably optimal
+    (:func:`proven_greedy`), else the CP-SAT model (greedy as hint) within the task's
+    time limit."""
+    proven = proven_greedy(task)
+    if proven is not None:
+        return proven
+    who = task.coordinator or task.clusters[0].cluster
+    greedy, bound = _greedy(task)
+    model = cp_model.CpModel()
+    chains = []
+    hosts = []
+    for ci, (item, hint) in enumerate(zip(task.clusters, greedy, strict=True)):
+        chain_vars = add_chain(model, item.chain, f"c={ci}", task.gap, task.one_per_month)
+        chains.append(chain_vars)
+        hosts.append(_add_b5_hosts(model, ci, item.chain.count, len(item.schools)))
+        if hint is not None:
+            chain_vars.hint(model, hint)
+        for m, s in enumerate(_rotation(item.chain.count, len(item.schools))):
+            for s2, var in enumerate(hosts[-1][m]):
+                model.add_hint(var, int(s2 == s))
+    if task.coordinator is not None:
+        all_dates = [d for cv in chains for d in cv.dates]
+        if len(all_dates) > 1:
+            # B6: the coordinator never has two meetings on one day
+            model.add_all_different(all_dates)
+    model.minimize(sum(dev for cv in chains for dev in cv.deviations))
+    run = run_cpsat(model, time_limit=task.time_limit, workers=task.workers, seed=task.seed)
+    outcome = BvOutcome(task.coordinator, run.status)
+    if run.has_solution:
+        solver = run.solver
+        outcome.objective = round(run.objective or 0)
+        outcome.bound = run.bound
+        for item, cv, host in zip(task.clusters, chains, hosts, strict=True):
+            outcome.meetings[item.cluster] = [
+                (
+                    int(solver.value(cv.dates[m])),
+                    next(s for s, var in enumerate(host[m]) if solver.value(var)),
+                )
+                for m in range(len(cv.dates))
+            ]
+        return outcome
+    names = ", ".join(item.cluster for item in task.clusters)
+    if run.status == "infeasible":
+        total = sum(item.chain.count for item in task.clusters)
+        outcome.notes.append(
+            f"[B6] coordinator {who}: the {total} meetings of clusters {names} cannot all "
+            "be held on different days within the gap and month rules, outside holidays "
+            "and the coordinator's unavailable days; fix: give a cluster another "
+            "coordinator (B4), lower bv.meetings_per_year or bv.min_gap_days, or allow "
+            "more bv.meeting_weekdays"
+        )
+        return outcome
+    if all(g is not None for g in greedy):
+        # no CP-SAT solution in time: the greedy dates are valid (disjoint days, gaps,
+        # months), with hosts in rotation
+        outcome.status = "feasible"
+        outcome.objective = 0
+        outcome.bound = float(bound)
+        for item, dates in zip(task.clusters, greedy, strict=True):
+            assert dates is not None
+            rotation = _rotation(len(dates), len(item.schools))
+            outcome.meetings[item.cluster] = list(zip(dates, rotation, strict=True))
+            outcome.objective += deviation(item.chain, dates)
+        outcome.notes.append(
+            f"coordinator {who}: no CP-SAT solution within {task.time_limit:.1f}s; "
+            "greedy dates used (raise --time-limit for better spreading)"
+        )
+        return outcome
+    outcome.notes.append(
+        f"[B6] coordinator {who}: no calendar for clusters {names} found within "
+        f"{task.time_limit:.1f}s; raise --time-limit"
+    )
+    return outcome
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@dataclass
+class BvPrepared:
+    """The tasks to solve and what was found before solving."""
+
+    tasks: list[BvTask]
+    notes: list[str]
+    infeasible: bool
+    years: list[str]
+
+
+def prepare_bv(
+    instance: Instance,
+    clusters: tuple[Cluster, ...],
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+) -> BvPrepared:
+    """Candidate days, targets and one task per coordinator; single-cluster impossibilities
+    (too few years, hosts, days) are reported here with the rule and the fix."""
+    bv = instance.bv
+    idx = instance.index
+    notes: list[str] = []
+    infeasible = False
+    years = cal.years_from(bv.first_school_year, bv.horizon_years)
+    if not clusters:
+        return BvPrepared([], notes, infeasible, [y.id for y in years])
+    if len(years) < bv.horizon_years:
+        infeasible = True
+        first = bv.first_school_year or (cal.years[0].id if cal.years else "-")
+        notes.append(
+            f"[B4] clusters run for bv.horizon_years = {bv.horizon_years} school years from "
+            f"{first}, but the calendar lists only {len(years)} of them; fix: add the "
+            "missing school year(s) with their holidays to calendar.school_years, or "
+            "lower bv.horizon_years"
+        )
+    if bv.meetings_per_year == 0 or not years:
+        return BvPrepared([], notes, infeasible, [y.id for y in years])
+    by_coordinator: dict[str | None, list[BvCluster]] = defaultdict(list)
+    leaders = [(c.id, c.coordinator) for c in clusters]
+    for cluster in clusters:
+        rank, of = leader_rank(leaders, cluster.id)
+        schools = tuple(cluster.schools)
+        meetings = bv.meetings_per_year * len(years)
+        if len(schools) < 2 or meetings < len(schools):
+            infeasible = True
+            notes.append(
+                f"[B5] cluster {cluster.id}: {len(schools)} school(s) and {meetings} "
+                "meetings over the horizon: every school must host and no school twice in "
+                "a row; fix: raise bv.meetings_per_year or bv.horizon_years"
+                + (" or form a cluster of 2+ schools (B2)" if len(schools) < 2 else "")
+            )
+            continue
+        coordinator = cluster.coordinator
+        fac = idx.facilitator_of(coordinator) if coordinator in idx.facilitator else None
+        segments = []
+        for year in years:
+            base = bv_days(instance, schools, year)
+            days = []
+            for day in base:
+                if not cal.available_all(schools, day):
+                    continue
+                if fac is not None:
+                    if weekday_of(day) not in fac.available_days:
+                        continue
+                    if cal.unavailable(fac.id, day) is not None:
+                        continue
+                    if busy.on_day(fac.id, day) and not all(
+                        busy.free([fac.id], day, bv.meeting_start, bv.meeting_end, s)
+                        for s in schools
+                    ):
+                        continue
+                days.append(day.toordinal())
+            targets = tuple(t.toordinal() for t in bv_targets(instance, schools, year, rank, of))
+            segments.append(Segment(year.id, tuple(days), targets))
+        chain = Chain(cluster.id, tuple(segments))
+        _, broke = earliest_dates(chain, bv.min_gap_days, bv.one_meeting_per_month)
+        if broke is not None:
+            infeasible = True
+            year_id, fitted = broke
+            seg = next(s for s in segments if s.label == year_id)
+            notes.append(
+                f"[B6] cluster {cluster.id}: only {fitted} of {bv.meetings_per_year} "
+                f"meetings fit in school year {year_id} ({len(seg.days)} possible days on "
+                f"{', '.join(bv.meeting_weekdays)} outside the members' holidays and "
+                f"unavailable days{' and the coordinator' + chr(39) + 's' if fac else ''}, "
+                f"{bv.min_gap_days} days apart"
+                f"{', one per month' if bv.one_meeting_per_month else ''}); fix: lower "
+                "bv.meetings_per_year or bv.min_gap_days, allow more bv.meeting_weekdays, "
+                "or shorten the unavailability of its schools or coordinator"
+            )
+            continue
+        by_coordinator[coordinator].append(BvCluster(cluster.id, schools, chain))
+    tasks: list[BvTask] = []
+    for coordinator in sorted(by_coordinator, key=lambda c: c or ""):
+        items = by_coordinator[coordinator]
+        if coordinator is None:
+            tasks.extend(
+                BvTask(None, (item,), bv.min_gap_days, bv.one_meeting_per_month) for item in items
+            )
+        else:
+            tasks.append(
+                BvTask(coordinator, tuple(items), bv.min_gap_days, bv.one_meeting_per_month)
+            )
+    return BvPrepared(tasks, notes, infeasible, [y.id for y in years])

@@ -1,0 +1,221 @@
+"""Chains of dated meetings: the CP-SAT building block of BV meetings and TN series.
+
+A *chain* is the ordered meetings of one group (a BV cluster over its school years, a TN
+network after its kick-off). Each meeting gets a date from the group's candidate days
+(school days of every member, on the programme's weekdays, with nobody unavailable and
+the leader free), at least ``gap`` days after the previous one and, for BV, in a later
+calendar month (B6). Chains that share a leader (a coordinator, a procesbegeleider) never
+meet on the same day. The objective is the total distance in days from evenly spread
+target dates (:mod:`composer.objective.calendar`).
+
+Dates are integers (``date.toordinal()``) inside the model. The greedy helpers below
+(earliest dates, closest-to-target dates) prove a single chain infeasible exactly and
+give CP-SAT a starting hint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from composer.calendar import month_of
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Meetings of a chain inside one school year: candidate days and target days."""
+
+    label: str
+    days: tuple[int, ...]
+    targets: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        """How many meetings this segment holds."""
+        return len(self.targets)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The ordered meetings of one group; ``earliest`` bounds the first date from below."""
+
+    name: str
+    segments: tuple[Segment, ...]
+    earliest: int | None = None
+
+    @property
+    def count(self) -> int:
+        """How many meetings the chain holds."""
+        return sum(s.count for s in self.segments)
+
+
+def next_month_start(day: int) -> int:
+    """Ordinal of the first day of the month after the one holding ``day``."""
+    date = dt.date.fromordinal(day)
+    if date.month == 12:
+        return dt.date(date.year + 1, 1, 1).toordinal()
+    return dt.date(date.year, date.month + 1, 1).toordinal()
+
+
+def _after(prev: int | None, gap: int, one_per_month: bool) -> int | None:
+    """The first ordinal a meeting after ``prev`` may use."""
+    if prev is None:
+        return None
+    low = prev + max(1, gap)
+    if one_per_month:
+        low = max(low, next_month_start(prev))
+    return low
+
+
+def earliest_dates(
+    chain: Chain, gap: int, one_per_month: bool
+) -> tuple[list[int], tuple[str, int] | None]:
+    """Greedy earliest dates of a chain on its own.
+
+    Returns the dates placed and, when the chain cannot be completed, the label of the
+    segment where it broke and how many of its meetings fitted. Placing every meeting as
+    early as possible is optimal for feasibility (the constraints only bound a meeting
+    from below by its predecessor), so a failure here proves the chain infeasible.
+    """
+    placed: list[int] = []
+    prev: int | None = None
+    low0 = chain.earliest
+    for seg in chain.segments:
+        for fitted in range(seg.count):
+            low = _after(prev, gap, one_per_month)
+            if low is None:
+                low = low0 if low0 is not None else -(10**9)
+            elif low0 is not None:
+                low = max(low, low0)
+            i = bisect_left(seg.days, low)
+            if i >= len(seg.days):
+                return placed, (seg.label, fitted)
+            prev = seg.days[i]
+            placed.append(prev)
+    return placed, None
+
+
+def greedy_dates(chain: Chain, gap: int, one_per_month: bool, taken: set[int]) -> list[int] | None:
+    """Dates closest to the targets (never on a day in ``taken``), chain order kept.
+
+    Used as a CP-SAT hint; None when the greedy gets stuck (CP-SAT then searches alone).
+    Days used are added to ``taken``.
+    """
+    chosen: list[int] = []
+    prev: int | None = None
+    for seg in chain.segments:
+        for k, target in enumerate(seg.targets):
+            later = seg.count - k - 1
+            low = _after(prev, gap, one_per_month)
+            if low is None:
+                low = chain.earliest if chain.earliest is not None else -(10**9)
+            elif chain.earliest is not None:
+                low = max(low, chain.earliest)
+            options = [d for d in seg.days if d >= low and d not in taken]
+            # leave a few days for the meetings still to come in this segment
+            if later:
+                options = options[: max(0, len(options) - later)]
+            if not options:
+                return None
+            pick = min(options, key=lambda d: (abs(d - target), d))
+            chosen.append(pick)
+            prev = pick
+    taken.update(chosen)
+    return chosen
+
+
+def nearest_bound(chain: Chain) -> int:
+    """A lower bound on a chain's spread: each meeting at the candidate day nearest to its
+    target, ignoring every other meeting."""
+    return sum(
+        min((abs(d - t) for d in seg.days), default=0)
+        for seg in chain.segments
+        for t in seg.targets
+    )
+
+
+def deviation(chain: Chain, dates: list[int]) -> int:
+    """The spread of ``dates`` for ``chain``: total days from the targets."""
+    targets = [t for seg in chain.segments for t in seg.targets]
+    return sum(abs(d - t) for d, t in zip(dates, targets, strict=True))
+
+
+@dataclass
+class ChainVars:
+    """The CP-SAT variables of one chain: a date and a deviation per meeting."""
+
+    dates: list[cp_model.IntVar]
+    deviations: list[cp_model.IntVar]
+    targets: list[int]
+    months: list[dict[int, cp_model.IntVar]]
+
+    def hint(self, model: cp_model.CpModel, values: list[int]) -> None:
+        """Hint a complete assignment of this chain (dates, months, deviations)."""
+        for m, value in enumerate(values):
+            model.add_hint(self.dates[m], value)
+            model.add_hint(self.deviations[m], abs(value - self.targets[m]))
+            month = month_of(dt.date.fromordinal(value))
+            for mo, var in self.months[m].items():
+                model.add_hint(var, int(mo == month))
+
+
+def add_chain(
+    model: cp_model.CpModel, chain: Chain, tag: str, gap: int, one_per_month: bool
+) -> ChainVars:
+    """Add one chain: date variables on candidate days, order, gap and month rules,
+    and |date - target| deviations (B6 / T1 cadence)."""
+    dates: list[cp_model.IntVar] = []
+    months: list[cp_model.LinearExprT | None] = []
+    month_vars: list[dict[int, cp_model.IntVar]] = []
+    deviations: list[cp_model.IntVar] = []
+    targets: list[int] = []
+    m = 0
+    for s_index, seg in enumerate(chain.segments):
+        days = list(seg.days)
+        span = max(1, days[-1] - days[0]) if days else 1
+        for k, target in enumerate(seg.targets):
+            name = f"[{tag},y={s_index},k={k}]"
+            date = model.new_int_var_from_domain(cp_model.Domain.from_values(days), f"date{name}")
+            month: cp_model.LinearExprT | None = None
+            if one_per_month:
+                # which calendar month the meeting falls in: one bool per month holding a
+                # candidate day, the date inside that month's first..last candidate day
+                by_month: dict[int, list[int]] = {}
+                for day in days:
+                    by_month.setdefault(month_of(dt.date.fromordinal(day)), []).append(day)
+                in_month = {mo: model.new_bool_var(f"month{name}[{mo}]") for mo in sorted(by_month)}
+                model.add_exactly_one(in_month.values())
+                model.add(date >= sum(min(by_month[mo]) * var for mo, var in in_month.items()))
+                model.add(date <= sum(max(by_month[mo]) * var for mo, var in in_month.items()))
+                month = sum(mo * var for mo, var in in_month.items())
+            month_vars.append(in_month if one_per_month else {})
+            nearest = min(abs(d - target) for d in days)
+            # redundant: no meeting lies closer to its target than the nearest candidate day
+            dev = model.new_int_var(nearest, span + abs(target - days[0]) + 1, f"dev{name}")
+            # |date - target|: presolve derives its domain from the date's (holes
+            # included), so the distance to the nearest candidate day is a proven bound
+            model.add_abs_equality(dev, date - target)
+            if chain.earliest is not None and m == 0:
+                model.add(date >= chain.earliest)
+            dates.append(date)
+            months.append(month)
+            deviations.append(dev)
+            targets.append(target)
+            m += 1
+    for a in range(len(dates) - 1):
+        # B6/T1: at least ``gap`` days (and never the same day) between consecutive meetings
+        model.add(dates[a + 1] >= dates[a] + max(1, gap))
+        this_month, next_month = months[a], months[a + 1]
+        if this_month is not None and next_month is not None:
+            # B6: at most one meeting per calendar month (meetings are in date order)
+            model.add(next_month >= this_month + 1)
+    return ChainVars(dates, deviations, targets, month_vars)
+
+
+def months_distinct(days: list[int]) -> bool:
+    """True when no two of ``days`` share a calendar month."""
+    months = [month_of(dt.date.fromordinal(d)) for d in days]
+    return len(months) == len(set(months))

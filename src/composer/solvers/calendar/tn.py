@@ -1,0 +1,182 @@
+"""TN series (T1, T2, T4, T5, C1-C4): the meetings of every thematic network.
+
+- T1: the series starts with the joint kick-off of all networks on its fixed date and
+  place (``TnNetwork.kickoff_*``, else ``tn.kickoff_*``); then ``series_length - 1``
+  meetings in the kick-off's school year, each at least ``tn.min_gap_days`` after the
+  previous one, on ``tn.meeting_weekdays``, on a school day of every participant's school
+  (the host's region is one of them, C2), no public holiday (C3), nobody unavailable (C4).
+- T2: those meetings take place at the participants' schools *in turn*: after every
+  meeting the hosting counts of the schools differ by at most one, and no school hosts
+  twice in a row.
+- T4: the facilitator leads every meeting of the network and is never in two meetings
+  at once: their networks meet on different days (meetings share the programme's clock
+  times), never on a kick-off day of theirs, and never when they have a commitment in
+  another programme (LOS, BV) that clashes, travel included.
+- T5: ``helpers_per_meeting`` participants help prepare each meeting after the kick-off;
+  after every meeting the helping counts differ by at most one (nobody twice before
+  everyone once). The joint kick-off is prepared by the organisers, not by a rota.
+
+Soft: dates close to evenly spread targets (``tn_spread``) and helpers from the host
+school (``tn_helper_not_host``). Networks of one facilitator form one CP-SAT model;
+different facilitators are independent and solved in parallel.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from composer.solvers.calendar.chains import Chain, add_chain, earliest_dates, greedy_dates
+from composer.solvers.cpsat import run_cpsat
+
+
+@dataclass(frozen=True)
+class TnSeries:
+    """One network's part of a task: participants, their schools and the chain."""
+
+    network: str
+    participants: tuple[str, ...]
+    schools: tuple[str, ...]
+    school_of: tuple[int, ...]
+    helpers: int
+    chain: Chain
+
+
+@dataclass(frozen=True)
+class TnTask:
+    """The networks of one facilitator."""
+
+    facilitator: str
+    series: tuple[TnSeries, ...]
+    gap: int
+    time_limit: float = 10.0
+    workers: int = 1
+    seed: int = 0
+
+
+@dataclass
+class TnOutcome:
+    """Per network: (date ordinal, host school position, helper positions) per meeting."""
+
+    facilitator: str
+    status: str
+    objective: int | None = None
+    bound: float | None = None
+    meetings: dict[str, list[tuple[int, int, tuple[int, ...]]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _add_in_turn(model: cp_model.CpModel, x: list[list[cp_model.IntVar]], tag: str) -> None:
+    """After every meeting the counts of the items (schools, participants) chosen so far
+    differ by at most one: nobody a second time before everyone a first time (T2, T5)."""
+    meetings = len(x)
+    items = len(x[0]) if x else 0
+    if items <= 1:
+        return
+    for t in range(meetings):
+        low = model.new_int_var(0, t + 1, f"{tag}_low[t={t}]")
+        for i in range(items):
+            running = sum(x[k][i] for k in range(t + 1))
+            model.add(running >= low)
+            model.add(running <= low + 1)
+
+
+def _round_robin(meetings: int, items: int, per: int) -> list[list[int]]:
+    """Items ``per`` at a time in a fixed cycle: a valid in-turn order (the hint)."""
+    order = list(range(items))
+    return [[order[(m * per + j) % items] for j in range(per)] for m in range(meetings)]
+
+
+def solve_tn_task(task: TnTask) -> TnOutcome:
+    """Solve one facilitator's networks: dates, hosts in turn and the support rota."""
+    model = cp_model.CpModel()
+    objective_terms = []
+    plans = []
+    taken: set[int] = set()
+    for ni, series in enumerate(task.series):
+        chain_vars = add_chain(model, series.chain, f"n={ni}", task.gap, False)
+        hint = greedy_dates(series.chain, task.gap, False, taken)
+        if hint is not None:
+            chain_vars.hint(model, hint)
+        meetings = series.chain.count
+        n_schools, n_people = len(series.schools), len(series.participants)
+        host = [
+            [model.new_bool_var(f"host[n={ni},m={m},s={s}]") for s in range(n_schools)]
+            for m in range(meetings)
+        ]
+        helper = [
+            [model.new_bool_var(f"helper[n={ni},m={m},p={p}]") for p in range(n_people)]
+            for m in range(meetings)
+        ]
+        for m in range(meetings):
+            model.add_exactly_one(host[m])
+            model.add(sum(helper[m]) == series.helpers)
+        # T2: hosts in turn, never twice in a row
+        _add_in_turn(model, host, f"host[n={ni}]")
+        if n_schools >= 2:
+            for m in range(meetings - 1):
+                for s in range(n_schools):
+                    model.add(host[m][s] + host[m + 1][s] <= 1)
+        # T5: the support rota
+        _add_in_turn(model, helper, f"helper[n={ni}]")
+        # soft: a helper of the host school (one point per meeting without one)
+        for m in range(meetings):
+            miss = model.new_bool_var(f"helper_not_host[n={ni},m={m}]")
+            for s in range(n_schools):
+                own = [helper[m][p] for p in range(n_people) if series.school_of[p] == s]
+                model.add(miss >= host[m][s] - sum(own))
+            objective_terms.append(miss)
+        for m, chosen in enumerate(_round_robin(meetings, n_schools, 1)):
+            for s, var in enumerate(host[m]):
+                model.add_hint(var, int(s in chosen))
+        objective_terms.extend(chain_vars.deviations)
+        plans.append((chain_vars, host, helper))
+    all_dates = [d for cv, _, _ in plans for d in cv.dates]
+    if len(all_dates) > 1:
+        # T4: one facilitator, never two meetings at once (same clock times: other days)
+        model.add_all_different(all_dates)
+    model.minimize(sum(objective_terms))
+    run = run_cpsat(model, time_limit=task.time_limit, workers=task.workers, seed=task.seed)
+    outcome = TnOutcome(task.facilitator, run.status)
+    if run.has_solution:
+        solver = run.solver
+        outcome.objective = round(run.objective or 0)
+        outcome.bound = run.bound
+        for series, (cv, host, helper) in zip(task.series, plans, strict=True):
+            rows = []
+            for m, date in enumerate(cv.dates):
+                h = next(s for s, var in enumerate(host[m]) if solver.value(var))
+                helpers = tuple(p for p, var in enumerate(helper[m]) if solver.value(var))
+                rows.append((int(solver.value(date)), h, helpers))
+            outcome.meetings[series.network] = rows
+        return outcome
+    names = ", ".join(s.network for s in task.series)
+    if run.status == "infeasible":
+        outcome.notes.append(
+            f"[T4] facilitator {task.facilitator}: the meetings of networks {names} cannot "
+            "all be held on different days within the gap rule, outside holidays and "
+            "unavailable days; fix: give a network another facilitator, lower its "
+            "series_length or tn.min_gap_days, or allow more tn.meeting_weekdays"
+        )
+    else:
+        outcome.notes.append(
+            f"[T4] facilitator {task.facilitator}: no calendar for networks {names} found "
+            f"within {task.time_limit:.1f}s; raise --time-limit"
+        )
+    return outcome
+
+
+def check_series_alone(series: TnSeries, gap: int) -> tuple[str, int] | None:
+    """None when the series fits on its own; else (year, meetings that fit)."""
+    _, broke = earliest_dates(series.chain, gap, False)
+    return broke
+
+
+def group_by_facilitator(items: list[tuple[str, TnSeries]], gap: int) -> list[TnTask]:
+    """One task per facilitator, in facilitator order."""
+    grouped: dict[str, list[TnSeries]] = defaultdict(list)
+    for facilitator, series in items:
+        grouped[facilitator].append(series)
+    return [TnTask(f, tuple(grouped[f]), gap) for f in sorted(grouped)]

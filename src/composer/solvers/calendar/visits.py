@@ -1,0 +1,134 @@
+"""Cross-network visits (L9): who visits whom, as a cycle cover of a region's networks.
+
+Each LOS network's SO+IO duo visits ``los.settings.visits_per_year`` (k) other networks of
+its region a year and each network hosts k visits: the chosen arcs form a k-regular
+directed graph (k = 1: a cycle cover). An arc v -> h exists only when v's duo can attend
+h's session at h's slot on at least one of h's dates (their own networks do not meet then,
+they are available and free, travel included); :mod:`networkx` holds that graph, the
+diagnostics (networks nobody can visit) and the verification of the result.
+
+No pair visits each other (no 2-cycles) when the region has enough networks for that
+(n >= 2k + 1); with fewer (two networks and k = 1) the pair visiting each other is the
+only option and the stage says so. A region with one network has nobody to visit.
+
+CP-SAT chooses the arcs: at most k out and k in per network, out = in (so the arcs form
+cycles and a network left out neither visits nor hosts), maximising the visits first and
+then minimising the preference cost (same institution, same school;
+:func:`composer.objective.calendar.visit_preference_cost`). Fewer than n*k visits at the
+optimum proves the region infeasible, and the networks left out are named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+from ortools.sat.python import cp_model
+
+from composer.solvers.cpsat import run_cpsat
+
+
+@dataclass(frozen=True)
+class VisitTask:
+    """One region: its networks, the feasible arcs with their preference cost, k."""
+
+    region: str
+    networks: tuple[str, ...]
+    arcs: tuple[tuple[int, int, int], ...]
+    per_year: int
+    forbid_mutual: bool
+    time_limit: float = 10.0
+    workers: int = 1
+    seed: int = 0
+
+
+@dataclass
+class VisitOutcome:
+    """The chosen arcs (visitor position, host position) and the solve's status."""
+
+    region: str
+    status: str
+    chosen: list[tuple[int, int]] = field(default_factory=list)
+    cost: int = 0
+    bound: float | None = None
+    missing: int = 0
+    proven: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def arc_graph(task: VisitTask) -> nx.DiGraph:
+    """The graph of feasible visits, nodes named by network id."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(task.networks)
+    for v, h, cost in task.arcs:
+        graph.add_edge(task.networks[v], task.networks[h], cost=cost)
+    return graph
+
+
+def solve_visit_task(task: VisitTask) -> VisitOutcome:
+    """Choose the visits of one region (see the module docstring)."""
+    n, k = len(task.networks), task.per_year
+    outcome = VisitOutcome(task.region, "optimal")
+    if n == 0 or k == 0:
+        return outcome
+    model = cp_model.CpModel()
+    x = {(v, h): model.new_bool_var(f"visit[v={v},h={h}]") for v, h, _ in task.arcs}
+    cost = {(v, h): c for v, h, c in task.arcs}
+    for node in range(n):
+        out = [var for (v, _), var in x.items() if v == node]
+        inc = [var for (_, h), var in x.items() if h == node]
+        model.add(sum(out) <= k)
+        # out = in: the visits form cycles; a network left out neither visits nor hosts
+        model.add(sum(out) == sum(inc))
+    if task.forbid_mutual:
+        for v, h in x:
+            if v < h and (h, v) in x:
+                # L9: no pair visits each other
+                model.add(x[v, h] + x[h, v] <= 1)
+    big = 2 * n * k + 1  # more than any total preference cost: visits come first
+    missing = n * k - sum(x.values())
+    model.minimize(big * missing + sum(cost[a] * var for a, var in x.items()))
+    run = run_cpsat(model, time_limit=task.time_limit, workers=task.workers, seed=task.seed)
+    if not run.has_solution:
+        outcome.status = run.status if run.status != "optimal" else "unknown"
+        outcome.missing = n * k
+        outcome.notes.append(
+            f"[L9] region {task.region}: no visit plan found within {task.time_limit:.1f}s"
+        )
+        return outcome
+    solver = run.solver
+    outcome.chosen = sorted(a for a, var in x.items() if solver.value(var))
+    outcome.cost = sum(cost[a] for a in outcome.chosen)
+    outcome.missing = n * k - len(outcome.chosen)
+    outcome.proven = run.status == "optimal"
+    outcome.bound = max(0.0, run.bound or 0.0) if outcome.missing == 0 else None
+    outcome.status = run.status
+    if outcome.missing:
+        graph = arc_graph(task)
+        covered = {task.networks[v] for v, _ in outcome.chosen}
+        left = [net for net in task.networks if net not in covered]
+        cannot_visit = [net for net in task.networks if graph.out_degree(net) == 0]
+        cannot_host = [net for net in task.networks if graph.in_degree(net) == 0]
+        detail = []
+        if cannot_visit:
+            detail.append(f"nobody free to visit from {', '.join(cannot_visit)}")
+        if cannot_host:
+            detail.append(f"no duo free at the slot of {', '.join(cannot_host)}")
+        proof = "at best" if outcome.proven else "found so far:"
+        outcome.status = "infeasible" if outcome.proven else "unknown"
+        outcome.notes.append(
+            f"[L9] region {task.region}: {proof} {len(outcome.chosen)} of {n * k} visits "
+            f"fit; networks without a visit: {', '.join(left)}"
+            + (f" ({'; '.join(detail)})" if detail else "")
+            + "; fix: give a network another slot or facilitator so its duo is free at "
+            "another network's slot, or lower los.settings.visits_per_year"
+        )
+    return outcome
+
+
+def verify_regular(networks: list[str], arcs: list[tuple[str, str]], per_year: int) -> bool:
+    """True when every network visits and hosts exactly ``per_year`` times (networkx)."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(networks)
+    graph.add_edges_from(arcs)
+    return all(graph.out_degree(n) == per_year and graph.in_degree(n) == per_year for n in networks)

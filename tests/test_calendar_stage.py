@@ -1,0 +1,523 @@
+"""The calendar stage: one small case per rule, refused beside passing, optimum by hand.
+
+Every solved plan goes through the checker (``assert_checked``): no violation and the
+recomputed objective equals the stage's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cal_builders import (
+    assert_checked,
+    cluster,
+    d,
+    data_with_people,
+    make,
+    network,
+    rules_of,
+    solve,
+    three_networks,
+    tn_group,
+)
+from composer.model.plan import Plan
+from composer.pipeline import STAGE_FUNCTIONS
+
+
+def test_stage_is_registered():
+    assert STAGE_FUNCTIONS["calendar"] == "composer.solvers.calendar:run_stage"
+
+
+def test_nothing_to_plan_is_not_planned():
+    out = solve(make(data_with_people()), Plan(instance="test"))
+    assert out.stages["calendar"].status == "not_planned"
+    assert out.sessions == ()
+
+
+# --------------------------------------------------------------------------- L4
+
+
+def test_l4_los_sessions_every_school_week_skipping_the_holiday():
+    data = data_with_people()
+    data["los"]["settings"] = {
+        "visits_per_year": 0,
+        "development_meetings_per_year": 0,
+        "development_meetings_at_institution": 0,
+        "reviews_per_year": 0,
+    }
+    data["unavailability"] = [{"who": "l0", "start": "2026-09-01", "end": "2026-09-01"}]
+    inst = make(data)
+    plan = Plan(instance="test", networks=(three_networks()[0],))
+    out = solve(inst, plan)
+    rows = [s for s in out.sessions if s.programme == "los"]
+    # 52 Tuesdays in 2026-08-01..2027-07-31, minus 2026-10-20 in the autumn holiday: 51
+    assert len(rows) == 51
+    assert d("2026-10-20") not in {s.date for s in rows}
+    first = next(s for s in rows if s.date == d("2026-09-01"))
+    assert first.attendees == ("l1",)  # l0 is unavailable that day (C4) and left off
+    assert any("[C4]" in n for n in out.stages["calendar"].notes)
+    assert out.stages["calendar"].status == "optimal"
+    assert_checked(inst, out)
+
+
+# --------------------------------------------------------------------------- BV
+
+
+def _bv_data(**bv):
+    data = data_with_people()
+    data["bv"] = {"horizon_years": 1, "meetings_per_year": 4, **bv}
+    return data
+
+
+def test_bv_three_schools_four_meetings_hosts_2_1_1():
+    # Candidate days 2026-08-03 (Mon) .. 2027-07-30 (Fri): 361 days; the targets are at
+    # (2k+1)*361//8 = 45, 135, 225, 315 days: 09-17, 12-16, 03-16 and 06-14, all school
+    # days, so the optimum spread is 0. Hosts: 4 meetings over 3 schools: counts 2/1/1,
+    # never the same school twice in a row.
+    inst = make(_bv_data())
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s3", "s4", "s5")),)))
+    rows = sorted((s for s in out.sessions if s.programme == "bv"), key=lambda s: s.date)
+    assert [s.date for s in rows] == [
+        d("2026-09-17"),
+        d("2026-12-16"),
+        d("2027-03-16"),
+        d("2027-06-14"),
+    ]
+    hosts = [s.location for s in rows]
+    assert sorted(Counter(hosts).values()) == [1, 1, 2]
+    assert all(a != b for a, b in itertools.pairwise(hosts))
+    assert all(s.headcount == 3 * 2 + 1 and s.facilitators == ("c1",) for s in rows)  # B3
+    result = out.stages["calendar"]
+    assert result.status == "optimal" and result.parts["bv_spread"] == 0
+    assert_checked(inst, out)
+
+
+def test_bv_gap_longer_than_the_target_spacing_is_optimised_by_cp_sat():
+    # Every day of the week is a planning and meeting day, so the candidate days run
+    # 2026-08-01..2027-07-31 (364 days) minus the autumn holiday and 12-25. Targets at
+    # (2k+1)*364//8 = 45, 136, 227, 318 days: 09-15, 12-15, 03-16, 06-15, 91 days apart.
+    # With 100 days between meetings the deviations e1..e4 satisfy e(i+1) >= e(i) + 9, so
+    # |e1|+..+|e4| >= (e4 - e1) + (e3 - e2) >= 27 + 9 = 36, reached by (-14, -5, 4, 13):
+    # 09-01, 12-10, 03-20, 06-28. Nearest-first greedy gets 0 + 9 + 18 + 27 = 54.
+    week = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    data = _bv_data(min_gap_days=100, meeting_weekdays=week)
+    data["calendar"]["weekdays"] = week
+    next(f for f in data["facilitators"] if f["id"] == "c1")["available_days"] = week
+    inst = make(data)
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s3", "s4", "s5")),)))
+    result = out.stages["calendar"]
+    assert result.status == "optimal"
+    assert result.parts["bv_spread"] == 36
+    assert_checked(inst, out)
+
+
+def test_bv_target_in_a_holiday_moves_to_the_nearest_school_day():
+    # A holiday 2026-12-14..18 covers the second target (Wed 12-16); the nearest days
+    # are Fri 12-11 and Mon 12-21, both 5 days away: bv_spread = 5.
+    data = _bv_data()
+    data["calendar"]["holidays"].append(
+        {"holiday_region": "middle", "name": "Extra", "start": "2026-12-14", "end": "2026-12-18"}
+    )
+    inst = make(data)
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s3", "s4", "s5")),)))
+    dates = sorted(s.date for s in out.sessions if s.programme == "bv")
+    assert dates[1] in {d("2026-12-11"), d("2026-12-21")}
+    assert out.stages["calendar"].parts["bv_spread"] == 5
+    assert out.stages["calendar"].objective == 5
+    assert_checked(inst, out)
+
+
+def test_bv_unavailable_school_and_coordinator_days_are_avoided_c4():
+    # s4 is away 2026-09-14..18 and c1 on 2026-12-16: the first two targets move
+    data = _bv_data()
+    data["unavailability"] = [
+        {"who": "s4", "start": "2026-09-14", "end": "2026-09-18"},
+        {"who": "c1", "start": "2026-12-16", "end": "2026-12-16"},
+    ]
+    inst = make(data)
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s3", "s4", "s5")),)))
+    dates = {s.date for s in out.sessions if s.programme == "bv"}
+    assert not dates & {d("2026-09-17"), d("2026-12-16")}
+    assert_checked(inst, out)
+
+
+def test_bv_too_many_meetings_is_infeasible_with_rule_and_fix_b6():
+    # at most one a month: August..July holds 12 months, 13 meetings cannot fit
+    inst = make(_bv_data(meetings_per_year=13))
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s3", "s4", "s5")),)))
+    result = out.stages["calendar"]
+    assert result.status == "infeasible"
+    note = next(n for n in result.notes if n.startswith("[B6]"))
+    assert "cl1" in note and "only 12 of 13" in note and "fix:" in note
+    assert any(u.id == "cl1" and u.rule == "B6" for u in out.unplaced)
+
+
+def test_bv_coordinator_overbooked_is_infeasible_b6():
+    # c1 is free on two Mondays only, 2027-06-28 and 2027-07-26 (28 days apart, two
+    # months): each of its clusters alone fits its 2 meetings there, both together need
+    # 4 days (never two meetings on one day): infeasible.
+    data = _bv_data(meetings_per_year=2, meeting_weekdays=["mon"])
+    data["unavailability"] = [
+        {"who": "c1", "start": "2026-08-01", "end": "2027-06-27"},
+        {"who": "c1", "start": "2027-06-29", "end": "2027-07-25"},
+    ]
+    inst = make(data)
+    plan = Plan(
+        instance="test",
+        clusters=(cluster("cl1", ("s3", "s4")), cluster("cl2", ("s5", "s6"))),
+    )
+    out = solve(inst, plan)
+    result = out.stages["calendar"]
+    assert result.status == "infeasible"
+    assert any(n.startswith("[B6] coordinator c1") and "fix:" in n for n in result.notes)
+    # with another coordinator for cl2 both fit
+    plan2 = Plan(
+        instance="test",
+        clusters=(cluster("cl1", ("s3", "s4")), cluster("cl2", ("s5", "s6"), coordinator="c2")),
+    )
+    out2 = solve(inst, plan2)
+    assert out2.stages["calendar"].status == "optimal"
+    assert_checked(inst, out2)
+
+
+def test_bv_horizon_longer_than_the_calendar_is_infeasible_b4():
+    inst = make(_bv_data(horizon_years=2))
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s3", "s4", "s5")),)))
+    result = out.stages["calendar"]
+    assert result.status == "infeasible"
+    assert any(n.startswith("[B4]") and "only 1" in n for n in result.notes)
+    assert len([s for s in out.sessions if s.programme == "bv"]) == 4  # still planned
+
+
+def test_bv_more_schools_than_meetings_is_infeasible_b5():
+    inst = make(_bv_data(meetings_per_year=3))
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s3", "s4", "s5", "s6")),)))
+    assert out.stages["calendar"].status == "infeasible"
+    assert any(n.startswith("[B5] cluster cl1") for n in out.stages["calendar"].notes)
+
+
+def test_bv_two_years_with_real_gap_and_month_rules():
+    data = _bv_data(horizon_years=2, meetings_per_year=6, min_gap_days=40)
+    data["calendar"]["school_years"].append(
+        {"id": "2027-2028", "start": "2027-08-01", "end": "2028-07-31"}
+    )
+    inst = make(data)
+    plan = Plan(
+        instance="test",
+        clusters=(
+            cluster("cl1", ("s3", "s4", "s5", "s6")),
+            cluster("cl2", ("s7", "s8", "s1", "s2")),
+        ),
+    )
+    out = solve(inst, plan)
+    rows = [s for s in out.sessions if s.programme == "bv"]
+    assert len(rows) == 2 * 2 * 6
+    assert len({s.date for s in rows}) == 24  # one coordinator: never two on one day
+    assert out.stages["calendar"].status in {"optimal", "feasible"}
+    assert_checked(inst, out)
+
+
+# --------------------------------------------------------------------------- TN
+
+
+def _tn_data(**tn):
+    data = data_with_people()
+    data["los"]["settings"] = {
+        "visits_per_year": 0,
+        "development_meetings_per_year": 0,
+        "development_meetings_at_institution": 0,
+        "reviews_per_year": 0,
+    }
+    data["tn"] = {
+        "kickoff_date": "2026-09-15",
+        "kickoff_location": "HU",
+        "networks": [{"id": "t1", "facilitator": "pb1"}],
+        "participants": [
+            {
+                "id": f"p{i}",
+                "name": f"P{i}",
+                "school": school,
+                "function": "schoolleider",
+                "network": "t1",
+            }
+            for i, school in enumerate(["s3", "s3", "s4", "s4"], start=1)
+        ],
+        **tn,
+    }
+    return data
+
+
+def test_tn_series_kickoff_hosts_in_turn_and_rota():
+    # Kick-off 2026-09-15 at HU; 4 meetings targeted 70, 141, 212, 282 days later
+    # (11-24, 02-03, 04-15, 06-24: all school days, spread 0). Two schools with two
+    # participants each: hosts alternate s3/s4, and each meeting's helper can come from
+    # the host school, so tn_helper_not_host = 0 and the optimum is 0.
+    inst = make(_tn_data())
+    out = solve(inst, Plan(instance="test"))  # groups derived from the pins
+    rows = sorted((s for s in out.sessions if s.programme == "tn"), key=lambda s: s.date)
+    kick, meetings = rows[0], rows[1:]
+    assert (kick.kind, kick.group, kick.date, kick.location) == (
+        "kickoff",
+        "all",
+        d("2026-09-15"),
+        "HU",
+    )
+    assert [s.date for s in meetings] == [
+        d("2026-11-24"),
+        d("2027-02-03"),
+        d("2027-04-15"),
+        d("2027-06-24"),
+    ]
+    hosts = [s.location for s in meetings]
+    assert sorted(Counter(hosts).values()) == [2, 2] and hosts[0] != hosts[1]
+    helpers = [h for s in meetings for h in s.helpers]
+    assert sorted(helpers) == ["p1", "p2", "p3", "p4"]  # everyone once (T5)
+    assert out.stages["calendar"].objective == 0
+    assert_checked(inst, out)
+
+
+def test_tn_series_too_long_is_infeasible_t1():
+    data = _tn_data(networks=[{"id": "t1", "facilitator": "pb1", "series_length": 20}])
+    out = solve(make(data), Plan(instance="test"))
+    result = out.stages["calendar"]
+    assert result.status == "infeasible"
+    assert any(n.startswith("[T1] TN network t1") and "of its 19" in n for n in result.notes)
+
+
+def test_tn_facilitator_in_an_los_network_is_one_person_t4():
+    # pb1 also leads LOS network n1 on Tuesdays 13:00-15:00 at s1; TN meetings run
+    # 14:00-17:00, so no TN meeting may be on a Tuesday (the 11-24 target moves).
+    data = _tn_data(kickoff_date="2026-09-16")
+    inst = make(data)
+    n1 = network("n1", "tue", "2", "s1", ("so1", "pb1"), ("l0",))
+    out = solve(inst, Plan(instance="test", networks=(n1,)))
+    tn_days = [s.date for s in out.sessions if s.programme == "tn" and s.kind == "meeting"]
+    assert len(tn_days) == 4
+    assert all(day.weekday() != 1 for day in tn_days)
+    assert_checked(inst, out)
+
+
+def test_tn_two_networks_of_one_facilitator_never_meet_on_one_day():
+    data = _tn_data()
+    data["tn"]["networks"].append({"id": "t2", "facilitator": "pb1"})
+    data["tn"]["participants"] += [
+        {"id": f"q{i}", "name": f"Q{i}", "school": "s5", "function": "teamleider", "network": "t2"}
+        for i in range(3)
+    ]
+    inst = make(data)
+    out = solve(inst, Plan(instance="test"))
+    meetings = [s for s in out.sessions if s.programme == "tn" and s.kind == "meeting"]
+    assert len(meetings) == 8 and len({s.date for s in meetings}) == 8
+    kick = [s for s in out.sessions if s.kind == "kickoff"]
+    assert len(kick) == 1 and len(kick[0].attendees) == 7  # one joint kick-off
+    assert_checked(inst, out)
+
+
+# --------------------------------------------------------------------------- L9
+
+
+def _los_data(**settings):
+    data = data_with_people(networks=4)
+    data["los"]["settings"] = {
+        "development_meetings_per_year": 0,
+        "development_meetings_at_institution": 0,
+        "reviews_per_year": 0,
+        **settings,
+    }
+    return data
+
+
+def test_l9_three_networks_visit_in_one_cycle():
+    inst = make(_los_data())
+    out = solve(inst, Plan(instance="test", networks=three_networks()))
+    arcs = {(v.visitor, v.host) for v in out.visits}
+    assert len(arcs) == 3
+    assert {a for a, _ in arcs} == {"n1", "n2", "n3"} == {b for _, b in arcs}
+    assert not any((b, a) in arcs for a, b in arcs)  # a 3-cycle, no pair both ways
+    # all three are HU and n1, n3 meet at s1: every 3-cycle uses one arc between n1 and
+    # n3 (2 points) and two other arcs (1 point each): optimum 4
+    assert out.stages["calendar"].parts["visit_preference"] == 4
+    for v in out.visits:
+        host = next(s for s in out.sessions if s.group == v.host and s.date == v.date)
+        assert (v.start, v.end) == (host.start, host.end)
+    assert_checked(inst, out)
+
+
+def test_l9_prefers_the_other_institution_and_school():
+    # n1, n3 HU at s1; n2, n4 UU at s2: alternating HU/UU, a 4-cycle costs 0
+    data = _los_data()
+    data["institutions"].append({"id": "UU", "name": "Universiteit Utrecht"})
+    for net in data["los"]["networks"]:
+        if net["location"] == "s2":
+            net["institution"] = "UU"
+    inst = make(data)
+    nets = (
+        *three_networks(),
+        network("n4", "fri", "1", "s2", ("so4", "io4"), ("l6",)),
+    )
+    out = solve(inst, Plan(instance="test", networks=nets))
+    assert len(out.visits) == 4
+    assert out.stages["calendar"].parts["visit_preference"] == 0
+    assert_checked(inst, out)
+
+
+def test_l9_two_networks_visit_each_other_one_network_cannot_visit():
+    inst = make(_los_data())
+    out = solve(inst, Plan(instance="test", networks=three_networks()[:2]))
+    assert {(v.visitor, v.host) for v in out.visits} == {("n1", "n2"), ("n2", "n1")}
+    assert any("visit each other" in n for n in out.stages["calendar"].notes)
+    assert_checked(inst, out)  # the mutual visit is a warning, not an error
+    one = solve(inst, Plan(instance="test", networks=three_networks()[:1]))
+    assert one.visits == ()
+    assert any(n.startswith("[L9] region r1 has 1") for n in one.stages["calendar"].notes)
+    assert_checked(inst, one)
+
+
+def test_l9_duos_never_free_at_other_slots_is_infeasible():
+    # each IO is available only on its own network's day and visits must stay inside the
+    # weekly availability: nobody can visit anyone
+    data = _los_data()
+    for fac, day in (("io1", "tue"), ("io2", "wed"), ("io3", "thu")):
+        row = next(f for f in data["facilitators"] if f["id"] == fac)
+        row["available_days"] = [day]
+    data.setdefault("los", {}).setdefault("settings", {})["visits_within_availability"] = True
+    inst = make(data)
+    # by default the yearly visit only needs the duo free: the three networks form a cycle
+    relaxed = data | {"los": {**data["los"], "settings": {**data["los"]["settings"]}}}
+    relaxed["los"]["settings"]["visits_within_availability"] = False
+    default = solve(make(relaxed), Plan(instance="test", networks=three_networks()))
+    assert len(default.visits) == 3 and default.stages["calendar"].status != "infeasible"
+    out = solve(inst, Plan(instance="test", networks=three_networks()))
+    result = out.stages["calendar"]
+    assert result.status == "infeasible"
+    note = next(n for n in result.notes if n.startswith("[L9] region r1"))
+    assert "0 of 3" in note and "n1, n2, n3" in note and "fix:" in note
+
+
+# --------------------------------------------------------------------------- L10, L11
+
+
+def test_l10_development_meetings_three_at_hu_one_at_a_school():
+    data = data_with_people(networks=4)
+    data["los"]["settings"] = {"visits_per_year": 0}
+    inst = make(data)
+    # n4 is an induction network (SO + schoolbegeleider): not an SO/IO duo, not invited
+    nets = (*three_networks(), network("n4", "mon", "1", "s2", ("so4", "sb1"), ("l6",)))
+    out = solve(inst, Plan(instance="test", networks=nets))
+    dev = sorted((s for s in out.sessions if s.programme == "development"), key=lambda s: s.date)
+    assert len(dev) == 4
+    assert [s.location for s in dev] == ["HU", "HU", "HU", "s1"]
+    # s1 is the medoid of the duo locations s1, s2, s1; networks meet tue, wed, thu (and
+    # n4 on Monday), so a free Monday/Friday afternoon exists in every window: nobody absent
+    assert all(set(s.attendees) == {"so1", "so2", "so3", "io1", "io2", "io3"} for s in dev)
+    assert out.stages["calendar"].parts["development_absent"] == 0
+    reviews = [s for s in out.sessions if s.programme == "review"]
+    assert sorted(s.group for s in reviews) == ["n1", "n2", "n3", "n4"]  # L11
+    assert_checked(inst, out)
+
+
+def test_l10_absence_counted_when_every_day_is_taken():
+    # one region, networks meeting every weekday afternoon-adjacent: so1/io1 lead five
+    # networks (mon..fri block 2, 13:00-15:00), which overlaps 13:30-16:30 every day;
+    # they are absent from all 4 meetings: development_absent = 2 * 4 = 8
+    data = data_with_people(networks=6)
+    data["los"]["settings"] = {"visits_per_year": 0, "reviews_per_year": 0}
+    inst = make(data)
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    nets = (
+        *tuple(
+            network(f"n{i + 1}", day, "2", "s1", ("so1", "io1"), (f"l{i}",))
+            for i, day in enumerate(days)
+        ),
+        network("n6", "mon", "1", "s2", ("so2", "io2"), ("l6",)),
+    )
+    out = solve(inst, Plan(instance="test", networks=nets))
+    assert out.stages["calendar"].parts["development_absent"] == 8
+    dev = [s for s in out.sessions if s.programme == "development"]
+    assert all(set(s.attendees) == {"so2", "io2"} for s in dev)
+    assert out.stages["calendar"].status == "feasible"
+    assert_checked(inst, out)
+
+
+def test_l10_without_a_linked_institution_is_infeasible():
+    data = data_with_people()
+    data["los"]["settings"] = {"visits_per_year": 0, "reviews_per_year": 0}
+    for net in data["los"]["networks"]:
+        net["institution"] = None
+    for fac in data["facilitators"]:
+        fac.pop("institution", None)
+    out = solve(make(data), Plan(instance="test", networks=three_networks()))
+    assert out.stages["calendar"].status == "infeasible"
+    assert any(n.startswith("[L10] region r1") for n in out.stages["calendar"].notes)
+
+
+def test_everything_together_is_checked_clean():
+    data = _tn_data(kickoff_date="2026-09-16")
+    data["bv"] = {"horizon_years": 1, "meetings_per_year": 4}
+    data["los"]["settings"] = {}
+    inst = make(data)
+    plan = Plan(
+        instance="test",
+        networks=three_networks(),
+        clusters=(cluster("cl1", ("s5", "s6", "s7", "s8")),),
+        tn_networks=(tn_group("t1", ("p1", "p2", "p3", "p4")),),
+    )
+    out = solve(inst, plan)
+    kinds = Counter(s.programme for s in out.sessions)
+    assert kinds["bv"] == 4 and kinds["tn"] == 5 and kinds["development"] == 4
+    assert kinds["review"] == 3 and len(out.visits) == 3
+    assert rules_of(inst, out) == {}
+    assert_checked(inst, out)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    schools=st.integers(min_value=2, max_value=6),
+    per_year=st.integers(min_value=1, max_value=6),
+    gap=st.integers(min_value=0, max_value=70),
+    monthly=st.booleans(),
+    away=st.integers(min_value=0, max_value=60),
+)
+def test_bv_property_checker_clean_or_infeasible_with_a_rule(schools, per_year, gap, monthly, away):
+    # Whatever the settings: a plan the checker finds clean, or an infeasible stage whose
+    # notes name B5/B6 (and then no silently empty calendar: the cluster is unplaced).
+    data = _bv_data(meetings_per_year=per_year, min_gap_days=gap, one_meeting_per_month=monthly)
+    if away:
+        data["unavailability"] = [
+            {"who": "c1", "start": "2026-09-01", "end": str(d("2026-09-01") + dt.timedelta(away))}
+        ]
+    inst = make(data)
+    members = tuple(f"s{i}" for i in range(3, 3 + schools))
+    out = solve(inst, Plan(instance="test", clusters=(cluster("cl1", members),)), time_limit=5)
+    result = out.stages["calendar"]
+    if result.status == "infeasible":
+        assert any(n.startswith(("[B5]", "[B6]")) for n in result.notes)
+        assert [u.id for u in out.unplaced] == ["cl1"]
+    else:
+        assert len([s for s in out.sessions if s.programme == "bv"]) == per_year
+        assert_checked(inst, out)
+
+
+def test_tn_facilitator_who_also_coordinates_a_cluster_is_one_person():
+    # Everything on Wednesdays, kick-off Wed 2026-08-19: the last TN target and the last
+    # BV target both fall on Wed 2027-06-16 (TN 14:00-17:00, BV 13:30-16:30). With c1 as
+    # coordinator both meet that day; with pb1 leading both, TN is planned first and the
+    # BV meeting moves (one person: no B6/T4 double booking).
+    data = _tn_data(kickoff_date="2026-08-19", meeting_weekdays=["wed"])
+    data["bv"] = {"horizon_years": 1, "meetings_per_year": 4, "meeting_weekdays": ["wed"]}
+    inst = make(data)
+    apart = solve(inst, Plan(instance="test", clusters=(cluster("cl1", ("s5", "s6", "s7")),)))
+    both = {s.programme for s in apart.sessions if s.date == d("2027-06-16")}
+    assert both == {"tn", "bv"}
+    plan = Plan(instance="test", clusters=(cluster("cl1", ("s5", "s6", "s7"), coordinator="pb1"),))
+    out = solve(inst, plan)
+    tn_days = {s.date for s in out.sessions if s.programme == "tn"}
+    bv_days = {s.date for s in out.sessions if s.programme == "bv"}
+    assert len(tn_days) == 5 and len(bv_days) == 4 and not tn_days & bv_days
+    assert d("2027-06-16") in tn_days
+    assert_checked(inst, out)
