@@ -75,9 +75,9 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    from composer.cli import basic, solve
+    from composer.cli import basic, convert, solve
 
-    for module in (basic, solve):
+    for module in (basic, solve, convert):
         for command in module.COMMANDS:
             cli.add_command(command)
 
