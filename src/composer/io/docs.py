@@ -54,6 +54,40 @@ _FALLBACK: dict[str, str] = {
     "school_b": "second school of the wish",
     "composition": "T6: members alike or as diverse as possible",
     "composition_attribute": "T6: the attribute the composition looks at",
+    # specific columns and settings (table.column or the settings key) the model does not
+    # describe yet
+    "learners.kind": "L2: who the learner is (student: HU, uu_student: UU)",
+    "learners.preferred_networks": "networks the learner would like (a soft goal)",
+    "facilitators.role": "L5/B4/T4: what the facilitator does",
+    "bv_wishes.kind": "keep the two schools together or apart",
+    "schools.name": "school name (DUO vestiging)",
+    "time_blocks.start": "start time, e.g. 08:30",
+    "time_blocks.end": "end time, e.g. 10:10",
+    "school_years.start": "first day (August)",
+    "school_years.end": "last day (July)",
+    "holidays.start": "first day of the holiday",
+    "holidays.end": "last day of the holiday (inclusive)",
+    "unavailability.start": "first day away",
+    "unavailability.end": "last day away (inclusive)",
+}
+
+_SETTING_FALLBACK: dict[str, str] = {
+    "name": "the instance's id, shown in plans and outputs",
+    "description": "what the instance is (free text)",
+    "sources.name": "where the data comes from",
+    "sources.url": "address of the source",
+    "sources.licence": "licence of the source",
+    "calendar.weekdays": "C1: the weekdays sessions may use",
+    "travel.speed_kmh": "average speed for estimated travel times",
+    "travel.detour_factor": "road distance over straight-line distance",
+    "los.settings.min_size": "L1: fewest learners in a network (default for every network)",
+    "los.settings.max_size": "L1: most learners in a network (default for every network)",
+    "bv.meeting_weekdays": "B6: weekdays BV meetings may use",
+    "bv.meeting_start": "B6: start time of a BV meeting",
+    "bv.meeting_end": "B6: end time of a BV meeting",
+    "tn.meeting_weekdays": "T1: weekdays TN meetings may use",
+    "tn.meeting_start": "T1: start time of a TN meeting",
+    "tn.meeting_end": "T1: end time of a TN meeting",
 }
 
 CELL_RULES: tuple[str, ...] = (
@@ -104,9 +138,16 @@ def default_text(column: Column) -> str:
     return text_of(column.default, column)
 
 
-def meaning(column: Column) -> str:
+def meaning(column: Column, table: str | None = None) -> str:
     """The column's meaning: the model's description, else a plain fallback."""
-    text = column.description or _FALLBACK.get(column.path[-1], "")
+    if table is None:
+        text = column.description or _SETTING_FALLBACK.get(column.name, "")
+    else:
+        text = (
+            column.description
+            or _FALLBACK.get(f"{table}.{column.name}")
+            or _FALLBACK.get(column.path[-1], "")
+        )
     if column.parent_optional and column.path[0] == "slot":
         text = text or "fixed weekly slot (L4); empty = chosen by the solver"
     if column.path[0] == "roster":
@@ -166,7 +207,7 @@ def markdown_formats() -> str:
             out.append(
                 f"| `{column.name}` | {'yes' if column.required else ''} | "
                 f"{_md(values_text(column, spec))} | {_md(default_text(column))} | "
-                f"{_md(meaning(column))} |"
+                f"{_md(meaning(column, spec.name))} |"
             )
         out.append("")
     out += [
@@ -187,9 +228,10 @@ def markdown_formats() -> str:
             )
             continue
         for column in item.columns:
+            text = column.description or _SETTING_FALLBACK.get(f"{item.key}.{column.name}", "")
             out.append(
                 f"| `{item.key}.N.{column.name}` | {_md(values_text(column))} | "
-                f"{_md(default_text(column))} | {_md(column.description or item.description)}"
+                f"{_md(default_text(column))} | {_md(text)}"
                 f"{' (record N of the list)' if column is item.columns[0] else ''} |"
             )
     out += ["", END]
@@ -227,8 +269,8 @@ def readme_sheet_rows(instance: Any) -> list[list[Any]]:
             default = default_text(column)
             if default:
                 text += f"; default {default}"
-            if meaning(column):
-                text += f"; {meaning(column)}"
+            if meaning(column, spec.name):
+                text += f"; {meaning(column, spec.name)}"
             rows.append([spec.name, column.name, "yes" if column.required else "", text])
     return rows
 

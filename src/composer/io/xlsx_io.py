@@ -526,15 +526,15 @@ def _add_table_sheet(
 
 
 def _settings_rows(instance: Instance) -> list[list[Any]]:
+    from composer.io.docs import meaning
+
     rows: list[list[Any]] = []
     for item in SETTINGS:
         if isinstance(item, Setting):
             value: Any = instance
             for part in item.column.path:
                 value = getattr(value, part)
-            rows.append(
-                [item.key, excel_value_of(value, item.column), item.column.description, item]
-            )
+            rows.append([item.key, excel_value_of(value, item.column), meaning(item.column), item])
             continue
         records: Any = instance
         for part in item.path:

@@ -172,6 +172,8 @@ def _value(value: Any, column: Column) -> str:
 
 def settings_yaml(instance: Any, header: str) -> str:
     """The text of ``instance.yaml`` for an instance: every setting, with its meaning."""
+    from composer.io.docs import meaning
+
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
     opened: list[str] = []
     for item in SETTINGS:
@@ -189,8 +191,7 @@ def settings_yaml(instance: Any, header: str) -> str:
             value = getattr(value, part)
         if isinstance(item, Setting):
             lines.append(
-                f"{indent}{path[-1]}: {_value(value, item.column)}"
-                + _comment(item.column.description)
+                f"{indent}{path[-1]}: {_value(value, item.column)}" + _comment(meaning(item.column))
             )
             continue
         if not value:
