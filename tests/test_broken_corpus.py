@@ -72,3 +72,15 @@ def test_size_limit_names_its_override_and_can_be_raised(cli, monkeypatch):
     assert "COMPOSER_MAX_FILE_MB=1" in refused.output
     monkeypatch.setenv("COMPOSER_MAX_FILE_MB", "1")
     assert cli("validate", BASE).exit_code == 0
+
+
+def test_a_real_process_prints_no_traceback(tmp_path, base):
+    # the console entry point, not only click's test runner
+    from conftest import run_composer
+
+    case = next(c for c in CASES if c["id"] == "xlsx-merged-cells")
+    target = build_case(case, tmp_path, base)
+    done = run_composer("validate", target, timeout=120)
+    assert done.returncode == 2
+    assert "merged cells B3:C3" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

@@ -232,6 +232,9 @@ def test_written_workbook_is_planner_friendly(workbook):
     assert schools["A4"].value == "0012" and schools["A4"].data_type == "s"
     assert isinstance(schools["F2"].value, float)  # a real number
     assert schools["L2"].value is False  # a real boolean
+    tn = wb["tn_networks"]  # tn-2 has a kick-off date; the numbers after it stay numbers
+    assert isinstance(tn["G3"].value, dt.datetime) and tn["G3"].number_format == "dd-mm-yyyy"
+    assert tn["K3"].value == 2 and tn["K3"].number_format == "General"
     settings_rows = {r[0]: r[1] for r in wb["settings"].iter_rows(min_row=2, values_only=True)}
     assert settings_rows["bv.min_size"] == 2
     assert settings_rows["sources.2.url"] == "https://www.openholidaysapi.org"

@@ -248,10 +248,13 @@ def read_csv_folder(folder: Path, max_file_mb: float | None = None) -> Instance:
         else:
             settings = read_settings_yaml(settings_path.read_bytes(), SETTINGS_FILE, sink)
     else:
-        others = sorted(p.name for p in folder.glob("*.y*ml")) + sorted(
-            p.name for p in folder.glob("*.json")
-        )
-        hint = f" (found {', '.join(others)}: rename to {SETTINGS_FILE}?)" if others else ""
+        settings_like = sorted(p.name for p in folder.glob("*.y*ml"))
+        instances = sorted(p.name for p in [*folder.glob("*.json"), *folder.glob("*.xlsx")])
+        hint = ""
+        if settings_like:
+            hint = f" (found {', '.join(settings_like)}: rename it to {SETTINGS_FILE}?)"
+        elif instances:
+            hint = f" (found {', '.join(instances)}: give that file instead of the folder?)"
         sink.add(
             Issue(
                 f"missing {SETTINGS_FILE}{hint}",

@@ -18,15 +18,17 @@ from __future__ import annotations
 import io
 import warnings
 from collections import defaultdict
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.cell_range import CellRange
 
 from composer.errors import InputError, Issue, OutputExistsError
 from composer.io.cells import ABSENT, CellError, excel_value_of, text_from_excel, value_from_text
@@ -95,24 +97,58 @@ def _open(path: Path, data_only: bool, read_only: bool, sink: IssueSink) -> Any:
         return None
 
 
-def _rows(ws: Worksheet) -> Iterator[tuple[int, list[Cell]]]:
-    """(row number, cells from column A) for every stored row, in order."""
-    by_row: dict[int, dict[int, Cell]] = defaultdict(dict)
-    for (row, col), cell in ws._cells.items():
-        if cell.value is not None:
-            by_row[row][col] = cell
-    for row in sorted(by_row):
-        cells = by_row[row]
-        width = max(cells)
-        yield row, [cells.get(col) or Cell(ws, row=row, column=col) for col in range(1, width + 1)]
+class _XCell(NamedTuple):
+    """One cell as the sheet parser reports it."""
+
+    value: Any
+    data_type: str
+    column: int
+
+
+@dataclass
+class _Sheet:
+    """A worksheet read in one pass: its stored rows and its merged ranges."""
+
+    title: str
+    rows: list[tuple[int, list[_XCell]]]
+    merged: list[CellRange]
+
+
+def _parse_sheet(wb: Any, ws: Any) -> _Sheet:
+    """Read a read-only worksheet with openpyxl's sheet parser (cell values, types, merges).
+
+    The parser is what openpyxl's own read-only mode uses; driving it directly gives every
+    cell's type (formula, error, date) at about twice the speed of a normal load.
+    """
+    rows: list[tuple[int, list[_XCell]]] = []
+    with ws._get_source() as src:
+        parser = WorkSheetParser(
+            src,
+            ws._shared_strings,
+            data_only=False,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for row_number, cells in parser.parse():
+            present = [c for c in cells if c["value"] is not None]
+            if not present:
+                continue
+            width = max(c["column"] for c in present)
+            line = [_XCell(None, "n", col) for col in range(1, width + 1)]
+            for c in present:
+                line[c["column"] - 1] = _XCell(c["value"], c["data_type"], c["column"])
+            rows.append((row_number, line))
+        merged = parser.merged_cells.mergeCell if parser.merged_cells else []
+    return _Sheet(ws.title, rows, [CellRange(m.ref) for m in merged])
 
 
 class _SheetReader:
     """Reads the cells of one sheet to text, reporting formulas, errors and merges."""
 
-    def __init__(self, ws: Worksheet, sink: IssueSink) -> None:
-        self.ws = ws
-        self.source = sheet_source(ws.title)
+    def __init__(self, sheet: _Sheet, sink: IssueSink) -> None:
+        self.sheet = sheet
+        self.source = sheet_source(sheet.title)
         self.sink = sink
         self.formulas: list[tuple[int, int, str]] = []
 
@@ -125,7 +161,7 @@ class _SheetReader:
         return get_column_letter(col)
 
     def merged(self, header: list[Column | None] | None) -> None:
-        for merged in sorted(self.ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
+        for merged in sorted(self.sheet.merged, key=lambda r: (r.min_row, r.min_col)):
             self.sink.add_cell(
                 Issue(
                     f"merged cells {merged.coord}: every value needs its own cell",
@@ -139,7 +175,7 @@ class _SheetReader:
                 for col in range(merged.min_col, merged.max_col + 1):
                     self.sink.cells.add((self.source, row, self.label(header, col)))
 
-    def text(self, cell: Cell, column: Column | None, row: int, label: str) -> str:
+    def text(self, cell: _XCell, column: Column | None, row: int, label: str) -> str:
         value = cell.value
         if cell.data_type == "f":
             formula = value if isinstance(value, str) else getattr(value, "text", "")
@@ -192,14 +228,14 @@ def _formula_values(
     sink: IssueSink,
 ) -> dict[tuple[str, int, int], str]:
     """Text of every formula cell with a saved value; issues for those without one."""
-    pending = {r.ws.title: r.formulas for r, _ in readers if r.formulas}
+    pending = {r.sheet.title: r.formulas for r, _ in readers if r.formulas}
     if not pending:
         return {}
     cached = _cached_values(path, pending)
     texts: dict[tuple[str, int, int], str] = {}
     for reader, header in readers:
         for row, col, formula in reader.formulas:
-            value = cached.get((reader.ws.title, row, col))
+            value = cached.get((reader.sheet.title, row, col))
             column = header[col - 1] if col - 1 < len(header) else None
             label = column.name if column is not None else get_column_letter(col)
             if value is None:
@@ -217,19 +253,19 @@ def _formula_values(
             if column is None:
                 continue
             try:
-                texts[(reader.ws.title, row, col)] = text_from_excel(value, column.kind)
+                texts[(reader.sheet.title, row, col)] = text_from_excel(value, column.kind)
             except CellError as exc:
                 sink.add_cell(Issue(str(exc), reader.source, row, label, fix=exc.fix))
     return texts
 
 
 def _read_table_sheet(
-    ws: Worksheet, name: str, sink: IssueSink
+    sheet: _Sheet, name: str, sink: IssueSink
 ) -> tuple[_SheetReader, TableRead, list[Column | None], list[tuple[int, list[str]]], Any]:
     spec = TABLE_BY_NAME[name]
-    reader = _SheetReader(ws, sink)
+    reader = _SheetReader(sheet, sink)
     table = TableRead(spec, reader.source)
-    rows = _rows(ws)
+    rows = iter(sheet.rows)
     first = next(rows, None)
     if first is None:
         reader.merged(None)
@@ -261,11 +297,11 @@ def _read_table_sheet(
     return reader, table, header.columns, records, header
 
 
-def _read_settings_sheet(ws: Worksheet, sink: IssueSink) -> SettingsRead:
+def _read_settings_sheet(sheet: _Sheet, sink: IssueSink) -> SettingsRead:
     """The ``settings`` sheet: a ``key`` and a ``value`` column (other columns are notes)."""
-    source = sheet_source(ws.title)
-    reader = _SheetReader(ws, sink)
-    rows = list(_rows(ws))
+    source = sheet_source(sheet.title)
+    reader = _SheetReader(sheet, sink)
+    rows = sheet.rows
     reader.merged(None)
     data: dict[str, Any] = {}
     key_rows: dict[str, int] = {}
@@ -353,7 +389,7 @@ def _read_settings_sheet(ws: Worksheet, sink: IssueSink) -> SettingsRead:
                 fix = "see README, Formats, for the settings keys (records: sources.1.name)"
             sink.add(Issue(message, source, row, "key", key=key, fix=fix))
             continue
-        cell = value_cell if value_cell is not None else Cell(ws, row=row, column=value_col + 1)
+        cell = value_cell if value_cell is not None else _XCell(None, "n", value_col + 1)
         text = reader.text(cell, target, row, "value")
         value = value_from_text(text, target)
         if reader.formulas:
@@ -390,9 +426,16 @@ def read_workbook(path: Path) -> Instance:
     """Load an instance from an ``.xlsx`` workbook; every problem located by sheet, row, column."""
     path = Path(path)
     sink = IssueSink()
-    wb = _open(path, data_only=False, read_only=False, sink=sink)
+    wb = _open(path, data_only=False, read_only=True, sink=sink)
     if wb is None:
         raise InputError(sink.issues, f"{path.name} is not a readable workbook")
+    try:
+        return _read_open_workbook(path, wb, sink)
+    finally:
+        wb.close()
+
+
+def _read_open_workbook(path: Path, wb: Any, sink: IssueSink) -> Instance:
     settings: SettingsRead | None = None
     tables: dict[str, TableRead] = {}
     found: dict[str, str] = {}
@@ -402,10 +445,10 @@ def read_workbook(path: Path) -> Instance:
         name = title.strip().lower()
         if name in IGNORED_SHEETS or name.startswith(COMMENT_PREFIX):
             continue
-        if not isinstance(ws, Worksheet):
-            continue
+        if not isinstance(ws, ReadOnlyWorksheet):
+            continue  # a chart sheet
         if name == SETTINGS_SHEET:
-            settings = _read_settings_sheet(ws, sink)
+            settings = _read_settings_sheet(_parse_sheet(wb, ws), sink)
             continue
         if name not in TABLE_BY_NAME:
             candidates = [t.name for t in TABLES] + [SETTINGS_SHEET]
@@ -422,7 +465,7 @@ def read_workbook(path: Path) -> Instance:
             sink.add(Issue(f"two sheets for table {name}", sheet_source(title)))
             continue
         found[name] = title
-        pending.append(_read_table_sheet(ws, name, sink))
+        pending.append(_read_table_sheet(_parse_sheet(wb, ws), name, sink))
     if settings is None:
         sink.add(
             Issue(
@@ -439,12 +482,11 @@ def read_workbook(path: Path) -> Instance:
         if formula_texts:
             for row, texts in records:
                 for i in range(len(texts)):
-                    text = formula_texts.get((reader.ws.title, row, i + 1))
+                    text = formula_texts.get((reader.sheet.title, row, i + 1))
                     if text is not None:
                         texts[i] = text
         add_rows(table, header, records, sink, extra_cells_per_row=False)
         tables[table.spec.name] = table
-    wb.close()
     return assemble(
         tables,
         settings,
@@ -517,12 +559,38 @@ def _add_table_sheet(
     ws.append(writer.header(ws, header))
     source = sheet_source(title)
     for r, row in enumerate(rows, start=2):
-        ws.append(
-            [
-                writer.cell(ws, value, (source, r, header[i]), date=i in date_cols)
-                for i, value in enumerate(row)
-            ]
+        ws.append(_plain_row(writer, ws, row, (source, r), header, date_cols))
+
+
+def _plain_row(
+    writer: _Writer,
+    ws: Any,
+    row: list[Any],
+    where: tuple[str, int],
+    header: list[str],
+    date_cols: set[int],
+) -> list[Any]:
+    """A row for a write-only sheet: plain values where openpyxl writes them right (fast),
+    cell objects for dates and for text openpyxl would take for a formula or an error.
+
+    openpyxl writes the plain values after a cell object *into* that object, keeping its
+    style, so once a row needs one cell object every later value gets its own.
+    """
+    out: list[Any] = []
+    own_cells = False
+    for i, value in enumerate(row):
+        if value is None:
+            out.append(None)
+            continue
+        special = (i in date_cols and not isinstance(value, str)) or (
+            isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)
         )
+        if special or own_cells:
+            own_cells = True
+            out.append(writer.cell(ws, value, (*where, header[i]), date=i in date_cols))
+        else:
+            out.append(value)
+    return out
 
 
 def _settings_rows(instance: Instance) -> list[list[Any]]:
