@@ -376,3 +376,31 @@ def test_any_settings_text_gives_only_input_errors(tmp_path, text):
     (folder / "instance.yaml").write_text(text, encoding="utf-8")
     with contextlib.suppress(InputError):
         load_instance(folder)
+
+
+def test_damaged_sheet_and_hostile_text_give_input_errors(tmp_path, workbook):
+    import zipfile
+
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(workbook) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith("sheet7.xml"):  # learners
+                data = data[: len(data) * 9 // 10]  # cut short
+            dst.writestr(item, data)
+    with pytest.raises(InputError, match=r"cannot open the workbook|cannot read the sheet"):
+        load_instance(damaged)
+
+    folder = tmp_path / "aliases"
+    shutil.copytree(BASE, folder)
+    bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nname: base\n"
+    (folder / "instance.yaml").write_text(bomb)
+    with pytest.raises(InputError, match="aliases"):
+        load_instance(folder)
+    (folder / "instance.yaml").write_text("name: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(InputError, match="nested"):
+        load_instance(folder)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError):
+        load_instance(deep)

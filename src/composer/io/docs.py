@@ -155,6 +155,11 @@ def meaning(column: Column, table: str | None = None) -> str:
     return text
 
 
+def record_meaning(list_key: str, column: Column) -> str:
+    """The meaning of a field of a record list among the settings (``sources.N.url``)."""
+    return column.description or _SETTING_FALLBACK.get(f"{list_key}.{column.name}", "")
+
+
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -228,7 +233,7 @@ def markdown_formats() -> str:
             )
             continue
         for column in item.columns:
-            text = column.description or _SETTING_FALLBACK.get(f"{item.key}.{column.name}", "")
+            text = record_meaning(item.key, column)
             out.append(
                 f"| `{item.key}.N.{column.name}` | {_md(values_text(column))} | "
                 f"{_md(default_text(column))} | {_md(text)}"

@@ -30,6 +30,10 @@ def read_json_file(path: Path) -> Any:
         raise InputError([Issue("the file is empty", path.name, fix="give a JSON instance")])
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InputError(
+            [Issue("the JSON is nested too deeply", path.name, fix="check the file")]
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             [

@@ -447,8 +447,21 @@ def _read_open_workbook(path: Path, wb: Any, sink: IssueSink) -> Instance:
             continue
         if not isinstance(ws, ReadOnlyWorksheet):
             continue  # a chart sheet
+        if name in TABLE_BY_NAME or name == SETTINGS_SHEET:
+            try:
+                sheet = _parse_sheet(wb, ws)
+            except Exception as exc:  # a damaged sheet inside a readable workbook
+                sink.add(
+                    Issue(
+                        f"cannot read the sheet ({type(exc).__name__}: {exc})",
+                        sheet_source(title),
+                        fix="open the workbook in Excel and save it again",
+                    )
+                )
+                found.setdefault(name, title)
+                continue
         if name == SETTINGS_SHEET:
-            settings = _read_settings_sheet(_parse_sheet(wb, ws), sink)
+            settings = _read_settings_sheet(sheet, sink)
             continue
         if name not in TABLE_BY_NAME:
             candidates = [t.name for t in TABLES] + [SETTINGS_SHEET]
@@ -465,8 +478,8 @@ def _read_open_workbook(path: Path, wb: Any, sink: IssueSink) -> Instance:
             sink.add(Issue(f"two sheets for table {name}", sheet_source(title)))
             continue
         found[name] = title
-        pending.append(_read_table_sheet(_parse_sheet(wb, ws), name, sink))
-    if settings is None:
+        pending.append(_read_table_sheet(sheet, name, sink))
+    if settings is None and SETTINGS_SHEET not in found:
         sink.add(
             Issue(
                 f"missing the sheet {SETTINGS_SHEET!r}",
@@ -594,7 +607,7 @@ def _plain_row(
 
 
 def _settings_rows(instance: Instance) -> list[list[Any]]:
-    from composer.io.docs import meaning
+    from composer.io.docs import meaning, record_meaning
 
     rows: list[list[Any]] = []
     for item in SETTINGS:
@@ -616,7 +629,7 @@ def _settings_rows(instance: Instance) -> list[list[Any]]:
                     [
                         f"{item.key}.{n}.{column.name}",
                         excel_value_of(value, column),
-                        column.description or item.description,
+                        record_meaning(item.key, column),
                         column,
                     ]
                 )

@@ -34,6 +34,14 @@ from composer.io.tabular import (
 )
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+MAX_DEPTH = 8
+"""Settings are at most four levels deep (los.settings.weights.travel); deeper is an error."""
+
+
+class _Unsupported(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 class _Tree:
@@ -43,9 +51,19 @@ class _Tree:
         self.source = source
         self.sink = sink
         self.lines: dict[tuple[str | int, ...], int] = {}
+        self.seen: set[int] = set()
 
     def build(self, node: yaml.Node, path: tuple[str | int, ...]) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if id(node) in self.seen or len(path) > MAX_DEPTH:
+                raise _Unsupported(
+                    "YAML anchors and aliases (& and *) are not supported"
+                    if id(node) in self.seen
+                    else f"the settings are nested more than {MAX_DEPTH} levels deep",
+                    node.start_mark.line + 1,
+                )
+            self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -93,6 +111,9 @@ def read_settings_yaml(raw: bytes, source: str, sink: IssueSink) -> SettingsRead
         return None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        sink.add(Issue("the settings are nested too deeply", source, fix="see README, Formats"))
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -110,7 +131,11 @@ def read_settings_yaml(raw: bytes, source: str, sink: IssueSink) -> SettingsRead
         sink.add(Issue("the file is empty", source, fix="it must hold at least 'name: ...'"))
         return None
     tree = _Tree(source, sink)
-    data = tree.build(node, ())
+    try:
+        data = tree.build(node, ())
+    except _Unsupported as exc:
+        sink.add(Issue(str(exc), source, line=exc.line, fix="write every value out in full"))
+        return None
     if not isinstance(data, dict):
         sink.add(
             Issue(
