@@ -104,8 +104,8 @@ CELL_RULES: tuple[str, ...] = (
     "za, zo, maandag...), holiday regions also as noord, midden, zuid.",
     "Numbers may use a decimal comma (52,09), as Dutch Excel writes them.",
     "Blank rows are skipped; row numbers in messages are the spreadsheet's (header = "
-    "row 1). A row repeated exactly is an error. A column, sheet or CSV file whose name "
-    "starts with '#' is a note and ignored.",
+    "row 1). In a table with ids, a row repeated exactly is an error. A column, sheet or "
+    "CSV file whose name starts with '#' is a note and ignored.",
 )
 
 
