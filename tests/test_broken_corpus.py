@@ -10,6 +10,7 @@ import pytest
 from broken.build import BASE, base_files, build_case, load_manifest
 
 CASES = load_manifest()
+OUTPUTS = (("json", "out.json"), ("csv", "out-folder"), ("xlsx", "out.xlsx"))
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -53,13 +54,15 @@ def test_broken_input_is_refused(case, cli, tmp_path, base):
     # the message names the place and says what to do
     assert "fix:" in result.output or "error:" in result.output
 
-    for fmt, dest in (("json", "out.json"), ("csv", "out-folder"), ("xlsx", "out.xlsx")):
-        out = tmp_path / dest
-        converted = cli("convert", target, "--to", fmt, "--out", out)
-        assert converted.exit_code == 2, converted.output
-        assert "Traceback" not in converted.output
-        assert case["message"] in converted.output
-        assert not out.exists()
+    # convert refuses too and writes nothing; the output format rotates over the cases
+    fmt, dest = OUTPUTS[CASES.index(case) % len(OUTPUTS)]
+    out = tmp_path / dest
+    converted = cli("convert", target, "--to", fmt, "--out", out)
+    assert converted.exit_code == 2, converted.output
+    assert "Traceback" not in converted.output
+    assert case["where"] in converted.output
+    assert case["message"] in converted.output
+    assert not out.exists()
     assert _snapshot(tmp_path) == before, "something was written"
 
 
