@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     PYTHONPATH=src python -m benchmarks.calendar_bench \\
-        [--instance instances/national/instance.json] [--plan PLAN.json] \\
+        [--instance instances/national] [--plan PLAN.json] \\
         [--time-limit 60] [--processes 2] [--workers 2] [--seed 0] [--out FILE.json]
 
 The calendar stage needs groups (LOS networks with slots, BV clusters with coordinators,
@@ -261,7 +261,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         else next((p for p in DEFAULT_INSTANCES if p.is_file()), None)
     )
     if path is None:
-        raise SystemExit("no instance: pass --instance (e.g. instances/national/instance.json)")
+        raise SystemExit("no instance: pass --instance (e.g. instances/national)")
     t0 = time.perf_counter()
     overrides = dict(parse_override(text) for text in args.set or ())
     instance = apply_overrides(load_instance(path), overrides)

@@ -7,10 +7,10 @@ content hash), and writes the planted networks (slot, facilitators, learners) an
 groups as a plan, so the calendar benchmark can date realistic groups before the LOS and
 TN stages exist::
 
-    PYTHONPATH=src python -m benchmarks.planted_plan instances/national/instance.json \\
+    PYTHONPATH=src python -m benchmarks.planted_plan instances/national \\
         national --seed 2026 --learners 3000 --regions 6 --out /tmp/planted.json
     PYTHONPATH=src python -m benchmarks.calendar_bench \\
-        --instance instances/national/instance.json --plan /tmp/planted.json
+        --instance instances/national --plan /tmp/planted.json
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from composer.check import core
 from composer.io import load_instance
 from conftest import INSTANCES, ROOT
 
-TINY = INSTANCES / "tiny" / "instance.json"
+TINY = INSTANCES / "tiny"
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from composer.builders.generate import generate, network_count
 from composer.builders.tables import load_tables
 from composer.diagnostics import diagnose
+from composer.io import load_instance
 from composer.io.json_io import instance_to_json
 from planted_check import busy_share, candidate_counts, los_violations, tn_violations
 from test_real_data import needs_raw, raw_data_dir
@@ -82,11 +82,19 @@ def test_generate_cli_is_reproducible_and_refuses_to_overwrite(cli, tmp_path: Pa
     one, two = tmp_path / "one", tmp_path / "two"
     assert cli("generate", "tiny", "--seed", "5", "--out", one).exit_code == 0
     assert cli("generate", "tiny", "--seed", "5", "--out", two).exit_code == 0
-    assert (one / "instance.json").read_bytes() == (two / "instance.json").read_bytes()
+    files = sorted(p.name for p in one.iterdir())
+    assert "instance.yaml" in files and "learners.csv" in files
+    assert files == sorted(p.name for p in two.iterdir())
+    # README.md names the --out folder; every data file is byte-identical
+    data = [f for f in files if f != "README.md"]
+    assert all((one / f).read_bytes() == (two / f).read_bytes() for f in data)
     again = cli("generate", "tiny", "--seed", "6", "--out", one)
     assert again.exit_code != 0
     assert "--force" in again.output
-    assert cli("validate", one / "instance.json").exit_code == 0
+    assert cli("validate", one).exit_code == 0
+    as_json = cli("generate", "tiny", "--seed", "5", "--format", "json", "--out", tmp_path / "j")
+    assert as_json.exit_code == 0
+    assert load_instance(tmp_path / "j" / "instance.json") == load_instance(one)
 
 
 def test_generate_cli_reports_an_unknown_region(cli, tmp_path: Path) -> None:
@@ -153,9 +161,9 @@ def test_small_national_has_b8_sector_regions_and_enough_coordinators() -> None:
 def test_national_seed_1_has_the_promised_size(tmp_path: Path, cli) -> None:
     result = cli("generate", "national", "--seed", "1", "--out", tmp_path / "n")
     assert result.exit_code == 0
-    data = json.loads((tmp_path / "n" / "instance.json").read_text(encoding="utf-8"))
-    assert len(data["learners"]) >= 20_000
-    assert len(data["schools"]) >= 3_000
+    inst = load_instance(tmp_path / "n")
+    assert len(inst.learners) >= 20_000
+    assert len(inst.schools) >= 3_000
 
 
 @needs_raw

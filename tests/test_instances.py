@@ -11,12 +11,11 @@ import pytest
 from composer.builders.generate import generate
 from composer.diagnostics import diagnose
 from composer.io import load_instance
-from composer.io.json_io import instance_to_json
 from planted_check import los_violations, tn_violations
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"
-SHIPPED = sorted(p.name for p in INSTANCES.iterdir() if (p / "instance.json").is_file())
+SHIPPED = sorted(p.name for p in INSTANCES.iterdir() if (p / "instance.yaml").is_file())
 GENERATED = [n for n in SHIPPED if "composer generate" in (INSTANCES / n / "README.md").read_text()]
 
 
@@ -38,7 +37,7 @@ def test_expected_instances_are_shipped() -> None:
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_instance_validates(name: str, cli) -> None:
-    result = cli("validate", INSTANCES / name / "instance.json")
+    result = cli("validate", INSTANCES / name)
     assert result.exit_code == 0, result.output
     readme = (INSTANCES / name / "README.md").read_text(encoding="utf-8")
     assert "ODbL" in readme and "CC0" in readme
@@ -56,15 +55,16 @@ def test_shipped_instance_is_reproducible_and_its_planted_plan_is_feasible(name:
         tn_networks=int(opts["tn-networks"]) if "tn-networks" in opts else None,
         name=opts.get("name"),
     )
-    shipped = (INSTANCES / name / "instance.json").read_text(encoding="utf-8")
-    assert instance_to_json(result.instance) == shipped
+    shipped = load_instance(INSTANCES / name)
+    assert shipped == result.instance
+    assert shipped.content_hash() == result.instance.content_hash()
     p = result.planted
     assert los_violations(result.instance, p.network_of, p.slot_of, p.so_of, p.second_of) == []
     assert tn_violations(result.instance, p.tn_network_of) == []
 
 
 def test_national_exercises_b8_and_has_enough_eligible_schools() -> None:
-    inst = load_instance(INSTANCES / "national" / "instance.json")
+    inst = load_instance(INSTANCES / "national")
     eligible = [s for s in inst.schools if s.bv_subsidy and not s.bv_individual_support]
     assert len(eligible) >= 2000
     assert any(s.bv_individual_support for s in inst.schools)

@@ -66,7 +66,7 @@ def test_dask_keeps_task_order(dask_cluster: str, monkeypatch) -> None:
 def test_bench_runs_its_entries_on_dask(cli, dask_cluster: str, tmp_path: Path, monkeypatch):
     # no stages: every entry plans nothing and checks clean, whatever the build's checkers
     monkeypatch.setattr(pipeline, "STAGE_FUNCTIONS", {})
-    tiny = INSTANCES / "tiny" / "instance.json"
+    tiny = INSTANCES / "tiny"
     suite = tmp_path / "suite.yaml"
     suite.write_text(
         textwrap.dedent(

@@ -25,7 +25,7 @@ from composer import __version__, pipeline
 from composer.io import load_instance
 from conftest import INSTANCES, ROOT
 
-TINY = INSTANCES / "tiny" / "instance.json"
+TINY = INSTANCES / "tiny"
 
 
 def solve_in_child(

@@ -29,7 +29,9 @@ class Issue:
     ``source`` is the file or sheet (``learners.csv``, ``sheet learners``); ``row`` is the
     1-based row as the planner sees it in a spreadsheet (the header is row 1); ``column``
     is the column header. ``path`` is the location inside the instance model
-    (``("learners", 12, "home_school")``) for programmatic use.
+    (``("learners", 12, "home_school")``) for programmatic use. ``key`` names a setting
+    or a JSON key (``los.settings.min_size``) and ``line`` a line of a text file
+    (``instance.yaml``, a JSON file) where rows and columns do not apply.
     """
 
     message: str
@@ -40,16 +42,23 @@ class Issue:
     rule: str | None = None
     severity: str = "error"
     path: tuple[str | int, ...] = field(default=())
+    key: str | None = None
+    line: int | None = None
 
     def where(self) -> str:
-        """The location as a planner reads it: ``learners.csv, row 14, column home_school``."""
+        """The location as a planner reads it: ``learners.csv, row 14, column home_school``
+        or ``instance.yaml, line 7, key los.settings.min_size``."""
         parts = []
         if self.source:
             parts.append(self.source)
         if self.row is not None:
             parts.append(f"row {self.row}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
         if self.column:
             parts.append(f"column {self.column}")
+        if self.key:
+            parts.append(f"key {self.key}")
         if not parts and self.path:
             parts.append(".".join(str(p) for p in self.path))
         return ", ".join(parts)

@@ -23,6 +23,7 @@ from composer.builders.tables import (
     regions_of,
     to_school,
 )
+from composer.io import write_instance_into
 from composer.model.instance import (
     BvProgramme,
     BvWish,
@@ -298,13 +299,21 @@ def build_tiny() -> Instance:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m composer.builders.tiny OUT_DIR``: write OUT_DIR/instance.json."""
-    from composer.io.json_io import write_instance_json
+    """``python -m composer.builders.tiny OUT_DIR``: write the tiny instance as a CSV folder.
+
+    The folder's README.md (hand-written) is kept; the tables and instance.yaml are replaced.
+    """
+    from composer.io.safe_write import staged_dir
 
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0]) if args else Path("instances/tiny")
-    write_instance_json(build_tiny(), out / "instance.json")
-    print(f"wrote {out / 'instance.json'}")
+    readme = out / "README.md"
+    kept = readme.read_bytes() if readme.exists() else None
+    with staged_dir(out, force=True) as tmp:
+        write_instance_into(build_tiny(), tmp, "csv")
+        if kept is not None:
+            (tmp / "README.md").write_bytes(kept)
+    print(f"wrote {out}")
     return 0
 
 

@@ -78,7 +78,7 @@ def build_tables(data: Path | None, out: Path | None) -> None:
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
-    help="Output folder; receives instance.json.",
+    help="Output folder (the instance, with a README).",
 )
 @click.option("--learners", type=click.IntRange(min=0), help="LOS learners in total.")
 @click.option(
@@ -98,6 +98,14 @@ def build_tables(data: Path | None, out: Path | None) -> None:
     help="Build from the raw public data folder instead of the packaged tables "
     "(same result while the packaged tables are up to date).",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="csv: OUT is the instance (tables + instance.yaml); json/xlsx: OUT/instance.<fmt>.",
+)
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
 @guarded
 def generate(
@@ -110,6 +118,7 @@ def generate(
     tn_networks: int | None,
     name: str | None,
     data: Path | None,
+    fmt: str,
     force: bool,
 ) -> None:
     """Build a seeded, reproducible instance: PRESET is tiny, region or national.
@@ -123,7 +132,7 @@ def generate(
     from composer.builders.generate import generate as build
     from composer.builders.generate import readme_text
     from composer.builders.tables import load_tables
-    from composer.io.json_io import instance_to_json
+    from composer.io import write_instance_into
     from composer.io.safe_write import atomic_write_text, check_output_dir, staged_dir
 
     check_output_dir(out, force)
@@ -156,12 +165,15 @@ def generate(
             f"--out {out.as_posix()}",
         ]
     )
+    if fmt != "csv":
+        command += f" --format {fmt}"
     with staged_dir(out, force) as tmp:
-        atomic_write_text(tmp / "instance.json", instance_to_json(inst))
+        written = write_instance_into(inst, tmp, fmt)
         atomic_write_text(tmp / "README.md", readme_text(result, preset, command))
+    target = out / written.relative_to(tmp) if written != tmp else out
     eligible = sum(1 for s in inst.schools if s.bv_subsidy and not s.bv_individual_support)
     click.echo(
-        f"wrote {out / 'instance.json'}: {len(inst.schools)} schools ({eligible} BV-eligible), "
+        f"wrote {target}: {len(inst.schools)} schools ({eligible} BV-eligible), "
         f"{len(inst.learners)} learners, {len(inst.los.networks)} LOS networks, "
         f"{len(inst.facilitators)} facilitators, {len(inst.tn.networks)} TN networks "
         f"in {time.perf_counter() - t0:.1f}s"

@@ -79,6 +79,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "composer.cli.solve",
     "composer.cli.generate",
     "composer.cli.export",
+    "composer.cli.convert",
     "composer.cli.bench",
 )
 """Modules whose ``COMMANDS`` list is added to the group, in help order."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,28 +20,60 @@ from composer.errors import InputError, Issue
 from composer.model.semantic import SemanticIssues
 
 Path = tuple[str | int, ...]
-Located = tuple[str | None, int | None, str | None]
+
+
+class Where(NamedTuple):
+    """A location in the source: file or sheet, spreadsheet row, column, setting key, line."""
+
+    source: str | None = None
+    row: int | None = None
+    column: str | None = None
+    key: str | None = None
+    line: int | None = None
+
+
+Located = tuple[str | None, int | None, str | None] | Where
 Locator = Callable[[Path], Located]
-"""Maps a model path to (file or sheet, 1-based spreadsheet row, column header)."""
+"""Maps a model path to (file or sheet, 1-based spreadsheet row, column header), or to a
+:class:`Where` when a setting key or a line number says more."""
 
 M = TypeVar("M", bound=BaseModel)
 
-_PLAIN_WORDS: dict[str, str] = {
-    "missing": "a value is required here",
-    "extra_forbidden": "unknown field (not part of the format)",
-    "literal_error": "not one of the allowed values",
-    "int_parsing": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "float_parsing": "expected a number",
-    "bool_parsing": "expected true or false",
-    "date_from_datetime_parsing": "expected a date like 2026-09-01 or 01-09-2026",
-    "date_parsing": "expected a date like 2026-09-01 or 01-09-2026",
-    "time_parsing": "expected a time like 13:30",
-    "string_pattern_mismatch": "ids may hold letters, digits, '_', '.' and '-' only",
-    "greater_than_equal": "too small",
-    "less_than_equal": "too large",
-    "greater_than": "too small",
-    "less_than": "too large",
+_PLAIN_WORDS: dict[str, tuple[str, str]] = {
+    "int_parsing": ("expected a whole number", "write a whole number, e.g. 12"),
+    "int_from_float": ("expected a whole number", "write a whole number, e.g. 12"),
+    "int_type": ("expected a whole number", "write a whole number, e.g. 12"),
+    "float_parsing": ("expected a number", "write a number, e.g. 52.09 (or 52,09)"),
+    "float_type": ("expected a number", "write a number, e.g. 52.09 (or 52,09)"),
+    "bool_parsing": ("expected true or false", "write true or false (ja/nee and 1/0 work too)"),
+    "bool_type": ("expected true or false", "write true or false (ja/nee and 1/0 work too)"),
+    "date_from_datetime_parsing": (
+        "expected a date like 2026-09-01 or 01-09-2026",
+        "write the date as 2026-09-01 or 01-09-2026",
+    ),
+    "date_from_datetime_inexact": (
+        "expected a date without a time of day",
+        "write the date as 2026-09-01 or 01-09-2026",
+    ),
+    "date_parsing": (
+        "expected a date like 2026-09-01 or 01-09-2026",
+        "write the date as 2026-09-01 or 01-09-2026",
+    ),
+    "date_type": (
+        "expected a date like 2026-09-01 or 01-09-2026",
+        "write the date as 2026-09-01 or 01-09-2026",
+    ),
+    "time_parsing": ("expected a time like 13:30", "write the time as 13:30"),
+    "time_type": ("expected a time like 13:30", "write the time as 13:30"),
+    "string_pattern_mismatch": (
+        "ids may hold letters, digits, '_', '.' and '-' only",
+        "remove spaces and other characters (an id starts with a letter or digit)",
+    ),
+    "string_too_long": ("the text is too long", "shorten it (ids: at most 64 characters)"),
+    "string_type": ("expected text", "write the value as text"),
+    "tuple_type": ("expected a list", "write the items separated by ';'"),
+    "model_type": ("expected a group of fields", "see README, Formats, for this key"),
+    "dict_type": ("expected a group of fields", "see README, Formats, for this key"),
 }
 
 
@@ -67,29 +99,85 @@ def describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str | None]:
         )
     plain = _PLAIN_WORDS.get(kind)
     if plain:
-        return f"{plain}{shown}", None
-    return f"{err.get('msg', 'invalid value')}{shown}", None
+        return f"{plain[0]}{shown}", plain[1]
+    message = str(err.get("msg", "invalid value"))
+    if kind == "value_error" and message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if given is not None and repr(given) in message:
+        shown = ""
+    if "not a real date" in message:
+        return message, "check the day and the month (dates are day-month-year or ISO)"
+    return f"{message}{shown}", "correct the value (README, Formats, says what each field holds)"
 
 
-def issues_from_validation_error(exc: ValidationError, locate: Locator) -> list[Issue]:
-    """All issues in a pydantic error, field errors and cross-row ones, located by ``locate``."""
+def _where(located: Located) -> Where:
+    return located if isinstance(located, Where) else Where(*located)
+
+
+def _unknown_field_fix(root: type[BaseModel] | None, path: Path) -> str | None:
+    """For an unknown field: the closest known field name of the model it sits in."""
+    from composer.io.fields import did_you_mean, model_at
+
+    if root is None or not path or not isinstance(path[-1], str):
+        return None
+    parent = model_at(root, path[:-1])
+    if parent is None:
+        return None
+    hint = did_you_mean(path[-1], parent.model_fields)
+    known = ", ".join(parent.model_fields)
+    return f"remove it or correct its spelling{hint}; known here: {known}"
+
+
+def issues_from_validation_error(
+    exc: ValidationError,
+    locate: Locator,
+    root: type[BaseModel] | None = None,
+    semantic: bool = True,
+) -> list[Issue]:
+    """All issues in a pydantic error, field errors and cross-row ones, located by ``locate``.
+
+    ``root`` is the model validated; with it an unknown field gets a did-you-mean.
+    ``semantic=False`` leaves out the cross-row issues (used when part of the input could
+    not be read, so that a missing table does not show up as hundreds of unknown ids).
+    """
     issues: list[Issue] = []
     for err in exc.errors():
         inner = (err.get("ctx") or {}).get("error")
         if isinstance(inner, SemanticIssues):
-            issues.extend(locate_issue(issue, locate) for issue in inner.issues)
+            if semantic:
+                issues.extend(locate_issue(issue, locate) for issue in inner.issues)
             continue
         path: Path = tuple(err["loc"])
         message, fix = describe_pydantic_error(dict(err))
-        source, row, column = locate(path)
-        issues.append(Issue(message, source, row, column, fix=fix, path=path))
+        if err.get("type") == "extra_forbidden":
+            fix = _unknown_field_fix(root, path) or fix
+        where = _where(locate(path))
+        issues.append(
+            Issue(
+                message,
+                where.source,
+                where.row,
+                where.column,
+                fix=fix,
+                path=path,
+                key=where.key,
+                line=where.line,
+            )
+        )
     return issues
 
 
 def locate_issue(issue: Issue, locate: Locator) -> Issue:
-    """Fill in source, row and column of an issue from its model path."""
-    source, row, column = locate(issue.path)
-    return replace(issue, source=source, row=row, column=column)
+    """Fill in source, row, column (and key, line) of an issue from its model path."""
+    where = _where(locate(issue.path))
+    return replace(
+        issue,
+        source=where.source,
+        row=where.row,
+        column=where.column,
+        key=where.key,
+        line=where.line,
+    )
 
 
 def build_model(model: type[M], data: Any, locate: Locator, summary: str) -> M:
@@ -97,16 +185,16 @@ def build_model(model: type[M], data: Any, locate: Locator, summary: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError(issues_from_validation_error(exc, locate), summary) from None
+        raise InputError(issues_from_validation_error(exc, locate, model), summary) from None
 
 
 def json_locator(source: str) -> Locator:
-    """Locator for a JSON file: the path is shown as a dotted key (``learners[12].kind``)."""
+    """Locator for a JSON file: the path is shown as a key (``learners[12].kind``)."""
 
     def locate(path: Path) -> Located:
         text = ""
         for part in path:
             text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-        return source, None, text or None
+        return Where(source, key=text or None)
 
     return locate

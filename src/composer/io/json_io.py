@@ -23,27 +23,24 @@ def read_json_file(path: Path) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            [
-                Issue(
-                    f"not UTF-8 text (byte {raw[exc.start]:#04x} at line {line})",
-                    path.name,
-                    fix="save the file as UTF-8",
-                )
-            ]
-        ) from None
+        from composer.io.csv_io import encoding_issue
+
+        raise InputError([encoding_issue(raw, exc, path.name, rows=False)]) from None
     if not text.strip():
         raise InputError([Issue("the file is empty", path.name, fix="give a JSON instance")])
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InputError(
+            [Issue("the JSON is nested too deeply", path.name, fix="check the file")]
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             [
                 Issue(
                     f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
                     path.name,
-                    row=exc.lineno,
+                    line=exc.lineno,
                     fix="repair the JSON syntax (a missing comma or quote is the usual cause)",
                 )
             ]
@@ -53,7 +50,16 @@ def read_json_file(path: Path) -> Any:
 def instance_from_data(data: Any, source: str) -> Instance:
     """Build an :class:`Instance` from parsed JSON data, every issue located by key path."""
     if not isinstance(data, dict):
-        raise InputError([Issue("expected a JSON object at the top level", source)])
+        raise InputError(
+            [
+                Issue(
+                    "expected a JSON object at the top level",
+                    source,
+                    fix='an instance is one object {"name": ..., "schools": [...], ...}; '
+                    "`composer schema` prints its JSON Schema",
+                )
+            ]
+        )
     return build_model(Instance, data, json_locator(source), f"{source} is not a valid instance")
 
 
