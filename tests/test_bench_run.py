@@ -169,7 +169,7 @@ def test_a_bad_suite_exits_2_with_the_place(cli, fake, tmp_path: Path) -> None:
     path = suite(tmp_path, "- id: x\n  instance: nowhere.json\n")
     result = cli("bench", "--jobs", "1", path, "--db", tmp_path / "h.sqlite")
     assert result.exit_code == 2
-    assert f"{path}:6: entry 'x', field instance: no such instance" in result.output
+    assert f"{path}, line 6: entry 'x', field instance: no such instance" in result.output
     assert "Traceback" not in result.output
 
 

@@ -22,7 +22,7 @@ def _issues(path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
         suite = load_suite(path)
         resolve_entries(suite, path, path.parent)
-    return [f"{i.source}: {i.message}" for i in caught.value.issues]
+    return [f"{i.where()}: {i.message}" for i in caught.value.issues]
 
 
 def test_a_valid_suite_resolves_defaults_and_overrides(tmp_path: Path) -> None:
@@ -76,14 +76,14 @@ def test_errors_name_file_line_entry_and_field(tmp_path: Path) -> None:
     )
     issues = _issues(path)
     assert len(issues) == 4, issues
-    assert f"{path}:7: entry 'negative', field time_limit: " in issues[0]
+    assert f"{path}, line 7: entry 'negative', field time_limit: " in issues[0]
     assert "greater than 0" in issues[0]
-    assert f"{path}:10: entry 'typo', field timelimit: " in issues[1]
+    assert f"{path}, line 10: entry 'typo', field timelimit: " in issues[1]
     assert (
-        f"{path}:11: entry 'both': give exactly one of instance, generate or literature"
+        f"{path}, line 11: entry 'both': give exactly one of instance, generate or literature"
         in (issues[2])
     )
-    assert f"{path}:15: entry 'badkind', field literature.kind: " in issues[3]
+    assert f"{path}, line 15: entry 'badkind', field literature.kind: " in issues[3]
 
 
 def test_duplicate_ids_and_missing_instances_are_located(tmp_path: Path) -> None:
@@ -99,16 +99,20 @@ def test_duplicate_ids_and_missing_instances_are_located(tmp_path: Path) -> None
         """,
     )
     issues = _issues(path)
-    assert issues == [f"{path}:5: entry 'same', field id: id 'same' is used twice (also entry 1)"]
+    assert issues == [
+        f"{path}, line 5: entry 'same', field id: id 'same' is used twice (also entry 1)"
+    ]
     path = _write(tmp_path, "name: m\nentries:\n  - id: gone\n    instance: nowhere.json\n")
     issues = _issues(path)
-    assert len(issues) == 1 and issues[0].startswith(f"{path}:4: entry 'gone', field instance:")
+    assert len(issues) == 1 and issues[0].startswith(
+        f"{path}, line 4: entry 'gone', field instance:"
+    )
 
 
 def test_yaml_syntax_errors_are_located(tmp_path: Path) -> None:
     path = _write(tmp_path, "name: x\nentries:\n  - id: a\n    stages: [los, bv\n")
     issues = _issues(path)
-    assert len(issues) == 1 and issues[0].startswith(f"{path}:5: not valid YAML")
+    assert len(issues) == 1 and issues[0].startswith(f"{path}, line 5: not valid YAML")
 
 
 def test_a_suite_without_entries_is_refused_and_a_minimal_one_passes(tmp_path: Path) -> None:
@@ -138,7 +142,10 @@ def test_literature_globs_expand_and_a_missing_folder_only_skips(tmp_path: Path)
     with pytest.raises(InputError) as caught:
         resolve_entries(load_suite(path), path, tmp_path, literature_dir=lit)
     (issue,) = caught.value.issues
-    assert issue.source == f"{path}:8" and "field literature.file.1" in issue.message
+    assert (issue.source, issue.line) == (
+        str(path),
+        8,
+    ) and "field literature.file.1" in issue.message
     path.write_text(path.read_text().replace(", set/nothing*.txt", ""), encoding="utf-8")
     entries = resolve_entries(load_suite(path), path, tmp_path, literature_dir=lit)
     assert [(e.id, e.group, e.literature_file) for e in entries] == [

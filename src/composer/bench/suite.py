@@ -16,7 +16,7 @@ and how to solve it: ``stages``, ``time_limit`` (seconds), ``seed``, ``workers``
 Whatever an entry leaves out comes from the suite's ``defaults``.
 
 Problems are reported all at once, each located by file, line, entry and field, e.g.
-``benchmarks/suites/smoke.yaml:14: entry 'tiny', field time_limit: ...`` (exit 2).
+``benchmarks/suites/smoke.yaml, line 14: entry 'tiny', field time_limit: ...`` (exit 2).
 """
 
 from __future__ import annotations
@@ -266,7 +266,8 @@ def _issue(
     prefix = ", ".join(where)
     return Issue(
         f"{prefix}: {message}" if prefix else message,
-        source=f"{file}:{line}" if line else str(file),
+        source=str(file),
+        line=line,
         fix=fix,
         path=loc,
     )
@@ -291,10 +292,16 @@ def load_suite(path: Path) -> Suite:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        source = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(
-            [Issue(f"not valid YAML: {problem}", source, fix="fix the YAML syntax")],
+            [
+                Issue(
+                    f"not valid YAML: {problem}",
+                    str(path),
+                    line=mark.line + 1 if mark is not None else None,
+                    fix="fix the YAML syntax",
+                )
+            ],
             f"{path} is not a valid suite",
         ) from None
     if not isinstance(data, dict):
