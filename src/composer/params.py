@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from composer.errors import InputError, Issue
@@ -40,8 +40,9 @@ class SolveParams:
 
     def record(self) -> dict[str, Any]:
         """The parameters as recorded in plan.json (no stop flag)."""
-        data = asdict(self)
-        data.pop("stop", None)
+        # not dataclasses.asdict: it deep-copies the stop Event, which cannot be copied
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stop"}
+        data["overrides"] = dict(self.overrides)
         data["stages"] = list(self.stages)
         return data
 
