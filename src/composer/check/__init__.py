@@ -6,7 +6,7 @@ stage's objective; ``composer check`` prints the result and exits 1 on any viola
 
 from __future__ import annotations
 
-from composer.check import structure  # noqa: F401  (registers P1)
+from composer.check import los, structure  # noqa: F401  (register L1-L8, P1)
 from composer.check.core import CheckReport, Violation, registered_checks, run_checks
 from composer.model.instance import Instance
 from composer.model.plan import Plan
