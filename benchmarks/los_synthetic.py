@@ -136,11 +136,12 @@ def _region(
                     "name": f"SB {fid}",
                     "role": "schoolbegeleider",
                     "regions": [region],
-                    "available_days": sorted(rng.sample(WEEKDAYS, rng.choice((2, 3))),
-                                             key=WEEKDAYS.index),
+                    "available_days": sorted(
+                        rng.sample(WEEKDAYS, rng.choice((2, 3))), key=WEEKDAYS.index
+                    ),
                     "max_groups": 2,
                 }
-            )  # fmt: skip
+            )
         if rng.random() < 0.6:
             row["second_facilitator"] = fid
     data["los"]["networks"].extend(net_rows)
@@ -205,7 +206,7 @@ def build(preset: str, seed: int, regions: int | None = None) -> dict[str, Any]:
         for r in range(count):
             lat = 51.35 + 1.9 * ((r * 7) % count) / count
             lon = 4.0 + 2.8 * ((r * 3) % 7) / 7
-            plan.append((f"r{r:02d}", (lat, lon), rng.randint(540, 620), 34, 60))
+            plan.append((f"r{r:02d}", (lat, lon), rng.randint(540, 600), 34, 60))
     else:
         raise SystemExit(f"unknown preset {preset!r}: small, region or national")
     for region, centre, learners, networks, schools in plan:
@@ -223,8 +224,10 @@ def main() -> None:
     args = parser.parse_args()
     data = build(args.preset, args.seed, args.regions)
     args.out.write_text(json.dumps(data, indent=0) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}: {len(data['learners'])} learners, "
-          f"{len(data['los']['networks'])} networks, {len(data['schools'])} schools")  # fmt: skip
+    print(
+        f"wrote {args.out}: {len(data['learners'])} learners, "
+        f"{len(data['los']['networks'])} networks, {len(data['schools'])} schools"
+    )
 
 
 if __name__ == "__main__":

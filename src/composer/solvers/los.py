@@ -48,7 +48,7 @@ from typing import Any
 
 from composer import los_rules
 from composer.los_rules import Position, Refusal, SlotKey
-from composer.model.instance import Instance, LosProgramme
+from composer.model.instance import STUDENT_KINDS, Instance, LosProgramme
 from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, StageResult, Status, Unplaced
 from composer.objective.los import TERMS
 from composer.parallel import map_tasks
@@ -66,8 +66,11 @@ from composer.solvers.los_search import (
 )
 
 STAGE = "los"
-SAFETY_SECONDS = 0.5
-"""Kept back from the time limit for assembling the plan after the last region."""
+
+
+def safety_seconds(time_limit: float) -> float:
+    """Kept back from the time limit for starting processes and assembling the plan."""
+    return min(5.0, 0.5 + 0.025 * time_limit)
 
 
 # --------------------------------------------------------------------------- tasks
@@ -186,8 +189,11 @@ def solve_region_here(
         result.seconds = time.time() - t0
         return result
 
+    ready = time.time()
+
     def at(fraction: float) -> float:
-        return t0 + (end - t0) * fraction
+        """A moment ``fraction`` of the way from now (after pruning) to the end."""
+        return ready + (end - ready) * fraction
 
     def stopped() -> bool:
         return stop is not None and stop.is_set()
@@ -198,7 +204,7 @@ def solve_region_here(
 
     def offer(candidate: Start) -> None:
         nonlocal best, best_value
-        if not candidate.complete:
+        if not candidate.complete or not _sound(data, candidate):
             return
         value = start_objective(data, candidate)
         if best_value is None or value < best_value:
@@ -206,27 +212,34 @@ def solve_region_here(
             if report is not None:
                 report(task.key, value, bound if bound is not None else 0.0)
 
+    def improved(value: int) -> None:
+        if report is not None:
+            report(task.key, value, bound if bound is not None else 0.0)
+
     start = greedy_start(data)
     offer(start)
-    lagrange = lagrangian_bound(data, start, at(0.2), iterations=150)
+    lagrange = lagrangian_bound(data, start, at(0.15), iterations=150)
     bound = lagrange.bound
     if lagrange.slot_values:
-        offer(greedy_start(data, lagrange.slot_values))
+        guided = greedy_start(data, lagrange.slot_values)
+        offer(guided)
+        if best is None and len(guided.slot) == len(data.networks):
+            start = guided
     small = len(data.pair_cost) <= FULL_MODEL_PAIRS
-    result.status = "feasible"
-    cp_bound: float | None = None
-    if best is not None and not stopped() and (bound is None or (best_value or 0) > bound):
-        offer(
-            slot_search(
-                data,
-                best,
-                at(0.35 if small else 0.55),
-                seed=task.seed,
-                values=lagrange.slot_values,
-                stop=stop,
-                on_improve=lambda v: report(task.key, v, bound or 0.0) if report else None,
-            )
+    base = best if best is not None else start
+    open_gap = best_value is None or bound is None or best_value > bound
+    if len(base.slot) == len(data.networks) and not stopped() and open_gap:
+        # improve the best plan, or repair a construction that left learners out
+        repaired = slot_search(
+            data,
+            base,
+            at(0.35 if small else 0.55),
+            seed=task.seed,
+            values=lagrange.slot_values,
+            stop=stop,
+            on_improve=improved,
         )
+        offer(repaired)
     proven = best_value is not None and bound is not None and best_value <= bound
     if not proven and not stopped() and (small or best is None):
         # the full model: exact, and the only way without a constructed plan
@@ -259,20 +272,20 @@ def solve_region_here(
             if cp_bound is not None:
                 bound = cp_bound if bound is None else max(bound, cp_bound)
     elif not proven and best is not None and not stopped():
-        improved, _stats = large_neighbourhood_search(
+        searched, _stats = large_neighbourhood_search(
             data,
             best,
             at(0.9),
             seed=task.seed,
             workers=task.workers,
             stop=stop,
-            on_improve=lambda v: report(task.key, v, bound or 0.0) if report else None,
+            on_improve=improved,
         )
-        offer(improved)
-        if not stopped() and bound is not None and best is not None:
+        offer(searched)
+        if not stopped() and best is not None:
             again = lagrangian_bound(data, best, end, iterations=10_000, warm=lagrange)
             if again.bound is not None:
-                bound = max(bound, again.bound)
+                bound = again.bound if bound is None else max(bound, again.bound)
     result.stopped = result.stopped or stopped()
     if best is None:
         result.status = "unknown"
@@ -284,10 +297,34 @@ def solve_region_here(
             f"LOS region {task.key}: the search's objective {best_value} differs from the "
             f"recomputed {result.objective}; this is a bug"
         )
-    result.bound = result.objective if bound is None else min(bound, result.objective)
-    result.status = "optimal" if result.bound >= result.objective else "feasible"
+    # no bound: feasible, not proven (never claim optimality without one)
+    result.bound = None if bound is None else min(bound, result.objective)
+    proven = result.bound is not None and result.bound >= result.objective
+    result.status = "optimal" if proven else "feasible"
     result.seconds = time.time() - t0
     return result
+
+
+def _sound(data: RegionData, start: Start) -> bool:
+    """A cheap guard on a constructed plan: every network has a slot and two leaders, a
+    size within L1, its L2 students, and members who are candidates free at its slot;
+    every learner who must be placed is. (The checker remains the referee.)"""
+    sizes: dict[int, int] = defaultdict(int)
+    students: dict[int, int] = defaultdict(int)
+    for lr, n in start.network_of.items():
+        if (lr, n) not in data.pair_cost or start.slot.get(n) not in data.free[lr]:
+            return False
+        sizes[n] += 1
+        students[n] += data.learner(lr).kind in STUDENT_KINDS
+    for n in data.networks:
+        low, high = los_rules.size_bounds(data.inst, data.network(n))
+        if n not in start.slot or not low <= sizes[n] <= high:
+            return False
+        if students[n] < los_rules.min_students(data.network(n)):
+            return False
+        if (n, "so") not in start.leaders or (n, "second") not in start.leaders:
+            return False
+    return all(lr in start.network_of or data.may_unplace[lr] for lr in data.learners)
 
 
 def _read_solution(data: RegionData, built: LosModel, solver: Any) -> Start:
@@ -466,8 +503,11 @@ def region_groups(instance: Instance) -> list[tuple[str, ...]]:
     in both (fixed or candidate), so nobody is double-booked across subproblems. Regions
     with learners or networks only, in instance order."""
     idx = instance.index
-    regions = [r.id for r in instance.regions if r.id in idx.learners_by_region
-               or r.id in idx.networks_by_region]  # fmt: skip
+    regions = [
+        r.id
+        for r in instance.regions
+        if r.id in idx.learners_by_region or r.id in idx.networks_by_region
+    ]
     parent = {r: r for r in regions}
 
     def find(r: str) -> str:
@@ -553,7 +593,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     if not instance.los.networks and not instance.learners:
         result = StageResult(status="not_planned", notes=("no LOS networks or learners",))
         return plan.model_copy(update={"stages": {**plan.stages, STAGE: result}})
-    deadline = t0 + max(0.1, params.time_limit - SAFETY_SECONDS)
+    deadline = t0 + max(0.1, params.time_limit - safety_seconds(params.time_limit))
     groups = region_groups(instance)
     tasks = []
     for regions in groups:
@@ -622,8 +662,9 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
         if r.objective is not None and r.status in {"optimal", "feasible"}:
             solved += 1
             networks.extend(_planned(instance, r))
-            unplaced.extend(Unplaced(id=i, what="learner", reason=why, rule=rule)
-                            for i, why, rule in r.unplaced)  # fmt: skip
+            unplaced.extend(
+                Unplaced(id=i, what="learner", reason=why, rule=rule) for i, why, rule in r.unplaced
+            )
             objective += r.objective
             bound = None if bound is None or r.bound is None else bound + r.bound
             for term, value in r.parts.items():
@@ -633,8 +674,7 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
             notes.append(
                 f"{label}: {r.status}, objective {r.objective:,.0f} (bound "
                 f"{r.bound if r.bound is None else format(r.bound, ',.0f')}{gap_text}), "
-                f"{len(r.assignment)} of {r.learners} learners in {r.networks} networks, "
-                f"{r.seconds:.1f}s"
+                f"{len(r.assignment)} of {r.learners} learners in {r.networks} networks"
             )
             continue
         ids = [n.id for n in instance.los.networks if n.region in r.regions]
@@ -649,10 +689,14 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
             if len(r.blocking) > 20:
                 notes.append(f"  ... and {len(r.blocking) - 20} more")
             unplaced.extend(
-                Unplaced(id=nid, what="network", reason=f"region {r.key} is infeasible: "
-                         f"{head.reason}", rule=head.rule)
+                Unplaced(
+                    id=nid,
+                    what="network",
+                    reason=f"region {r.key} is infeasible: {head.reason}",
+                    rule=head.rule,
+                )
                 for nid in ids
-            )  # fmt: skip
+            )
         else:
             notes.append(
                 f"{label}: no plan found within the time limit"

@@ -194,9 +194,20 @@ def prepare_region(inst: Instance) -> RegionData:
     allow = inst.los.settings.allow_unplaced
     may_unplace = {lr: allow and inst.learners[lr].network is None for lr in learners}
     data = RegionData(
-        inst, objective, cand, slots, minutes, learners, networks, pair_cost, slots_of, free,
-        leaders, fixed, may_unplace,
-    )  # fmt: skip
+        inst,
+        objective,
+        cand,
+        slots,
+        minutes,
+        learners,
+        networks,
+        pair_cost,
+        slots_of,
+        free,
+        leaders,
+        fixed,
+        may_unplace,
+    )
     data.blocking = blocking_reasons(data)
     return data
 
@@ -218,13 +229,15 @@ def blocking_reasons(d: RegionData) -> list[Refusal]:
         why = (
             los_rules.summarise(refusals)
             if refusals
-            else f"[L7] region {los_rules.learner_region(inst, inst.learners[lr])} has no network"
+            else f"region {los_rules.learner_region(inst, inst.learners[lr])} has no LOS network"
         )
         rule = refusals[0].rule if refusals else "L7"
         found.append(
-            Refusal(rule, f"learner {learner_label(inst, lr)} has no network that could take "
-                    f"them: {why}")
-        )  # fmt: skip
+            Refusal(
+                rule,
+                f"learner {learner_label(inst, lr)} has no network that could take them: {why}",
+            )
+        )
     for n in d.networks:
         found.extend(cand.network_refusals[n])
         for pos in POSITIONS:
@@ -232,9 +245,12 @@ def blocking_reasons(d: RegionData) -> list[Refusal]:
                 net = d.network(n)
                 roles = " or ".join(sorted(los_rules.position_roles(net, pos)))
                 found.append(
-                    Refusal("L5", f"network {net.id} has no {roles} who may lead it at one of "
-                            "its possible slots")
-                )  # fmt: skip
+                    Refusal(
+                        "L5",
+                        f"network {net.id} has no {roles} who may lead it at one of "
+                        "its possible slots",
+                    )
+                )
     # L6: facilitators fixed in more networks than they may lead, or with too many learners
     fixed_nets: dict[int, list[int]] = defaultdict(list)
     for (n, _pos), f in d.fixed.items():
@@ -245,31 +261,43 @@ def blocking_reasons(d: RegionData) -> list[Refusal]:
         names = ", ".join(d.network(n).id for n in nets)
         if fac.max_groups is not None and len(nets) > fac.max_groups:
             found.append(
-                Refusal("L6", f"{fac.id} is fixed in {len(nets)} networks ({names}); "
-                        f"max_groups is {fac.max_groups}")
-            )  # fmt: skip
+                Refusal(
+                    "L6",
+                    f"{fac.id} is fixed in {len(nets)} networks ({names}); "
+                    f"max_groups is {fac.max_groups}",
+                )
+            )
         cap = los_rules.so_capacity(inst, fac)
         so_nets = [n for n in nets if d.fixed[(n, "so")] == f]
         need = sum(los_rules.size_bounds(inst, d.network(n))[0] for n in so_nets)
         if cap is not None and need > cap:
             found.append(
-                Refusal("L6", f"schoolopleider {fac.id} is fixed in {names}, which need at "
-                        f"least {need} learners together; {fac.capacity_days:g} day(s) allow {cap}")
-            )  # fmt: skip
+                Refusal(
+                    "L6",
+                    f"schoolopleider {fac.id} is fixed in {names}, which need at "
+                    f"least {need} learners together; {fac.capacity_days:g} day(s) allow {cap}",
+                )
+            )
     # L1: seats in the region
     must = sum(1 for lr in d.learners if not d.may_unplace[lr])
     seats = sum(los_rules.size_bounds(inst, d.network(n))[1] for n in d.networks)
     if d.networks and must > seats:
         found.append(
-            Refusal("L1", f"{must} learners must be placed but the {len(d.networks)} networks "
-                    f"seat at most {seats}")
-        )  # fmt: skip
+            Refusal(
+                "L1",
+                f"{must} learners must be placed but the {len(d.networks)} networks "
+                f"seat at most {seats}",
+            )
+        )
     minimum = sum(los_rules.size_bounds(inst, d.network(n))[0] for n in d.networks)
     if minimum > len(d.learners):
         found.append(
-            Refusal("L1", f"the {len(d.networks)} networks need {minimum} learners together; "
-                    f"the region has {len(d.learners)}")
-        )  # fmt: skip
+            Refusal(
+                "L1",
+                f"the {len(d.networks)} networks need {minimum} learners together; "
+                f"the region has {len(d.learners)}",
+            )
+        )
     return found
 
 

@@ -126,19 +126,23 @@ def greedy_start(d: RegionData, prefer: dict[int, dict[int, float]] | None = Non
                 break
     if len(start.slot) < len(d.networks):
         return start
-    start.network_of = flow_assignment(d, start)
-    start.complete = all(lr in start.network_of or d.may_unplace[lr] for lr in d.learners)
+    placed = flow_assignment(d, start)
+    if placed is None:
+        return start
+    start.network_of = placed
+    start.complete = all(lr in placed or d.may_unplace[lr] for lr in d.learners)
     return start
 
 
-def flow_assignment(d: RegionData, start: Start) -> dict[int, int]:
+def flow_assignment(d: RegionData, start: Start) -> dict[int, int] | None:
     """Learners to networks at the chosen slots by a min-cost flow with lower bounds.
 
     Nodes: learners (supply 1), per network an entry node for students (when it needs
     students) and a main node, per capacity-bound SO a node, and a sink. An arc (u, v)
     with lower bound ``lo`` moves ``lo`` units of supply from v to u, its capacity shrinks
     by ``lo``. Learners who cannot be placed go to the sink at a high cost (or at the
-    ``unplaced`` weight where allowed); they stay unplaced in the start.
+    ``unplaced`` weight where allowed); they stay unplaced in the start. None when the
+    sizes (L1), student minimums (L2) or SO capacities (L6) cannot all be met.
     """
     inst = d.inst
     w = d.settings.weights
@@ -203,7 +207,7 @@ def flow_assignment(d: RegionData, start: Start) -> dict[int, int]:
     for k in range(count[0]):
         flow.set_node_supply(k, supply[k])
     if flow.solve() != flow.OPTIMAL:
-        return {}
+        return None
     placed: dict[int, int] = {}
     for (lr, key), a in arcs.items():
         if flow.flow(a) > 0:
@@ -231,6 +235,7 @@ def lagrangian_bound(
     deadline: float,
     iterations: int = 400,
     warm: Lagrangian | None = None,
+    min_iterations: int = 20,
 ) -> Lagrangian:
     """A lower bound on the region's objective by Lagrangian relaxation.
 
@@ -296,8 +301,8 @@ def lagrangian_bound(
     best_lam = lam.copy()
     theta = 1.0
     stall = 0
-    for _ in range(iterations):
-        if time.time() > deadline:
+    for iteration in range(iterations):
+        if iteration >= min_iterations and time.time() > deadline:
             break
         value = lam.sum() + constant
         used = np.zeros(count)
@@ -760,10 +765,10 @@ class FlowEvaluator:
 
     def evaluate(
         self, slot: dict[int, int], leaders: dict[tuple[int, Position], int]
-    ) -> tuple[dict[int, int], int] | None:
-        """(network per placed learner, objective) for these slots and leaders, or None
-        when no assignment satisfies L1, L2 and the SO capacities (or someone who must
-        be placed cannot be)."""
+    ) -> tuple[dict[int, int], int, int] | None:
+        """(network per placed learner, objective, learners left out who must be placed)
+        for these slots and leaders, or None when no assignment satisfies L1, L2 and
+        the SO capacities. The flow leaves out as few must-place learners as it can."""
         np = self.np
         d = self.d
         flow = self.flow
@@ -799,11 +804,9 @@ class FlowEvaluator:
         network_of = {
             self.pair_of[i][0]: self.pair_of[i][1] for i in np.flatnonzero(used > 0).tolist()
         }
-        for lr in d.learners:
-            if lr not in network_of and not d.may_unplace[lr]:
-                return None
+        missing = sum(1 for lr in d.learners if lr not in network_of and not d.may_unplace[lr])
         value = partial_objective(d, network_of, set(d.networks), list(d.learners))
-        return network_of, value
+        return network_of, value, missing
 
 
 def slot_search(
@@ -818,8 +821,12 @@ def slot_search(
     tries: int = 4,
     options: int | None = 12,
 ) -> Start:
-    """Improve a complete start by moving one network to another slot at a time, each
-    time re-assigning every learner optimally (:class:`FlowEvaluator`).
+    """Improve a start by moving one network to another slot at a time, each time
+    re-assigning every learner optimally (:class:`FlowEvaluator`).
+
+    The start needs a slot and facilitators for every network; when some learners who
+    must be placed are left out, moves that leave out fewer come first (a repair), so
+    an incomplete construction can become a plan.
 
     A move keeps the network's facilitators when they can be there (available, no
     double booking, time to travel, L5) and otherwise gives an open position to another
@@ -835,11 +842,11 @@ def slot_search(
     first = evaluator.evaluate(slot, leaders)
     if first is None:
         return start
-    network_of, value = first
+    network_of, value, missing = first
     if start.complete:
         known = start_objective(d, start)
-        if known <= value:
-            network_of, value = dict(start.network_of), known
+        if missing or known <= value:
+            network_of, value, missing = dict(start.network_of), known, 0
     sessions: dict[int, set[int]] = defaultdict(set)
     for (n, _pos), f in leaders.items():
         sessions[f].add(n)
@@ -883,16 +890,16 @@ def slot_search(
                 for pos, f in trial.items():
                     leaders[(n, pos)] = f
                 result = evaluator.evaluate(slot, leaders)
-                if result is not None and result[1] < value:
-                    network_of, value = result
+                if result is not None and (result[2], result[1]) < (missing, value):
+                    network_of, value, missing = result
                     for pos in POSITIONS:
                         sessions[old[1][pos]].discard(n)
                         sessions[trial[pos]].add(n)
                     improved = True
-                    if on_improve is not None:
+                    if on_improve is not None and not missing:
                         on_improve(value)
                     break
                 slot[n] = old[0]
                 for pos, f in old[1].items():
                     leaders[(n, pos)] = f
-    return Start(slot=slot, leaders=leaders, network_of=network_of, complete=True)
+    return Start(slot=slot, leaders=leaders, network_of=network_of, complete=not missing)
