@@ -43,7 +43,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from composer import los_rules
@@ -54,7 +54,7 @@ from composer.objective.los import TERMS
 from composer.parallel import map_tasks
 from composer.params import SolveParams
 from composer.pipeline import Progress, relative_gap
-from composer.solvers.cpsat import run_cpsat
+from composer.solvers.cpsat import CpRun, run_cpsat
 from composer.solvers.los_model import POSITIONS, GroupMode, LosModel, RegionData, prepare_region
 from composer.solvers.los_search import (
     Start,
@@ -135,9 +135,9 @@ def solve_region(task: RegionTask) -> RegionResult:
     return solve_region_here(task, channel.stop, channel.report, channel.take(task.weight))
 
 
-FULL_MODEL_PAIRS = 4000
+FULL_MODEL_PAIRS = 40_000
 """Regions with at most this many candidate (learner, network) pairs are finished with
-the full CP-SAT model (it proves optimality there within seconds); larger ones by the
+the full CP-SAT model (a region of seed 000's size has ~12,000); larger ones by the
 neighbourhood search, with the Lagrangian bound as their bound."""
 
 
@@ -163,10 +163,11 @@ def solve_region_here(
        slot values guide a second construction.
     3. Improve by moving networks to other slots with an optimal re-assignment of every
        learner (:func:`slot_search`).
-    4. Small regions: solve the full CP-SAT model hinted with the best plan (it proves
-       optimality or tightens the bound). Large regions: re-plan groups of nearby
-       networks exactly with CP-SAT (:func:`large_neighbourhood_search`), then tighten
-       the Lagrangian bound from the best plan.
+    4. Regions up to :data:`FULL_MODEL_PAIRS` candidate pairs (every region of realistic
+       size): solve the full CP-SAT model hinted with the best plan for the rest of the
+       time (its LP bound and search prove optimality or tighten the gap). Larger ones:
+       re-plan groups of nearby networks exactly with CP-SAT
+       (:func:`large_neighbourhood_search`), then tighten the Lagrangian bound.
     Without any constructed plan, the full model decides (and proves infeasibility).
     """
     t0 = time.time()
@@ -216,76 +217,132 @@ def solve_region_here(
         if report is not None:
             report(task.key, value, bound if bound is not None else 0.0)
 
+    search = replace(data, elastic=True)  # the search may hold plans that leave people out
+
+    def missing(candidate: Start) -> int:
+        return sum(1 for lr in data.learners if lr not in candidate.network_of) - sum(
+            1 for lr in data.learners if lr not in candidate.network_of and data.may_unplace[lr]
+        )
+
     start = greedy_start(data)
     offer(start)
-    lagrange = lagrangian_bound(data, start, at(0.15), iterations=150)
+    lagrange = lagrangian_bound(data, start, at(0.08), iterations=150, min_iterations=40)
     bound = lagrange.bound
     if lagrange.slot_values:
         guided = greedy_start(data, lagrange.slot_values)
         offer(guided)
-        if best is None and len(guided.slot) == len(data.networks):
+        if len(guided.slot) == len(data.networks) and (
+            len(start.slot) < len(data.networks) or missing(guided) < missing(start)
+        ):
             start = guided
+    current = best if best is not None else start  # may still leave learners out
+    searchable = len(current.slot) == len(data.networks)
     small = len(data.pair_cost) <= FULL_MODEL_PAIRS
-    base = best if best is not None else start
     open_gap = best_value is None or bound is None or best_value > bound
-    if len(base.slot) == len(data.networks) and not stopped() and open_gap:
-        # improve the best plan, or repair a construction that left learners out
-        repaired = slot_search(
-            data,
-            base,
-            at(0.35 if small else 0.55),
+    infeasible = False
+    if small and open_gap and not stopped():
+        # The full model runs in a helper thread (CP-SAT releases the GIL) while this
+        # thread searches by slot moves and neighbourhoods: two cores, two methods. The
+        # model's LP gives the bound; whichever finds the better plan wins. The model is
+        # elastic: a learner who must be placed may be left out at a cost above any plan,
+        # so a partial construction is a start, and an optimum that leaves someone out
+        # (or a bound above that cost) proves that no plan exists.
+        built = LosModel(search, task.groups)
+        if searchable:
+            built.add_hint(current)
+        done = threading.Event()
+        halt = _Either(stop, done)
+        holder: dict[str, CpRun] = {}
+
+        def progress(objective: float, cp: float, elapsed: float) -> None:
+            if report is not None and objective < data.big:
+                report(task.key, objective, max(cp, bound or cp))
+
+        def solve_full() -> None:
+            try:
+                holder["run"] = run_cpsat(
+                    built.model,
+                    time_limit=max(0.05, end - time.time()),
+                    workers=max(1, task.workers - 1) if searchable else task.workers,
+                    seed=task.seed,
+                    stop=stop,
+                    progress=progress,
+                    extra=_full_model_parameters,
+                )
+            finally:
+                done.set()
+
+        helper = threading.Thread(target=solve_full, name="los-cp-sat", daemon=True)
+        helper.start()
+        if searchable:
+            current = slot_search(
+                search,
+                current,
+                end,
+                seed=task.seed,
+                values=lagrange.slot_values,
+                stop=halt,
+                on_improve=improved,
+            )
+            offer(current)
+        if best is not None and not halt.is_set() and bound is not None:
+            # a tighter Lagrangian bound, now aimed at the improved plan (in case the
+            # model's LP does not finish in time)
+            again = lagrangian_bound(
+                data, best, min(end, at(0.6)), iterations=400, warm=lagrange, min_iterations=0
+            )
+            if again.bound is not None:
+                bound = max(bound, again.bound)
+        if searchable and not halt.is_set():
+            current, _stats = large_neighbourhood_search(
+                search, current, end, seed=task.seed, workers=1, stop=halt, on_improve=improved
+            )
+            offer(current)
+        helper.join()
+        run = holder.get("run")
+        if run is not None:
+            result.stopped = run.stopped
+            proof = run.status == "infeasible" or (run.bound is not None and run.bound >= data.big)
+            if proof and best is None:
+                infeasible = True
+            elif run.has_solution:
+                offer(_read_solution(search, built, run.solver))
+                cp_bound = run.bound if run.status != "optimal" else run.objective
+                if cp_bound is not None and cp_bound < data.big:
+                    bound = cp_bound if bound is None else max(bound, cp_bound)
+    elif open_gap and searchable and not stopped():
+        # too large for the full model: slot moves, neighbourhoods, then a tighter
+        # Lagrangian bound from the best plan
+        current = slot_search(
+            search,
+            current,
+            at(0.55),
             seed=task.seed,
             values=lagrange.slot_values,
             stop=stop,
             on_improve=improved,
         )
-        offer(repaired)
-    proven = best_value is not None and bound is not None and best_value <= bound
-    if not proven and not stopped() and (small or best is None):
-        # the full model: exact, and the only way without a constructed plan
-        built = LosModel(data, task.groups)
-        if best is not None:
-            built.add_hint(best)
-
-        def progress(objective: float, cp: float, elapsed: float) -> None:
-            if report is not None:
-                report(task.key, objective, max(cp, bound or cp))
-
-        run = run_cpsat(
-            built.model,
-            time_limit=max(0.05, end - time.time()),
-            workers=task.workers,
-            seed=task.seed,
-            stop=stop,
-            progress=progress,
-            extra=_full_model_parameters,
-        )
-        result.stopped = run.stopped
-        if run.status == "infeasible":
-            result.status = "infeasible"
-            result.blocking = _explain_infeasible(data, task)
-            result.seconds = time.time() - t0
-            return result
-        if run.has_solution:
-            offer(_read_solution(data, built, run.solver))
-            cp_bound = run.bound if run.status != "optimal" else run.objective
-            if cp_bound is not None:
-                bound = cp_bound if bound is None else max(bound, cp_bound)
-    elif not proven and best is not None and not stopped():
-        searched, _stats = large_neighbourhood_search(
-            data,
-            best,
-            at(0.9),
-            seed=task.seed,
-            workers=task.workers,
-            stop=stop,
-            on_improve=improved,
-        )
-        offer(searched)
+        offer(current)
+        if not stopped():
+            current, _stats = large_neighbourhood_search(
+                search,
+                current,
+                at(0.9),
+                seed=task.seed,
+                workers=task.workers,
+                stop=stop,
+                on_improve=improved,
+            )
+            offer(current)
         if not stopped() and best is not None:
             again = lagrangian_bound(data, best, end, iterations=10_000, warm=lagrange)
             if again.bound is not None:
                 bound = again.bound if bound is None else max(bound, again.bound)
+    if infeasible:
+        result.status = "infeasible"
+        result.blocking = _explain_infeasible(data, task)
+        result.seconds = time.time() - t0
+        return result
     result.stopped = result.stopped or stopped()
     if best is None:
         result.status = "unknown"
@@ -303,6 +360,17 @@ def solve_region_here(
     result.status = "optimal" if proven else "feasible"
     result.seconds = time.time() - t0
     return result
+
+
+class _Either(threading.Event):
+    """Set when any of its events is set (a stop flag for helpers that poll is_set)."""
+
+    def __init__(self, *events: threading.Event | None) -> None:
+        super().__init__()
+        self._events = [e for e in events if e is not None]
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self._events)
 
 
 def _sound(data: RegionData, start: Start) -> bool:
@@ -339,7 +407,9 @@ def _read_solution(data: RegionData, built: LosModel, solver: Any) -> Start:
     for (n, pos, f), var in v.lead.items():
         if solver.boolean_value(var):
             leaders[(n, pos)] = f
-    complete = len(slot) == len(data.networks)
+    complete = len(slot) == len(data.networks) and all(
+        lr in network_of or data.may_unplace[lr] for lr in data.learners
+    )
     return Start(slot=slot, leaders=leaders, network_of=network_of, complete=complete)
 
 
@@ -598,7 +668,8 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     tasks = []
     for regions in groups:
         sub = sub_instance(instance, regions)
-        weight = float(max(1, len(sub.learners)) * max(1, len(sub.los.networks)))
+        # time shares follow the work: learners, and networks (slots, facilitators)
+        weight = float(len(sub.learners) + 10 * len(sub.los.networks) + 50)
         tasks.append((regions, sub, weight))
     # largest first, so big regions are not squeezed at the end
     order = sorted(range(len(tasks)), key=lambda i: -tasks[i][2])
@@ -698,10 +769,11 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
                 for nid in ids
             )
         else:
-            notes.append(
-                f"{label}: no plan found within the time limit"
-                + (" (stopped)" if r.stopped else "")
-                + f"; its {len(ids)} network(s) are not planned"
+            why = "no plan found within the time limit" + (" (stopped)" if r.stopped else "")
+            notes.append(f"{label}: {why}; its {len(ids)} network(s) are not planned")
+            unplaced.extend(
+                Unplaced(id=nid, what="network", reason=f"region {r.key}: {why}", rule=None)
+                for nid in ids
             )
     status = _combine(statuses)
     order = instance.index.network

@@ -89,9 +89,24 @@ class RegionData:
     sessions count as outside); only some of their members may leave."""
     base_members: dict[int, list[int]] = field(default_factory=dict)
     """For a neighbourhood: network -> members who stay in it (not part of the model)."""
+    elastic: bool = False
+    """Search mode: a learner who must be placed may still be left out, at a cost of
+    :attr:`big` each, so every construction is a (penalised) solution. A plan with such a
+    learner out is no plan; when the optimum leaves one out, no plan exists."""
+    big: int = 1
+    """More than any plan's objective can be (set by :func:`prepare_region`)."""
     size_cap: dict[int, int] = field(default_factory=dict)
     """For a neighbourhood: network -> a lower maximum size than L1's (a frozen network
     whose schoolopleider has no spare capacity may not grow)."""
+
+    def unplaced_cost(self, lr: int) -> int:
+        """What leaving ``lr`` out costs: ``weights.unplaced`` where allowed, else
+        :attr:`big` (elastic search only)."""
+        return self.settings.weights.unplaced if self.may_unplace[lr] else self.big
+
+    def may_leave_out(self, lr: int) -> bool:
+        """Whether the model has a "left out" variable for ``lr``."""
+        return self.may_unplace[lr] or self.elastic
 
     def base_size(self, n: int) -> int:
         return len(self.base_members.get(n, ()))
@@ -209,6 +224,14 @@ def prepare_region(inst: Instance) -> RegionData:
         may_unplace,
     )
     data.blocking = blocking_reasons(data)
+    w = inst.los.settings.weights
+    most = sum(
+        max((pair_cost[(lr, n)] for n in cand.networks_of[lr]), default=0) for lr in learners
+    )
+    most += w.size_balance * sum(los_rules.size_bounds(inst, net)[1] for net in inst.los.networks)
+    most += w.kind_mix * sum(len(objective.mix_kinds(n)) for n in networks)
+    most += w.unplaced * sum(1 for lr in learners if may_unplace[lr])
+    data.big = most + 1
     return data
 
 
@@ -355,7 +378,7 @@ class LosModel:
         for lr, n in d.pair_cost:
             v.x[(lr, n)] = m.new_bool_var(f"x[l={lr},n={n}]")
         for lr in d.learners:
-            if d.may_unplace[lr]:
+            if d.may_leave_out(lr):
                 v.u[lr] = m.new_bool_var(f"u[l={lr}]")
         for n in d.networks:
             _, high = los_rules.size_bounds(d.inst, d.network(n))
@@ -650,8 +673,7 @@ class LosModel:
         m, d, v = self.model, self.d, self.v
         w = d.settings.weights
         terms: list[Any] = [cost * v.x[key] for key, cost in d.pair_cost.items() if cost]
-        if w.unplaced:
-            terms.extend(w.unplaced * u for u in v.u.values())
+        terms.extend(d.unplaced_cost(lr) * u for lr, u in v.u.items() if d.unplaced_cost(lr))
         if w.size_balance:
             for n in d.networks:
                 low, high = d.objective.band(d.network(n))

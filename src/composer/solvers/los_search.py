@@ -367,7 +367,7 @@ def partial_objective(
     for lr in learners:
         n = network_of.get(lr)
         if n is None:
-            total += w.unplaced
+            total += d.unplaced_cost(lr)
             continue
         total += d.pair_cost[(lr, n)]
     for lr, n in network_of.items():
@@ -541,7 +541,10 @@ def large_neighbourhood_search(
     on_improve: Callable[[int], None] | None = None,
     size: int = 4,
 ) -> tuple[Start, LnsStats]:
-    """Improve a complete start by re-planning groups of nearby networks with CP-SAT.
+    """Improve a start by re-planning groups of nearby networks with CP-SAT.
+
+    With ``d.elastic`` the start may leave out learners who must be placed (each costs
+    ``d.big``); rounds then centre on their networks first, so the search also repairs.
 
     Each round takes a network and its nearest neighbours (``size`` networks; more when
     rounds are proven optimal quickly, fewer when they time out), frees their slots,
@@ -567,7 +570,14 @@ def large_neighbourhood_search(
             break
         if quiet >= len(centres):
             k, quiet = min(len(d.networks), k + 2), 0
-        centre = centres[turn % len(centres)]
+        missing = [
+            lr for lr in d.learners if lr not in current.network_of and not d.may_unplace[lr]
+        ]
+        if missing:
+            # repair first: re-plan around a learner who is still left out
+            centre = rng.choice(d.cand.networks_of[rng.choice(missing)] or centres)
+        else:
+            centre = centres[turn % len(centres)]
         turn += 1
         chosen = {centre, *near[centre][: k - 1]}
         sub = neighbourhood(d, current, chosen)
@@ -611,7 +621,8 @@ def large_neighbourhood_search(
         for (n, pos, f), var in v.lead.items():
             if solver.boolean_value(var):
                 leaders[(n, pos)] = f
-        current = Start(slot=slot, leaders=leaders, network_of=network_of, complete=True)
+        complete = all(lr in network_of or d.may_unplace[lr] for lr in d.learners)
+        current = Start(slot=slot, leaders=leaders, network_of=network_of, complete=complete)
         value -= round(before - run.objective)
         stats.improvements += 1
         quiet = 0
