@@ -220,8 +220,9 @@ def solve_region_here(
     search = replace(data, elastic=True)  # the search may hold plans that leave people out
 
     def missing(candidate: Start) -> int:
-        return sum(1 for lr in data.learners if lr not in candidate.network_of) - sum(
-            1 for lr in data.learners if lr not in candidate.network_of and data.may_unplace[lr]
+        """Learners who must be placed but are not (a partial construction)."""
+        return sum(
+            1 for lr in data.learners if lr not in candidate.network_of and not data.may_unplace[lr]
         )
 
     start = greedy_start(data)
@@ -263,7 +264,7 @@ def solve_region_here(
                 holder["run"] = run_cpsat(
                     built.model,
                     time_limit=max(0.05, end - time.time()),
-                    workers=max(1, task.workers - 1) if searchable else task.workers,
+                    workers=max(1, task.workers - 1) if searchable else max(1, task.workers),
                     seed=task.seed,
                     stop=stop,
                     progress=progress,
@@ -272,33 +273,49 @@ def solve_region_here(
             finally:
                 done.set()
 
-        helper = threading.Thread(target=solve_full, name="los-cp-sat", daemon=True)
-        helper.start()
-        if searchable:
-            current = slot_search(
-                search,
-                current,
-                end,
-                seed=task.seed,
-                values=lagrange.slot_values,
-                stop=halt,
-                on_improve=improved,
-            )
-            offer(current)
-        if best is not None and not halt.is_set() and bound is not None:
-            # a tighter Lagrangian bound, now aimed at the improved plan (in case the
-            # model's LP does not finish in time)
-            again = lagrangian_bound(
-                data, best, min(end, at(0.6)), iterations=400, warm=lagrange, min_iterations=0
-            )
-            if again.bound is not None:
-                bound = max(bound, again.bound)
-        if searchable and not halt.is_set():
-            current, _stats = large_neighbourhood_search(
-                search, current, end, seed=task.seed, workers=1, stop=halt, on_improve=improved
-            )
-            offer(current)
-        helper.join()
+        if task.workers <= 1:
+            # one worker asked for: one thing at a time (slot moves, then the model)
+            if searchable:
+                current = slot_search(
+                    search,
+                    current,
+                    at(0.3),
+                    seed=task.seed,
+                    values=lagrange.slot_values,
+                    stop=stop,
+                    on_improve=improved,
+                )
+                offer(current)
+                built.add_hint(current)
+            solve_full()
+        else:
+            helper = threading.Thread(target=solve_full, name="los-cp-sat", daemon=True)
+            helper.start()
+            if searchable:
+                current = slot_search(
+                    search,
+                    current,
+                    end,
+                    seed=task.seed,
+                    values=lagrange.slot_values,
+                    stop=halt,
+                    on_improve=improved,
+                )
+                offer(current)
+            if best is not None and not halt.is_set() and bound is not None:
+                # a tighter Lagrangian bound, now aimed at the improved plan (in case the
+                # model's LP does not finish in time)
+                again = lagrangian_bound(
+                    data, best, min(end, at(0.6)), iterations=400, warm=lagrange, min_iterations=0
+                )
+                if again.bound is not None:
+                    bound = max(bound, again.bound)
+            if searchable and not halt.is_set():
+                current, _stats = large_neighbourhood_search(
+                    search, current, end, seed=task.seed, workers=1, stop=halt, on_improve=improved
+                )
+                offer(current)
+            helper.join()
         run = holder.get("run")
         if run is not None:
             result.stopped = run.stopped

@@ -876,14 +876,22 @@ def slot_search(
     while improved and time.time() < deadline and not (stop is not None and stop.is_set()):
         improved = False
         rng.shuffle(order)
+        left_out = [lr for lr in d.learners if lr not in network_of and not d.may_unplace[lr]]
+        urgent: dict[int, set[int]] = defaultdict(set)  # network -> slots freeing someone
+        for lr in left_out:
+            for n in d.cand.networks_of[lr]:
+                urgent[n].update(d.free[lr] & set(d.slots_of[n]))
+        if urgent:
+            # repair first: networks that could take someone left out, at their slots
+            order.sort(key=lambda n: n not in urgent)
         for n in order:
             if time.time() >= deadline or (stop is not None and stop.is_set()):
                 break
             score = (values or {}).get(n, {})
             moves = sorted(
                 (s for s in d.slots_of[n] if s != slot[n]),
-                key=lambda s: (score.get(s, 0.0), s),
-            )[:tries]
+                key=lambda s: (s not in urgent.get(n, ()), score.get(s, 0.0), s),
+            )[: max(tries, len(urgent.get(n, ())))]
             for s in moves:
                 trial = {}
                 for pos in POSITIONS:
