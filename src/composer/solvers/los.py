@@ -19,6 +19,22 @@ Formulation (one region; ``l`` learner, ``n`` network, ``s`` slot, ``f`` facilit
   two or more networks, the only ones who could be double-booked.
 - There is no learner x network x slot variable: a learner's roster is linked to the
   network's slot by ``x[l,n] <= sum of y[n,s] over the slots s where l is free``.
+- Identical networks (same rules, place, candidates, slots and leaders, named by no
+  learner) get ordered slot indices (symmetry breaking).
+- Search mode (``RegionData.elastic``): every learner has ``u[l]``; leaving out one who
+  must be placed costs more than any plan, so partial constructions are starts and an
+  optimum that leaves someone out proves that no plan exists.
+
+Per region (:func:`solve_region_here`): prune, report what blocks the region up front,
+construct a plan (greedy slots and facilitators, min-cost flow for learners), compute a
+Lagrangian bound whose slot values guide a second construction, then run the full model
+(CP-SAT, presolve off so its LP keeps the roster links; seeded with the best plan) in a
+helper thread beside a local search in this thread: slot moves with an optimal
+re-assignment of every learner by min-cost flow, a sharper Lagrangian bound, and exact
+re-planning of groups of nearby networks. Regions too large for the full model
+(:data:`FULL_MODEL_PAIRS`) use the local search and the Lagrangian bound only. Every
+plan is re-evaluated with :mod:`composer.objective.los`; the solver's objective must
+equal the recomputed one.
 
 Every constraint family has its own function named after its rule (``_add_l1_size``,
 ``_add_l4_slot``, ...). Each takes its enforcement literals from :class:`Groups`, so a
