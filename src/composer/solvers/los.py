@@ -41,9 +41,10 @@ Every constraint family has its own function named after its rule (``_add_l1_siz
 later ``composer explain`` can switch rule families (or single items) on and off as
 assumptions; in a normal solve the groups give no literal and the constraints are hard.
 
-Time: the stage never runs past ``params.time_limit``. Each region gets a share of what
-is left, in proportion to its size among the regions not yet started, so time left over
-by regions that finish early goes to the later ones.
+Time: the stage never runs past ``params.time_limit``. Regions start smallest first;
+each gets a floor (:func:`region_floor`) plus its size's part of the time that is left
+once the regions running in other processes and the floors of the later regions are
+served, so time left over by regions that finish early goes to the later ones.
 
 Infeasible regions: the other regions are still planned. The plan's LOS stage is then
 ``infeasible``; its networks hold the planned regions only, each infeasible region's
@@ -105,6 +106,10 @@ class RegionTask:
     workers: int
     seed: int
     remaining_weight: float
+    floor: float = 0.0
+    """Seconds this region gets at least (its share of the time starts from there)."""
+    remaining_floor: float = 0.0
+    """The floors of the regions that start after this one (in-process runs)."""
     channel: Any = None
     groups: GroupMode = "off"
 
@@ -130,12 +135,32 @@ class RegionResult:
     stopped: bool = False
 
 
-def _share(task: RegionTask, remaining: float) -> float:
-    """Seconds this region may use: its size's share of the time left among the regions
-    not yet started (``remaining`` weight, this one included) times the number running at
-    once, never past the deadline."""
+@dataclass
+class ShareState:
+    """What a region learns when it starts, to size its share of the time."""
+
+    remaining_weight: float
+    """Weights of the regions not yet started, this one included."""
+    later_floors: float
+    """Floors of the regions that start after this one."""
+    committed: float = 0.0
+    """Seconds the regions running in other processes still hold."""
+
+
+def region_floor(learners: int) -> float:
+    """Seconds every region gets at least: enough to prune, construct and repair a small
+    region (a share proportional to size alone starves the small ones at the end)."""
+    return 1.5 + 0.002 * learners
+
+
+def _share(task: RegionTask, state: ShareState) -> float:
+    """Seconds this region may use: its floor, plus its weight's part of what is left
+    once the regions running elsewhere and the floors of the later regions are served.
+    ``task.parallel`` regions run at once; never past the deadline."""
     left = task.deadline - time.time()
-    share = left * min(1.0, task.parallel * task.weight / max(remaining, task.weight, 1e-9))
+    capacity = task.parallel * left - state.committed - state.later_floors - task.floor
+    part = task.weight / max(state.remaining_weight, task.weight, 1e-9)
+    share = task.floor + max(0.0, capacity) * part
     return max(0.05, min(share, left))
 
 
@@ -147,8 +172,15 @@ def solve_region(task: RegionTask) -> RegionResult:
     """Solve one subproblem in a worker process (stop flag and progress via the channel)."""
     channel = task.channel
     if channel is None:
-        return solve_region_here(task, None, None, task.remaining_weight)
-    return solve_region_here(task, channel.stop, channel.report, channel.take(task.weight))
+        state = ShareState(task.remaining_weight, task.remaining_floor)
+        return solve_region_here(task, None, None, state)
+    state = channel.take(task.key, task.weight, task.floor)
+    try:
+        return solve_region_here(
+            task, channel.stop, channel.report, state, lambda end: channel.started(task.key, end)
+        )
+    finally:
+        channel.finished(task.key)
 
 
 FULL_MODEL_PAIRS = 40_000
@@ -169,7 +201,8 @@ def solve_region_here(
     task: RegionTask,
     stop: threading.Event | None,
     report: ReportFn | None,
-    remaining_weight: float,
+    state: ShareState,
+    announce: Any = None,
 ) -> RegionResult:
     """Plan one subproblem within its share of the time.
 
@@ -187,8 +220,10 @@ def solve_region_here(
     Without any constructed plan, the full model decides (and proves infeasibility).
     """
     t0 = time.time()
-    share = _share(task, remaining_weight)
+    share = _share(task, state)
     end = min(task.deadline, t0 + share)
+    if announce is not None:
+        announce(end)
     inst = task.instance
     result = RegionResult(task.key, task.regions, "unknown")
     result.learners, result.networks = len(inst.learners), len(inst.los.networks)
@@ -544,18 +579,33 @@ class _Channel:
     """Shared state between the stage and worker processes: stop flag, progress queue,
     and the weight of regions not yet started (for time shares)."""
 
-    def __init__(self, manager: Any, total_weight: float) -> None:
+    def __init__(self, manager: Any, total_weight: float, total_floor: float) -> None:
         self.stop = manager.Event()
         self.queue = manager.Queue()
         self._remaining = manager.Value("d", total_weight)
+        self._floors = manager.Value("d", total_floor)
+        self._ends = manager.dict()
         self._lock = manager.Lock()
 
-    def take(self, weight: float) -> float:
-        """Register a region as started; returns the weight left before it started."""
+    def take(self, key: str, weight: float, floor: float) -> ShareState:
+        """Register a region as starting; what it needs to size its share."""
         with self._lock:
             remaining = float(self._remaining.value)
+            floors = float(self._floors.value) - floor
             self._remaining.value = remaining - weight
-        return remaining
+            self._floors.value = floors
+            now = time.time()
+            committed = sum(max(0.0, end - now) for end in self._ends.values())
+        return ShareState(remaining, max(0.0, floors), committed)
+
+    def started(self, key: str, end: float) -> None:
+        """The region runs until ``end`` (wall clock)."""
+        self._ends[key] = end
+
+    def finished(self, key: str) -> None:
+        """The region is done; its time is free again."""
+        with contextlib.suppress(Exception):
+            self._ends.pop(key, None)
 
     def report(self, key: str, objective: float, bound: float) -> None:
         with contextlib.suppress(Exception):
@@ -569,13 +619,15 @@ def _ignore_sigint() -> None:
 
 
 @contextlib.contextmanager
-def _channel(params: SolveParams, progress: Progress, total_weight: float) -> Iterator[_Channel]:
+def _channel(
+    params: SolveParams, progress: Progress, total_weight: float, total_floor: float
+) -> Iterator[_Channel]:
     import multiprocessing
     from multiprocessing.managers import SyncManager
 
     manager = SyncManager(ctx=multiprocessing.get_context("spawn"))
     manager.start(_ignore_sigint)
-    channel = _Channel(manager, total_weight)
+    channel = _Channel(manager, total_weight, total_floor)
     done = threading.Event()
 
     def pump() -> None:
@@ -704,13 +756,15 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         # time shares follow the work: learners, and networks (slots, facilitators)
         weight = float(len(sub.learners) + 10 * len(sub.los.networks) + 50)
         tasks.append((regions, sub, weight))
-    # largest first, so big regions are not squeezed at the end
-    order = sorted(range(len(tasks)), key=lambda i: -tasks[i][2])
+    # smallest first: every region gets its floor, and the time that small regions do
+    # not use (they often finish proven early) flows to the large ones at the end
+    order = sorted(range(len(tasks)), key=lambda i: (tasks[i][2], i))
     total = sum(t[2] for t in tasks)
     processes = max(1, min(params.parallel_processes, len(tasks)))
     region_tasks: list[RegionTask] = []
     remaining = total
-    for i in order:
+    floors = [region_floor(len(tasks[i][1].learners)) for i in order]
+    for rank, i in enumerate(order):
         regions, sub, weight = tasks[i]
         region_tasks.append(
             RegionTask(
@@ -723,13 +777,15 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
                 workers=params.workers,
                 seed=params.seed,
                 remaining_weight=remaining,
+                floor=floors[rank],
+                remaining_floor=sum(floors[rank + 1 :]),
             )
         )
         remaining -= weight
     progress(STAGE, f"{len(region_tasks)} region(s)")
     results: list[RegionResult] = []
     if processes > 1:
-        with _channel(params, progress, total) as channel:
+        with _channel(params, progress, total, sum(floors)) as channel:
             for task in region_tasks:
                 task.channel = channel
             results = map_tasks(solve_region, region_tasks, processes)
@@ -744,7 +800,8 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
             if params.stop.is_set():
                 results.append(RegionResult(task.key, task.regions, "unknown", stopped=True))
                 continue
-            results.append(solve_region_here(task, params.stop, report, task.remaining_weight))
+            state = ShareState(task.remaining_weight, task.remaining_floor)
+            results.append(solve_region_here(task, params.stop, report, state))
     by_key = {r.key: r for r in results}
     ordered = [by_key["+".join(regions)] for regions, _, _ in tasks]
     return _assemble(instance, plan, ordered)
