@@ -343,10 +343,12 @@ def solve_region_here(
             helper = threading.Thread(target=solve_full, name="los-cp-sat", daemon=True)
             helper.start()
             if searchable:
+                # a partial construction gets a quarter of the time to be repaired by slot
+                # moves; then the neighbourhood search repairs around who is left out
                 current = slot_search(
                     search,
                     current,
-                    end,
+                    end if missing(current) == 0 else at(0.25),
                     seed=task.seed,
                     values=lagrange.slot_values,
                     stop=halt,
@@ -406,6 +408,15 @@ def solve_region_here(
             again = lagrangian_bound(data, best, end, iterations=10_000, warm=lagrange)
             if again.bound is not None:
                 bound = again.bound if bound is None else max(bound, again.bound)
+    if best is None and not infeasible and searchable and not stopped():
+        # grace: a region without any plan yet may take one more share (within the
+        # deadline) to repair its partial plan; a plan matters more than later gaps
+        grace = min(task.deadline, time.time() + share)
+        if grace - time.time() > 0.2:
+            current, _stats = large_neighbourhood_search(
+                search, current, grace, seed=task.seed + 1, workers=1, stop=stop
+            )
+            offer(current)
     if infeasible:
         result.status = "infeasible"
         result.blocking = _explain_infeasible(data, task)

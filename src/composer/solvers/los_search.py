@@ -881,10 +881,10 @@ def slot_search(
         for lr in left_out:
             for n in d.cand.networks_of[lr]:
                 urgent[n].update(d.free[lr] & set(d.slots_of[n]))
-        if urgent:
-            # repair first: networks that could take someone left out, at their slots
-            order.sort(key=lambda n: n not in urgent)
-        for n in order:
+        # repair first: only networks that could take someone left out, at their slots;
+        # a pass that leaves as many out gives up (the neighbourhood search repairs then)
+        passing = [n for n in order if n in urgent] if left_out else order
+        for n in passing:
             if time.time() >= deadline or (stop is not None and stop.is_set()):
                 break
             score = (values or {}).get(n, {})
@@ -921,4 +921,6 @@ def slot_search(
                 slot[n] = old[0]
                 for pos, f in old[1].items():
                     leaders[(n, pos)] = f
+        if left_out and missing >= len(left_out):
+            break
     return Start(slot=slot, leaders=leaders, network_of=network_of, complete=not missing)
