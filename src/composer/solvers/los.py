@@ -132,6 +132,8 @@ class RegionResult:
     learners: int = 0
     networks: int = 0
     seconds: float = 0.0
+    share: float = 0.0
+    """Seconds the region was given (diagnostics; plans hold no times)."""
     stopped: bool = False
 
 
@@ -222,10 +224,11 @@ def solve_region_here(
     t0 = time.time()
     share = _share(task, state)
     end = min(task.deadline, t0 + share)
+    result_share = share
     if announce is not None:
         announce(end)
     inst = task.instance
-    result = RegionResult(task.key, task.regions, "unknown")
+    result = RegionResult(task.key, task.regions, "unknown", share=result_share)
     result.learners, result.networks = len(inst.learners), len(inst.los.networks)
     data = prepare_region(inst)
     if data.blocking:
@@ -278,7 +281,9 @@ def solve_region_here(
 
     start = greedy_start(data)
     offer(start)
-    lagrange = lagrangian_bound(data, start, at(0.08), iterations=150, min_iterations=40)
+    lagrange = lagrangian_bound(
+        data, start, at(0.08), iterations=150, min_iterations=40, hard_deadline=end
+    )
     bound = lagrange.bound
     if lagrange.slot_values:
         guided = greedy_start(data, lagrange.slot_values)
@@ -405,7 +410,9 @@ def solve_region_here(
             )
             offer(current)
         if not stopped() and best is not None:
-            again = lagrangian_bound(data, best, end, iterations=10_000, warm=lagrange)
+            again = lagrangian_bound(
+                data, best, end, iterations=10_000, warm=lagrange, min_iterations=0
+            )
             if again.bound is not None:
                 bound = again.bound if bound is None else max(bound, again.bound)
     if best is None and not infeasible and searchable and not stopped():

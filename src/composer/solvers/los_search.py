@@ -236,6 +236,7 @@ def lagrangian_bound(
     iterations: int = 400,
     warm: Lagrangian | None = None,
     min_iterations: int = 20,
+    hard_deadline: float | None = None,
 ) -> Lagrangian:
     """A lower bound on the region's objective by Lagrangian relaxation.
 
@@ -245,7 +246,8 @@ def lagrangian_bound(
     ``sum(cost[l,n] - lam[l]) + size_balance(size)``. That is solved exactly by sorting,
     for every slot. Then ``sum(lam) + sum over networks of that minimum (+ min(0,
     weights.unplaced - lam[l]) per learner who may be unplaced)`` is a lower bound for
-    every ``lam``; the multipliers are improved by subgradient steps (Polyak step sizes
+    every ``lam``; the multipliers are improved by subgradient steps (at least
+    ``min_iterations`` of them unless ``hard_deadline`` passes; Polyak step sizes
     towards the start's objective; ``warm`` continues from earlier multipliers). L2, L5,
     L6 and the kind mix are left out, which only
     weakens the bound. Unavoidable kind-mix penalties (a kind with no candidate left)
@@ -302,7 +304,10 @@ def lagrangian_bound(
     theta = 1.0
     stall = 0
     for iteration in range(iterations):
-        if iteration >= min_iterations and time.time() > deadline:
+        now = time.time()
+        if (iteration >= min_iterations and now > deadline) or (
+            hard_deadline is not None and now > hard_deadline
+        ):
             break
         value = lam.sum() + constant
         used = np.zeros(count)
