@@ -41,10 +41,11 @@ Every constraint family has its own function named after its rule (``_add_l1_siz
 later ``composer explain`` can switch rule families (or single items) on and off as
 assumptions; in a normal solve the groups give no literal and the constraints are hard.
 
-Time: the stage never runs past ``params.time_limit``. Regions start smallest first;
-each gets a floor (:func:`region_floor`) plus its size's part of the time that is left
-once the regions running in other processes and the floors of the later regions are
-served, so time left over by regions that finish early goes to the later ones.
+Time: the stage never runs past ``params.time_limit``. Regions start largest first; each
+gets a floor (:func:`region_floor`) plus its size's part of the time that is left once
+the regions running in other processes and the floors of the later regions are served,
+so time left over by regions that finish early goes to the later ones. A region that
+has no plan at the end of its share may take one more share, within the deadline.
 
 Infeasible regions: the other regions are still planned. The plan's LOS stage is then
 ``infeasible``; its networks hold the planned regions only, each infeasible region's
@@ -152,7 +153,7 @@ class ShareState:
 def region_floor(learners: int) -> float:
     """Seconds every region gets at least: enough to prune, construct and repair a small
     region (a share proportional to size alone starves the small ones at the end)."""
-    return 1.5 + 0.002 * learners
+    return 1.5 + 0.004 * learners
 
 
 def _share(task: RegionTask, state: ShareState) -> float:
@@ -417,8 +418,8 @@ def solve_region_here(
                 bound = again.bound if bound is None else max(bound, again.bound)
     if best is None and not infeasible and searchable and not stopped():
         # grace: a region without any plan yet may take one more share (within the
-        # deadline) to repair its partial plan; a plan matters more than later gaps
-        grace = min(task.deadline, time.time() + share)
+        # deadline, leaving the later regions their floors) to repair its partial plan
+        grace = min(task.deadline - state.later_floors / task.parallel, time.time() + share)
         if grace - time.time() > 0.2:
             current, _stats = large_neighbourhood_search(
                 search, current, grace, seed=task.seed + 1, workers=1, stop=stop
@@ -774,9 +775,10 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         # time shares follow the work: learners, and networks (slots, facilitators)
         weight = float(len(sub.learners) + 10 * len(sub.los.networks) + 50)
         tasks.append((regions, sub, weight))
-    # smallest first: every region gets its floor, and the time that small regions do
-    # not use (they often finish proven early) flows to the large ones at the end
-    order = sorted(range(len(tasks)), key=lambda i: (tasks[i][2], i))
+    # largest first: their fixed costs (pruning hundreds of thousands of pairs, building
+    # the model) come while there is time; the floors of the later, smaller regions are
+    # kept aside, and time that a region does not use flows to the ones after it
+    order = sorted(range(len(tasks)), key=lambda i: (-tasks[i][2], i))
     total = sum(t[2] for t in tasks)
     processes = max(1, min(params.parallel_processes, len(tasks)))
     region_tasks: list[RegionTask] = []

@@ -37,13 +37,18 @@ class Start:
     complete: bool = False
 
 
-def greedy_start(d: RegionData, prefer: dict[int, dict[int, float]] | None = None) -> Start:
+def greedy_start(
+    d: RegionData,
+    prefer: dict[int, dict[int, float]] | None = None,
+    rng: random.Random | None = None,
+) -> Start:
     """A first plan: slots and leaders greedily, then learners by min-cost flow.
 
     Networks with the fewest slot options go first; each takes the slot where most of its
     candidates are free and its facilitators (fixed, else the least-used candidate) can
     be there without a double booking or a travel clash (L5), within max_groups and the
-    SO's learner budget (L6). Learners then go to networks by a min-cost flow with lower
+    SO's learner budget (L6); with ``rng`` the order and the slot ranking are perturbed
+    (restarts). Learners then go to networks by a min-cost flow with lower
     bounds that respects L1 sizes, L2 student minimums, L4 rosters at the chosen slots,
     SO capacities, and the pair costs and the even-size band of the objective (kind mix
     is left to the solver). Whatever this misses, CP-SAT repairs.
@@ -76,6 +81,11 @@ def greedy_start(d: RegionData, prefer: dict[int, dict[int, float]] | None = Non
                 return False
         return all(d.fits(n, s, other, t) for other, t in booked[f])
 
+    def room(f: int) -> float:
+        """Learners an SO can still take (L6); unlimited for everyone else."""
+        cap = los_rules.so_capacity(inst, inst.facilitators[f])
+        return math.inf if cap is None else cap - so_load[f] - pending_load[f]
+
     def slot_cost(n: int, s: int, band: int) -> tuple[int, int]:
         """The cost of the ``band`` cheapest candidates free at s (fewer is worse)."""
         costs = sorted(d.pair_cost[(lr, n)] for lr in d.cand.learners_of[n] if s in d.free[lr])
@@ -93,16 +103,28 @@ def greedy_start(d: RegionData, prefer: dict[int, dict[int, float]] | None = Non
             if lr not in covered and open_count[lr] == 1 and s not in d.free[lr]
         )
 
-    order = sorted(d.networks, key=lambda n: (len(d.slots_of[n]), len(d.cand.learners_of[n])))
+    noise = {n: rng.random() for n in d.networks} if rng is not None else {}
+    order = sorted(
+        d.networks,
+        key=lambda n: (len(d.slots_of[n]), len(d.cand.learners_of[n]) * (1 + noise.get(n, 0))),
+    )
     for n in order:
         net = d.network(n)
         low, _ = los_rules.size_bounds(inst, net)
         band = d.objective.band(net)[1]
+        jitter = {s: 1 + 0.3 * rng.random() for s in d.slots_of[n]} if rng is not None else {}
         if prefer is not None and n in prefer:
             score = prefer[n]
-            ranked = sorted(d.slots_of[n], key=lambda s: (lost(n, s), score.get(s, math.inf), s))
+            ranked = sorted(
+                d.slots_of[n],
+                key=lambda s: (lost(n, s), score.get(s, math.inf) * jitter.get(s, 1), s),
+            )
         else:
-            ranked = sorted(d.slots_of[n], key=lambda s: (lost(n, s), slot_cost(n, s, band), s))
+            costs = {s: slot_cost(n, s, band) for s in d.slots_of[n]}
+            ranked = sorted(
+                d.slots_of[n],
+                key=lambda s: (lost(n, s), costs[s][0], costs[s][1] * jitter.get(s, 1), s),
+            )
         for lr in d.cand.learners_of[n]:
             open_count[lr] -= 1
         for s in ranked:
@@ -111,7 +133,7 @@ def greedy_start(d: RegionData, prefer: dict[int, dict[int, float]] | None = Non
                 options = [f for f in d.leaders[(n, pos)] if can_lead(f, n, pos, s, low)]
                 if not options:
                     break
-                chosen[pos] = min(options, key=lambda f: (len(booked[f]), f))
+                chosen[pos] = min(options, key=lambda f: (len(booked[f]), -room(f), f))
             if len(chosen) == 2:
                 start.slot[n] = s
                 for pos, f in chosen.items():
@@ -897,8 +919,15 @@ def slot_search(
                 (s for s in d.slots_of[n] if s != slot[n]),
                 key=lambda s: (s not in urgent.get(n, ()), score.get(s, 0.0), s),
             )[: max(tries, len(urgent.get(n, ())))]
+            trials: list[tuple[int, dict[Position, int]]] = []
+            if d.fixed[(n, "so")] is None:
+                # another schoolopleider at the same slot (room under L6 for more members)
+                for g in d.leaders[(n, "so")]:
+                    if g != leaders[(n, "so")] and can(g, n, slot[n], 1):
+                        trials.append((slot[n], {"so": g, "second": leaders[(n, "second")]}))
+                trials = trials[:tries]
             for s in moves:
-                trial = {}
+                trial: dict[Position, int] = {}
                 for pos in POSITIONS:
                     f = leaders[(n, pos)]
                     if can(f, n, s, 1):
@@ -907,8 +936,9 @@ def slot_search(
                         pool = [g for g in d.leaders[(n, pos)] if g != f and can(g, n, s, 1)]
                         if pool:
                             trial[pos] = min(pool, key=lambda g: (len(sessions[g]), g))
-                if len(trial) < 2:
-                    continue
+                if len(trial) == 2:
+                    trials.append((s, trial))
+            for s, trial in trials:
                 old = slot[n], {pos: leaders[(n, pos)] for pos in POSITIONS}
                 slot[n] = s
                 for pos, f in trial.items():
