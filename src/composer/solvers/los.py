@@ -349,12 +349,12 @@ def solve_region_here(
             helper = threading.Thread(target=solve_full, name="los-cp-sat", daemon=True)
             helper.start()
             if searchable:
-                # a partial construction gets a quarter of the time to be repaired by slot
-                # moves; then the neighbourhood search repairs around who is left out
+                # slot moves for up to half the time (a partial construction: a quarter,
+                # then the neighbourhood search repairs around who is left out)
                 current = slot_search(
                     search,
                     current,
-                    end if missing(current) == 0 else at(0.25),
+                    at(0.5) if missing(current) == 0 else at(0.25),
                     seed=task.seed,
                     values=lagrange.slot_values,
                     stop=halt,
@@ -365,7 +365,7 @@ def solve_region_here(
                 # a tighter Lagrangian bound, now aimed at the improved plan (in case the
                 # model's LP does not finish in time)
                 again = lagrangian_bound(
-                    data, best, min(end, at(0.6)), iterations=400, warm=lagrange, min_iterations=0
+                    data, best, min(end, at(0.65)), iterations=600, warm=lagrange, min_iterations=0
                 )
                 if again.bound is not None:
                     bound = max(bound, again.bound)
