@@ -60,7 +60,7 @@ import contextlib
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -167,7 +167,7 @@ def _share(task: RegionTask, state: ShareState) -> float:
     return max(0.05, min(share, left))
 
 
-ReportFn = Any
+ReportFn = Callable[[str, float, float], None]
 """``report(key, objective, bound)``: live progress of one region."""
 
 
@@ -212,15 +212,18 @@ def solve_region_here(
     1. Prune candidates and look for what blocks the region up front (then infeasible,
        with the reasons).
     2. Construct a plan (:func:`greedy_start`) and compute a Lagrangian lower bound; its
-       slot values guide a second construction.
-    3. Improve by moving networks to other slots with an optimal re-assignment of every
-       learner (:func:`slot_search`).
-    4. Regions up to :data:`FULL_MODEL_PAIRS` candidate pairs (every region of realistic
-       size): solve the full CP-SAT model hinted with the best plan for the rest of the
-       time (its LP bound and search prove optimality or tighten the gap). Larger ones:
-       re-plan groups of nearby networks exactly with CP-SAT
-       (:func:`large_neighbourhood_search`), then tighten the Lagrangian bound.
-    Without any constructed plan, the full model decides (and proves infeasibility).
+       slot values guide a second construction. A construction may leave learners out;
+       the search below repairs it (elastic model).
+    3. Regions up to :data:`FULL_MODEL_PAIRS` candidate pairs: the full CP-SAT model,
+       hinted with the best plan, runs until the end (in a helper thread, one worker)
+       while this thread moves networks to other slots with an optimal re-assignment of
+       every learner (:func:`slot_search`), sharpens the Lagrangian bound and re-plans
+       groups of nearby networks exactly (:func:`large_neighbourhood_search`); with one
+       worker the two run one after the other. The model proves optimality, tightens
+       the bound, or proves that no plan exists.
+    4. Larger regions: slot moves, neighbourhood search, then a sharper Lagrangian bound.
+    5. A region still without a plan may take one more share to repair (grace).
+    ``announce(end)`` tells the other processes until when this region runs.
     """
     t0 = time.time()
     share = _share(task, state)
