@@ -102,6 +102,8 @@ def sample_data() -> dict[str, Any]:
         {"id": "PB1", "name": "Piet Proces", "role": "procesbegeleider"},
     ]  # fmt: skip
     data["los"] = {
+        # L6 (home school in r2, no network there) is listed as unplaced: allowed here
+        "settings": {"allow_unplaced": True},
         "networks": [
             {"id": "N1", "name": "Utrecht opleiding", "region": "r1", "type": "opleiding",
              "institution": "HU", "location": "s1", "min_size": 2, "max_size": 4},

@@ -3,8 +3,9 @@
 These are not errors in the data (the instance is valid) but signs that a plan will be
 impossible or poor: a sector-region whose eligible schools cannot be split into
 clusters (B8), a network whose two facilitators share no day (L5), less seat capacity
-than learners in a region (L1). ``composer validate`` prints them; ``composer solve``
-prints them before solving.
+than learners in a region (L1), a learner no LOS network could take (kind, component,
+region, roster, travel), with the reason per learner. ``composer validate`` prints
+them; ``composer solve`` prints them before solving.
 """
 
 from __future__ import annotations
@@ -113,6 +114,50 @@ def _l1_capacity(instance: Instance) -> list[Issue]:
     return issues
 
 
+def _los_no_network(instance: Instance) -> list[Issue]:
+    """Learners no network could take (region, pin, L2 kind, L3 component, L4 roster,
+    L7 travel), with the reason per learner, from :func:`composer.los_rules.candidates`."""
+    if not instance.learners:
+        return []
+    from composer import los_rules
+
+    cand = los_rules.candidates(instance)
+    allowed = instance.los.settings.allow_unplaced
+    issues = []
+    for lr, networks in cand.networks_of.items():
+        if networks:
+            continue
+        learner = instance.learners[lr]
+        region = los_rules.learner_region(instance, learner)
+        refusals = list(cand.refusals[lr].values())
+        why = (
+            los_rules.summarise(refusals)
+            if refusals
+            else f"[L7] region {region} has no LOS network"
+        )
+        needs = f", needs {'+'.join(learner.needs)}" if learner.needs else ""
+        issues.append(
+            Issue(
+                f"learner {learner.id} ({learner.kind}{needs}, {learner.home_school}, region "
+                f"{region}) has no network that could take them: {why}",
+                rule=refusals[0].rule if refusals else "L7",
+                severity="warning",
+                fix=(
+                    "they will be left unplaced (allow_unplaced is set)"
+                    if allowed
+                    else "add or change a network (components, location, slot, facilitators), "
+                    "correct the learner's roster or needs, or allow unplaced learners"
+                ),
+            )
+        )
+    return issues
+
+
 def diagnose(instance: Instance) -> list[Issue]:
     """Every pre-solve warning for ``instance`` (empty when nothing looks impossible)."""
-    return [*_b8(instance), *_l5_shared_day(instance), *_l1_capacity(instance)]
+    return [
+        *_b8(instance),
+        *_l5_shared_day(instance),
+        *_l1_capacity(instance),
+        *_los_no_network(instance),
+    ]

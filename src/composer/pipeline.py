@@ -38,6 +38,7 @@ def no_progress(
 StageFn = Callable[[Instance, Plan, SolveParams, Progress], Plan]
 
 STAGE_FUNCTIONS: dict[str, str] = {
+    "los": "composer.solvers.los:run_stage",
     "calendar": "composer.solvers.calendar:run_stage",
 }
 """Stage name → ``module:function`` of its runner, imported when the stage runs."""

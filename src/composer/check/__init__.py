@@ -6,7 +6,9 @@ stage's objective; ``composer check`` prints the result and exits 1 on any viola
 
 from __future__ import annotations
 
-from composer.check import calendar, structure  # noqa: F401  (register C1-C4, P1, ...)
+from collections.abc import Collection
+
+from composer.check import calendar, los, structure  # noqa: F401  (register the rule checks)
 from composer.check.core import CheckReport, Violation, registered_checks, run_checks
 from composer.model.instance import Instance
 from composer.model.plan import Plan
@@ -14,6 +16,11 @@ from composer.model.plan import Plan
 __all__ = ["CheckReport", "Violation", "check_plan", "registered_checks"]
 
 
-def check_plan(instance: Instance, plan: Plan) -> CheckReport:
-    """Every violation of every rule in ``plan`` and the objectives recomputed."""
-    return run_checks(instance, plan)
+def check_plan(
+    instance: Instance, plan: Plan, modules: Collection[str] | None = None
+) -> CheckReport:
+    """Every violation of every rule in ``plan`` and the objectives recomputed.
+
+    ``modules`` limits the rule checks to some checker modules (see ``run_checks``).
+    """
+    return run_checks(instance, plan, modules)

@@ -96,7 +96,7 @@ def _host_location(plan: Plan, visit: Visit) -> str | None:
 # --------------------------------------------------------------------------- C1-C4
 
 
-@rule_check("C1")
+@rule_check("C1", stage="calendar")
 def check_c1_school_year(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Sessions and visits fall inside a school year, on a planning weekday, start < end."""
     cal = _context(instance, plan).cal
@@ -122,7 +122,7 @@ def check_c1_school_year(instance: Instance, plan: Plan) -> Iterator[Violation]:
             )
 
 
-@rule_check("C2")
+@rule_check("C2", stage="calendar")
 def check_c2_holidays(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """No session or visit in the school holidays of its location's holiday region."""
     cal = _context(instance, plan).cal
@@ -149,7 +149,7 @@ def check_c2_holidays(instance: Instance, plan: Plan) -> Iterator[Violation]:
             )
 
 
-@rule_check("C3")
+@rule_check("C3", stage="calendar")
 def check_c3_public_holidays(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """No session or visit on a public holiday."""
     cal = _context(instance, plan).cal
@@ -165,7 +165,7 @@ def check_c3_public_holidays(instance: Instance, plan: Plan) -> Iterator[Violati
             )
 
 
-@rule_check("C4")
+@rule_check("C4", stage="calendar")
 def check_c4_unavailability(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Nobody (person or school) is scheduled on a day they are marked unavailable."""
     cal = _context(instance, plan).cal
@@ -192,7 +192,7 @@ def check_c4_unavailability(instance: Instance, plan: Plan) -> Iterator[Violatio
 # --------------------------------------------------------------------------- L4 dated
 
 
-@rule_check("L4")
+@rule_check("L4", stage="calendar")
 def check_l4_weekly_sessions(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Every network meets at its slot on every school day of its weekday in the plan year,
     at its location, and on no other day."""
@@ -305,7 +305,7 @@ def _clashes(instance: Instance, plan: Plan) -> list[Violation]:
     return list(found)
 
 
-@rule_check("L5")
+@rule_check("L5", stage="calendar")
 def check_l5_double_booking(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Nobody attends two LOS sessions, visits, development meetings or reviews at once,
     travel included."""
@@ -319,7 +319,7 @@ def _bv_years(instance: Instance, cal: SchoolCalendar) -> list[SchoolYear]:
     return cal.years_from(instance.bv.first_school_year, instance.bv.horizon_years)
 
 
-@rule_check("B3")
+@rule_check("B3", stage="calendar")
 def check_b3_participants(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Every BV meeting is attended by the cluster's schools, participants_per_school each."""
     ctx = _context(instance, plan)
@@ -347,7 +347,7 @@ def check_b3_participants(instance: Instance, plan: Plan) -> Iterator[Violation]
             )
 
 
-@rule_check("B5")
+@rule_check("B5", stage="calendar")
 def check_b5_hosts(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Meetings at member schools; every school hosts, counts differ by at most one, no
     school hosts twice in a row."""
@@ -389,7 +389,7 @@ def check_b5_hosts(instance: Instance, plan: Plan) -> Iterator[Violation]:
                 )
 
 
-@rule_check("B6")
+@rule_check("B6", stage="calendar")
 def check_b6_cadence(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Meetings per year, gap, one per month, weekdays, members' holidays, the coordinator
     present and free (never two meetings on one day), the meeting times; and BV double
@@ -496,7 +496,7 @@ def _visit_networks(plan: Plan, ctx: _Context) -> dict[str, list[PlannedNetwork]
     return out
 
 
-@rule_check("L9")
+@rule_check("L9", stage="calendar")
 def check_l9_visits(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Each duo visits k other networks of its region and each network hosts k (a k-regular
     graph: for k = 1 a cycle cover), no pair both ways, at the host's session, free."""
@@ -637,7 +637,7 @@ def _all_busy(instance: Instance, plan: Plan) -> BusyIndex:
     return busy
 
 
-@rule_check("L10")
+@rule_check("L10", stage="calendar")
 def check_l10_development(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Per region the year's development meetings for its SO/IO duos: the right number,
     the right share at HU/UU, the rest at a school, and every invitee attends unless busy
@@ -706,7 +706,7 @@ def check_l10_development(instance: Instance, plan: Plan) -> Iterator[Violation]
                     )
 
 
-@rule_check("L11")
+@rule_check("L11", stage="calendar")
 def check_l11_reviews(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Every network with two facilitators holds reviews_per_year reviews with both."""
     ctx = _context(instance, plan)
@@ -764,7 +764,7 @@ def _own_meetings(ctx: _Context, group: PlannedTnNetwork) -> list[Session]:
     return [s for s in ctx.by_group.get(("tn", group.id), []) if s.kind != "kickoff"]
 
 
-@rule_check("T1")
+@rule_check("T1", stage="calendar")
 def check_t1_series(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """The joint kick-off on its date and place, then series_length - 1 meetings in its
     school year, min_gap_days apart, on TN weekdays, in every participant's school days."""
@@ -860,7 +860,7 @@ def _in_turn(order: list[list[str]], items: list[str]) -> str | None:
     return None
 
 
-@rule_check("T2")
+@rule_check("T2", stage="calendar")
 def check_t2_hosting(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Meetings after the kick-off at the participants' schools, in turn (counts differ by
     at most one after every meeting), never the same school twice in a row."""
@@ -891,7 +891,7 @@ def check_t2_hosting(instance: Instance, plan: Plan) -> Iterator[Violation]:
                     )
 
 
-@rule_check("T4")
+@rule_check("T4", stage="calendar")
 def check_t4_facilitator(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """The network's facilitator leads each of its meetings, never two TN meetings on one
     day, and is never double-booked across programmes."""
@@ -917,7 +917,7 @@ def check_t4_facilitator(instance: Instance, plan: Plan) -> Iterator[Violation]:
     yield from (v for v in _clashes(instance, plan) if v.rule == "T4")
 
 
-@rule_check("T5")
+@rule_check("T5", stage="calendar")
 def check_t5_rota(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """helpers_per_meeting participants help at each meeting after the kick-off; nobody
     twice before everyone once."""

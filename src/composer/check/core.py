@@ -10,7 +10,7 @@ all and returns a :class:`CheckReport`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,25 +38,57 @@ CheckFn = Callable[[Instance, Plan], Iterable[Violation]]
 ObjectiveFn = Callable[[Instance, Plan], dict[str, float]]
 
 
+STAGE_OUTPUT: dict[str, Callable[[Plan], bool]] = {
+    "los": lambda plan: bool(plan.networks),
+    "bv": lambda plan: bool(plan.clusters),
+    "tn": lambda plan: bool(plan.tn_networks),
+    "calendar": lambda plan: bool(plan.sessions or plan.visits),
+}
+"""Whether a plan holds a stage's output, for plans made without that stage's result."""
+
+
+def stage_in_plan(stage: str, plan: Plan) -> bool:
+    """True when ``plan`` was planned by ``stage`` or holds what that stage produces.
+
+    A plan made with ``composer solve --stage los`` holds no sessions: the calendar's rules
+    (reviews, visits, holidays) do not apply to it, and the checker says they were not
+    checked instead of reporting every missing session.
+    """
+    return stage in plan.stages or STAGE_OUTPUT[stage](plan)
+
+
 @dataclass(frozen=True)
 class RuleCheck:
-    """A registered check: the rule it guards and the function that looks for violations."""
+    """A registered check: the rule it guards, the stage whose output it checks (None: any
+    plan) and the function that looks for violations."""
 
     rule: str
     fn: CheckFn
+    stage: str | None = None
+
+    def applies(self, plan: Plan) -> bool:
+        """True when the plan holds what this check is about."""
+        return self.stage is None or stage_in_plan(self.stage, plan)
 
 
 _CHECKS: list[RuleCheck] = []
 _OBJECTIVES: dict[str, ObjectiveFn] = {}
 
 
-def rule_check(rule_id: str) -> Callable[[CheckFn], CheckFn]:
-    """Register ``fn`` as the check of ``rule_id`` (which must be a DOMAIN.md rule id)."""
+def rule_check(rule_id: str, stage: str | None = None) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` as the check of ``rule_id`` (which must be a DOMAIN.md rule id).
+
+    ``stage`` names the stage whose output the check examines (``los``, ``bv``, ``tn``,
+    ``calendar``); the check is skipped for plans without that stage (see
+    :func:`stage_in_plan`).
+    """
     if rule_id not in RULES:
         raise KeyError(f"unknown rule id {rule_id!r}; add it to composer.rules first")
+    if stage is not None and stage not in STAGE_OUTPUT:
+        raise KeyError(f"unknown stage {stage!r}")
 
     def register(fn: CheckFn) -> CheckFn:
-        _CHECKS.append(RuleCheck(rule_id, fn))
+        _CHECKS.append(RuleCheck(rule_id, fn, stage))
         return fn
 
     return register
@@ -116,10 +148,21 @@ def objectives_agree(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
-def run_checks(instance: Instance, plan: Plan) -> CheckReport:
-    """Run every registered check and objective recomputation on ``plan``."""
+def run_checks(
+    instance: Instance, plan: Plan, modules: Collection[str] | None = None
+) -> CheckReport:
+    """Run every registered check and objective recomputation on ``plan``.
+
+    ``modules`` restricts the rule checks to those defined in the named checker modules
+    (e.g. ``{"composer.check.calendar"}``) — for tests of one programme on a plan built by
+    hand that deliberately holds only that programme's part.
+    """
     report = CheckReport()
     for check in _CHECKS:
+        if modules is not None and check.fn.__module__ not in modules:
+            continue
+        if not check.applies(plan):
+            continue
         report.rules_checked.append(check.rule)
         report.violations.extend(check.fn(instance, plan))
     for stage, fn in _OBJECTIVES.items():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from composer.check import CheckReport, check_plan
+from composer.check.structure import check_plan_integrity
 from composer.errors import InputError, Issue
 from composer.export.privacy import Names
 from composer.hours import FacilitationHours, facilitation_hours
@@ -69,12 +70,12 @@ class ExportContext:
     ) -> ExportContext:
         """Check the plan and compute L6; refuse a plan that names what the instance lacks.
 
-        A plan with P1 errors (unknown ids) was made for another instance: every output
-        would be wrong, so this raises :class:`InputError` naming the ids. Other rule
+        A plan failing the integrity check (unknown or repeated ids,
+        :func:`composer.check.structure.check_plan_integrity`) was made for another instance:
+        every output would be wrong, so this raises :class:`InputError` naming the ids. Other rule
         violations are reported inside the outputs, not refused.
         """
-        report = check_plan(instance, plan)
-        broken = [v for v in report.errors if v.rule == "P1"]
+        broken = [v for v in check_plan_integrity(instance, plan) if v.severity == "error"]
         if broken:
             raise InputError(
                 [
@@ -85,6 +86,7 @@ class ExportContext:
                 ],
                 summary="the plan does not match the instance; no output written",
             )
+        report = check_plan(instance, plan)
         return cls(
             instance=instance,
             plan=plan,

@@ -52,6 +52,7 @@ class InstanceIndex:
             (self.school[t.origin], self.school[t.destination]): t.minutes
             for t in instance.travel_times
         }
+        self._travel_cache: dict[tuple[int, int], int] = {}
 
     # ------------------------------------------------------------------ lookups
     def school_of(self, school_id: str) -> School:
@@ -106,6 +107,14 @@ class InstanceIndex:
         """
         if a == b:
             return 0
+        cached = self._travel_cache.get((a, b))
+        if cached is not None:
+            return cached
+        minutes = self._travel_minutes(a, b)
+        self._travel_cache[(a, b)] = minutes
+        return minutes
+
+    def _travel_minutes(self, a: int, b: int) -> int:
         measured = self._travel_override.get((a, b))
         if measured is None:
             measured = self._travel_override.get((b, a))

@@ -1,1 +1,2 @@
-"""Objective terms per programme, plain Python, shared by the solvers and the checker."""
+"""Objective terms per programme, in plain Python: the solvers take their integer
+coefficients from here and the checker recomputes the same objective with them."""

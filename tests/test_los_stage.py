@@ -1,0 +1,113 @@
+"""The LOS stage around the model: regions as subproblems, time shares, and a country
+where one region is infeasible."""
+
+from __future__ import annotations
+
+import time
+
+from composer.solvers.los import RegionTask, ShareState, _share, region_groups
+from los_cases import assert_checked, facilitator, learner, los_instance, network, solve_los
+
+R2 = {"id": "r2", "name": "Region two"}
+S3 = {
+    "id": "s3",
+    "name": "School s3",
+    "sector": "vo",
+    "region": "r2",
+    "holiday_region": "middle",
+    "lat": 52.2,
+    "lon": 5.3,
+}
+
+
+def two_regions(r2_max: int, shared_sb: bool = False):
+    """n1 in r1 (s1) for a and b; n2 in r2 (s3) for c and d, with at most r2_max."""
+    facs = [
+        facilitator("so1", "schoolopleider"),
+        facilitator("so2", "schoolopleider", regions=["r2"]),
+        facilitator("sb1", "schoolbegeleider"),
+        facilitator("sb2", "schoolbegeleider", regions=["r2"]),
+    ]
+    if shared_sb:
+        facs.append(facilitator("sbx", "schoolbegeleider", regions=["r1", "r2"]))
+    nets = [
+        network("n1", schoolopleider="so1", second_facilitator="sb1"),
+        network(
+            "n2",
+            location="s3",
+            region="r2",
+            schoolopleider="so2",
+            second_facilitator="sb2",
+            max_size=r2_max,
+        ),
+    ]
+    if shared_sb:
+        # both second positions open: sbx (who works in r1 and r2) could lead either
+        for net in nets:
+            del net["second_facilitator"]
+    people = [learner("a"), learner("b"), learner("c", home="s3"), learner("d", home="s3")]
+    return los_instance(
+        people, nets, facs, extra_schools=[S3], extra_regions=[R2], auto_leaders=False
+    )
+
+
+def test_regions_are_separate_unless_a_facilitator_links_them():
+    assert region_groups(two_regions(3)) == [("r1",), ("r2",)]
+    # sbx may lead n1 (r1) and n2 (r2): one subproblem, so sbx is never double-booked
+    linked = two_regions(3, shared_sb=True)
+    assert region_groups(linked) == [("r1", "r2")]
+    plan = solve_los(linked)
+    assert plan.status == "optimal"
+    assert_checked(linked, plan)
+
+
+def test_one_infeasible_region_does_not_stop_the_country():
+    # r2 has two learners and one seat: infeasible (L1). r1 is planned: a and b in n1
+    # at home, objective 0.
+    inst = two_regions(1)
+    plan = solve_los(inst)
+    assert plan.status == "infeasible"
+    stage = plan.stages["los"]
+    assert stage.status == "infeasible"
+    assert [n.id for n in plan.networks] == ["n1"]
+    assert plan.networks[0].learners == ("a", "b")
+    assert stage.objective == 0
+    assert [(u.id, u.what, u.rule) for u in plan.unplaced] == [("n2", "network", "L1")]
+    assert any("region r2: infeasible" in note for note in stage.notes)
+    assert any(
+        "[L1] 2 learners must be placed but the 1 networks seat at most 1" in note
+        for note in stage.notes
+    )
+    # and with room in r2 both regions are planned and check clean (objective 0)
+    inst = two_regions(3)
+    plan = solve_los(inst)
+    assert plan.status == "optimal" and plan.stages["los"].objective == 0
+    assert_checked(inst, plan)
+
+
+def test_time_share_keeps_floors_for_later_regions_and_the_deadline():
+    def task(weight: float, floor: float) -> RegionTask:
+        return RegionTask(
+            key="r",
+            regions=("r",),
+            instance=None,
+            weight=weight,  # type: ignore[arg-type]
+            deadline=time.time() + 100,
+            parallel=2,
+            workers=1,
+            seed=0,
+            remaining_weight=0,
+            floor=floor,
+        )
+
+    # 2 processes x 100 s = 200 s; later regions need 50 s of floors; another process
+    # still holds 30 s: 200 - 30 - 50 - 2 = 118 s, a quarter of it (weight 10 of 40)
+    # plus the floor of 2 s = 31.5 s
+    share = _share(task(10, 2), ShareState(remaining_weight=40, later_floors=50, committed=30))
+    assert 31.0 < share < 31.6
+    # the last region gets everything that is left, never more than the deadline allows
+    share = _share(task(10, 2), ShareState(remaining_weight=10, later_floors=0))
+    assert 99.0 < share <= 100.0
+    # nothing left over: the floor still holds
+    share = _share(task(10, 2), ShareState(remaining_weight=40, later_floors=500))
+    assert share == 2
