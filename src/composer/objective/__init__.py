@@ -1,0 +1,1 @@
+"""Objective terms shared by the solvers and the checker (plain Python, integer units)."""

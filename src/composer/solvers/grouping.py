@@ -1,0 +1,872 @@
+"""The grouping engine: partition items into size- or capacity-bounded groups, exactly.
+
+One engine serves two objectives that share their logic:
+
+- **pairwise** (BV clusters, :class:`PairwisePricer`): a group's cost depends on every pair
+  of its members and on its size (travel per meeting round, the worst member's average
+  travel, same-board pairs); sizes ``min..max`` (plus optional oversize groups);
+- **median** (capacitated p-median, :class:`MedianPricer`): a group is a median and the
+  items assigned to it, cost = the sum of item→median distances, total demand ≤ capacity.
+
+Formulation: **set partitioning over groups** ("columns"): one binary per candidate group,
+every item in exactly one chosen group, side rows on the number of groups (coordinator
+capacity, exactly p medians) and on oversize groups. Any cost a group can have — size
+dependent, a maximum over members, rounding — is a plain number on its column, so the
+model is exact and its LP relaxation is strong. The columns are never all listed:
+
+1. **Column generation** solves the LP relaxation (GLOP) from a pool of nearby groups; the
+   problem's exact *pricer* (a bounded depth-first search over groups) finds the groups of
+   negative reduced cost until none is left, which proves the LP bound for *all* groups.
+2. **Reduced-cost enumeration**: with the LP duals, a group can be part of a solution of
+   cost ≤ UB only if its reduced cost is ≤ UB − LB; the pricer lists every such group
+   (the best ``max_columns`` when there are more, which still proves a bound).
+3. **CP-SAT** (via :func:`composer.solvers.cpsat.run_cpsat`) solves the set partitioning
+   over the listed groups, hinted with the incumbent. The bound it reports is valid for
+   the whole problem: any solution using an unlisted group costs more than LB + Δ, so the
+   global bound is min(CP-SAT's bound over the listed groups, LB + Δ). When both agree the
+   optimum is proven.
+
+Bounds are computed from the duals by the Lagrangian formula (valid for any duals, so GLOP's
+float tolerances never make a bound wrong): for every partition X,
+cost(X) ≥ Σπ + Σ_r min(σ_r·lo_r, σ_r·hi_r) + |X|·min(0, min reduced cost).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from composer.model.plan import Status
+from composer.solvers.cpsat import run_cpsat
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Column:
+    """A candidate group: sorted item indices, its integer cost and a tag (the problem's
+    extra key: 1 for an oversize BV cluster, the median for a p-median group)."""
+
+    members: tuple[int, ...]
+    cost: int
+    tag: int = 0
+
+    @property
+    def key(self) -> tuple[tuple[int, ...], int]:
+        """Identity of the group (members and tag)."""
+        return (self.members, self.tag)
+
+
+@dataclass(frozen=True)
+class SideRow:
+    """A side constraint ``lo <= sum over chosen groups of coef(size, tag) <= hi``."""
+
+    name: str
+    lo: int
+    hi: int
+    coef: Callable[[int, int], int]
+
+
+@dataclass
+class Enumeration:
+    """Groups found by a pricer with their reduced costs; ``complete`` when every group with
+    reduced cost ≤ ``threshold`` is listed; ``min_rc`` is the least reduced cost seen (the
+    exact minimum over all groups when complete and something was found or the threshold
+    was above it)."""
+
+    columns: list[tuple[float, Column]]
+    complete: bool
+    threshold: float
+    min_rc: float
+
+
+class Pricer(Protocol):
+    """What a grouping problem supplies to the engine."""
+
+    n: int
+
+    def enumerate(
+        self,
+        pi: np.ndarray,
+        offset: Callable[[int, int], float],
+        threshold: float,
+        limit: int,
+        deadline: float,
+        neighbours: int | None = None,
+    ) -> Enumeration:
+        """The (at most ``limit``) groups of least reduced cost ``cost - Σπ - offset``,
+        every one with reduced cost ≤ ``threshold``; complete unless the deadline hit or
+        ``neighbours`` restricted the search to nearby items (a heuristic)."""
+        ...
+
+    def max_groups(self) -> int:
+        """An upper bound on the number of groups of any partition."""
+        ...
+
+    def trivial_bound(self) -> float:
+        """A cheap valid lower bound on the optimum (used when no LP bound is proven)."""
+        ...
+
+
+@dataclass
+class GroupingResult:
+    """Outcome of :func:`solve_grouping`: the chosen groups and what is proven about them."""
+
+    status: Status
+    columns: list[Column]
+    objective: int | None
+    bound: int | None
+    lp_bound: float | None
+    notes: list[str] = field(default_factory=list)
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+class _Lp:
+    """The LP relaxation of the set partitioning, grown column by column (GLOP)."""
+
+    BIG = 1e9
+
+    def __init__(self, n: int, rows: Sequence[SideRow], artificial: bool) -> None:
+        self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        inf = self.solver.infinity()
+        self.items = [self.solver.Constraint(1, 1, f"item[{i}]") for i in range(n)]
+        self.rows = rows
+        self.side = [self.solver.Constraint(r.lo, r.hi, f"side[{r.name}]") for r in rows]
+        self.objective = self.solver.Objective()
+        self.objective.SetMinimization()
+        self.keys: set[tuple[tuple[int, ...], int]] = set()
+        self.vars: list[tuple[pywraplp.Variable, Column]] = []
+        # artificial columns keep the LP feasible while the pool is thin (cost BIG); only
+        # without a feasible start: their huge duals would make pricing blind
+        for i, ct in enumerate(self.items if artificial else ()):
+            art = self.solver.NumVar(0, inf, f"art[{i}]")
+            ct.SetCoefficient(art, 1)
+            self.objective.SetCoefficient(art, self.BIG)
+
+    def add(self, column: Column) -> bool:
+        if column.key in self.keys:
+            return False
+        self.keys.add(column.key)
+        var = self.solver.NumVar(0, self.solver.infinity(), f"g[{len(self.vars)}]")
+        for i in column.members:
+            self.items[i].SetCoefficient(var, 1)
+        size = len(column.members)
+        for row, ct in zip(self.rows, self.side, strict=True):
+            coef = row.coef(size, column.tag)
+            if coef:
+                ct.SetCoefficient(var, coef)
+        self.objective.SetCoefficient(var, column.cost)
+        self.vars.append((var, column))
+        return True
+
+    def solve(self) -> tuple[float, np.ndarray, list[float]] | None:
+        status = self.solver.Solve()
+        if status != pywraplp.Solver.OPTIMAL:
+            return None
+        pi = np.array([ct.dual_value() for ct in self.items], dtype=float)
+        sigma = [ct.dual_value() for ct in self.side]
+        return self.objective.Value(), pi, sigma
+
+    def support(self) -> list[Column]:
+        """Columns with a positive LP value."""
+        return [col for var, col in self.vars if var.solution_value() > 1e-9]
+
+
+def _offset_fn(rows: Sequence[SideRow], sigma: Sequence[float]) -> Callable[[int, int], float]:
+    def offset(size: int, tag: int) -> float:
+        return sum(s * r.coef(size, tag) for r, s in zip(rows, sigma, strict=True) if s)
+
+    return offset
+
+
+def lagrangian_bound(
+    pi: np.ndarray,
+    sigma: Sequence[float],
+    rows: Sequence[SideRow],
+    max_groups: int,
+    min_rc: float,
+) -> float:
+    """A lower bound on every partition's cost from any duals (see the module docstring)."""
+    bound = float(pi.sum())
+    for row, s in zip(rows, sigma, strict=True):
+        bound += min(s * row.lo, s * row.hi)
+    return bound + max_groups * min(0.0, min_rc)
+
+
+def _solve_master(
+    n: int,
+    rows: Sequence[SideRow],
+    columns: Sequence[Column],
+    hint: Sequence[Column] | None,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    stop: object,
+) -> tuple[Status, list[Column], int | None, int | None]:
+    """CP-SAT set partitioning over ``columns``: (status, chosen, objective, bound)."""
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"g[{k}]") for k in range(len(columns))]
+    by_item: list[list[int]] = [[] for _ in range(n)]
+    for k, col in enumerate(columns):
+        for i in col.members:
+            by_item[i].append(k)
+    for i in range(n):
+        # every item in exactly one chosen group
+        model.add_exactly_one(x[k] for k in by_item[i])
+    for row in rows:
+        terms = [
+            (row.coef(len(col.members), col.tag), x[k])
+            for k, col in enumerate(columns)
+            if row.coef(len(col.members), col.tag)
+        ]
+        expr = sum(c * v for c, v in terms)
+        model.add_linear_constraint(expr, row.lo, row.hi)
+    model.minimize(sum(col.cost * x[k] for k, col in enumerate(columns)))
+    if hint:
+        chosen = {c.key for c in hint}
+        for k, col in enumerate(columns):
+            model.add_hint(x[k], col.key in chosen)
+
+    def lp_heavy(solver: cp_model.CpSolver) -> None:
+        # reason: set partitioning with a tight LP is proven by LP-driven search; one worker
+        # at linearization level 2 proved a 630-column BV master in 0.1 s where the default
+        # took 3 s and two default workers 8 s (benchmarks/README.md, "BV")
+        solver.parameters.linearization_level = 2
+
+    run = run_cpsat(
+        model,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        stop=stop,  # type: ignore[arg-type]
+        extra=lp_heavy,
+    )
+    if not run.has_solution:
+        return run.status, [], None, None
+    picked = [col for k, col in enumerate(columns) if run.solver.value(x[k])]
+    objective = sum(col.cost for col in picked)
+    bound = math.ceil(run.bound - TOL) if run.bound is not None else None
+    return run.status, picked, objective, bound
+
+
+def solve_grouping(
+    pricer: Pricer,
+    rows: Sequence[SideRow],
+    pool: Sequence[Column],
+    incumbent: Sequence[Column] | None,
+    *,
+    time_limit: float,
+    workers: int = 1,
+    seed: int = 0,
+    stop: object = None,
+    max_columns: int = 50_000,
+    neighbours: int = 10,
+) -> GroupingResult:
+    """Partition the pricer's items into groups of least total cost (see the module doc).
+
+    ``pool`` seeds the LP with nearby groups; ``incumbent`` is a feasible partition (its
+    cost is the first upper bound and CP-SAT's hint). Stays within ``time_limit``:
+    column generation with a fast neighbourhood pricing, a first CP-SAT master over the
+    generated groups (an upper bound), then exact enumeration at the LP duals (proving the
+    LP bound and listing every group that can still improve) and a final CP-SAT master.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + max(0.05, time_limit)
+    n = pricer.n
+    stats: dict[str, float] = {}
+    notes: list[str] = []
+    lp = _Lp(n, rows, artificial=not incumbent)
+    for col in itertools.chain(pool, incumbent or ()):
+        lp.add(col)
+    batch = max(50, 2 * n)
+    max_groups = pricer.max_groups()
+
+    def lp_round(until: float) -> tuple[float, np.ndarray, list[float]] | None:
+        """Heuristic column generation until no nearby group improves the LP."""
+        solved = lp.solve()
+        while solved is not None and time.perf_counter() < until:
+            _, pi, sigma = solved
+            found = pricer.enumerate(
+                pi, _offset_fn(rows, sigma), -TOL, batch, until, neighbours=neighbours
+            )
+            added = sum(lp.add(col) for _, col in found.columns)
+            stats["lp_iterations"] = stats.get("lp_iterations", 0) + 1
+            if not added:
+                break
+            solved = lp.solve()
+        return solved
+
+    solved = lp_round(t0 + 0.35 * max(0.05, time_limit))
+    stats["lp_seconds"] = time.perf_counter() - t0
+    if solved is None:
+        notes.append("the LP relaxation could not be solved")
+    best = list(incumbent) if incumbent else []
+    ub = sum(c.cost for c in best) if best else None
+
+    # Exact enumeration at the LP duals proves the LP bound and lists every group with
+    # reduced cost <= delta; CP-SAT solves the set partitioning over them (plus the LP's
+    # own cheap groups and the incumbent). delta starts narrow (0.1 % of the bound: the
+    # LP gap is usually well under 1 %, and a narrow listing costs little more than the
+    # proof alone) and widens while the listed groups cannot exclude a better solution.
+    lb: float | None = None
+    bound: int | None = None
+    rounds = 0
+    delta: float | None = None
+    while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 8:
+        rounds += 1
+        value, pi, sigma = solved
+        if value >= _Lp.BIG * 0.5:
+            notes.append("no feasible start: the LP still uses artificial columns")
+            break
+        offset = _offset_fn(rows, sigma)
+        base = lagrangian_bound(pi, sigma, rows, max_groups, 0.0)
+        if delta is None:
+            delta = max(1.0, 0.001 * abs(base))
+            if ub is not None:
+                delta = min(delta, ub - base + TOL)
+        t_enum = time.perf_counter()
+        listed = pricer.enumerate(pi, offset, delta, max_columns, deadline)
+        stats["enumeration_seconds"] = stats.get("enumeration_seconds", 0.0) + (
+            time.perf_counter() - t_enum
+        )
+        stats["listed"] = len(listed.columns)
+        stats["delta"] = delta
+        if not listed.complete:
+            notes.append("exact enumeration ran out of time")
+            break
+        if listed.columns and listed.columns[0][0] < -TOL:
+            # the neighbourhood pricing missed improving groups: add them and re-solve
+            for rc, col in listed.columns:
+                if rc < -TOL:
+                    lp.add(col)
+            solved = lp_round(deadline)
+            delta = None
+            continue
+        min_rc = -TOL
+        lb = lagrangian_bound(pi, sigma, rows, max_groups, min_rc)
+        slack = (max_groups - 1) * min(0.0, min_rc)
+        overflow = len(listed.columns) >= max_columns
+        proven_delta = (max(rc for rc, _ in listed.columns) - TOL) if overflow else delta
+        columns = {c.key: c for _, c in listed.columns}
+        cheap = 0.02 * abs(base) + delta
+        for _, col in lp.vars:
+            if col.key not in columns:
+                rc = (
+                    col.cost
+                    - float(pi[list(col.members)].sum())
+                    - offset(len(col.members), col.tag)
+                )
+                if rc <= cheap:
+                    columns[col.key] = col
+        for col in best:
+            columns.setdefault(col.key, col)
+        stats["master_columns"] = len(columns)
+        st, picked, obj, master_bound = _solve_master(
+            n,
+            rows,
+            list(columns.values()),
+            best,
+            max(0.05, deadline - time.perf_counter()),
+            workers,
+            seed,
+            stop,
+        )
+        if obj is not None and (ub is None or obj < ub):
+            best, ub = picked, obj
+        # A solution using an unlisted group costs more than base + slack + proven_delta;
+        # the extra LP groups in the master do not weaken this (they are only more choice).
+        outside = math.floor(base + slack + proven_delta + TOL) + 1
+        candidate = outside if st == "infeasible" else None
+        if master_bound is not None:
+            candidate = min(master_bound, outside)
+        lb_int = math.ceil(lb - TOL)
+        found_bound = lb_int if candidate is None else max(lb_int, candidate)
+        bound = found_bound if bound is None else max(bound, found_bound)
+        if ub is not None and bound >= ub:
+            break
+        if st not in {"optimal", "infeasible"} or overflow:
+            break  # out of time, or too many groups to list: keep what is proven
+        # widen geometrically (a poor incumbent would list far too many groups at once)
+        delta = 5 * delta if ub is None else min(5 * delta, ub - base + TOL)
+    stats["enumeration_rounds"] = rounds
+    stats["seconds"] = time.perf_counter() - t0
+    if lb is None:
+        trivial = pricer.trivial_bound()
+        bound = math.ceil(trivial - TOL) if bound is None else bound
+        notes.append("no proven LP bound: the bound is the simple relaxation's")
+    if ub is None:
+        status: Status = "infeasible" if solved is None and not incumbent else "unknown"
+        return GroupingResult(status, [], None, bound, lb, notes, stats)
+    if bound is not None and bound > ub:
+        notes.append(f"internal: bound {bound} above objective {ub}; bound capped")
+        bound = ub
+    status = "optimal" if bound is not None and bound >= ub else "feasible"
+    return GroupingResult(status, best, ub, bound, lb, notes, stats)
+
+
+# --------------------------------------------------------------------------- pricers
+
+
+class _Collector:
+    """Keeps the ``limit`` groups of least reduced cost at or below ``threshold``."""
+
+    def __init__(self, threshold: float, limit: int) -> None:
+        self.threshold = threshold
+        self.limit = limit
+        self.heap: list[tuple[float, int, Column]] = []
+        self.counter = 0
+        self.min_rc = math.inf
+        self.overflow = False
+        self.seen: set[tuple[tuple[int, ...], int]] = set()
+
+    def current(self) -> float:
+        if len(self.heap) >= self.limit:
+            return min(self.threshold, -self.heap[0][0])
+        return self.threshold
+
+    def add(self, rc: float, column: Column) -> None:
+        self.min_rc = min(self.min_rc, rc)
+        if rc > self.current() or column.key in self.seen:
+            return
+        self.seen.add(column.key)
+        self.counter += 1
+        item = (-rc, self.counter, column)
+        if len(self.heap) < self.limit:
+            heapq.heappush(self.heap, item)
+        else:
+            self.overflow = True
+            heapq.heapreplace(self.heap, item)
+
+    def result(self, complete: bool) -> Enumeration:
+        cols = sorted(((-neg, col) for neg, _, col in self.heap), key=lambda p: p[0])
+        return Enumeration(cols, complete, self.threshold, self.min_rc)
+
+
+class PairwisePricer:
+    """Groups of ``sizes`` with a pairwise, size-dependent cost (the BV cluster cost).
+
+    ``minutes`` is the whole-minute travel matrix (``minutes[a, b]`` from a to b). The cost
+    of a group is computed by ``cost_fn(members) -> int`` (the objective module's exact
+    integers); the search bounds it from below by
+
+        travel_weight * 60/s * Σ_{pairs} (t_ab + t_ba) + board pairs
+        + worst_weight * 60/s * max row  - rounding slack,
+
+    which is exact up to rounding (the slack is 0.5 per term for sizes not dividing 60).
+    ``together``/``apart`` are pairs that must share / must not share a group.
+    """
+
+    def __init__(
+        self,
+        minutes: np.ndarray,
+        sizes: Sequence[int],
+        oversize_from: int,
+        cost_fn: Callable[[tuple[int, ...]], int],
+        travel_weight: int,
+        worst_weight: int,
+        board_matrix: np.ndarray,
+        together: Sequence[tuple[int, int]] = (),
+        apart: Sequence[tuple[int, int]] = (),
+        max_groups: int | None = None,
+    ) -> None:
+        self.n = int(minutes.shape[0])
+        self.T = minutes.astype(float)
+        self.D = self.T + self.T.T
+        self.sizes = [s for s in sizes if 0 < s <= self.n]
+        self.oversize_from = oversize_from
+        self.cost_fn = cost_fn
+        self.tw = travel_weight
+        self.ww = worst_weight
+        self.B = board_matrix.astype(float)
+        self.partners: list[list[int]] = [[] for _ in range(self.n)]
+        for a, b in together:
+            self.partners[a].append(b)
+            self.partners[b].append(a)
+        self.apart = np.zeros((self.n, self.n), dtype=bool)
+        for a, b in apart:
+            self.apart[a, b] = self.apart[b, a] = True
+        self._max_groups = max_groups if max_groups is not None else self.n // min(self.sizes)
+        self.nodes = 0
+
+    def tag(self, size: int) -> int:
+        """1 for an oversize group."""
+        return 1 if size >= self.oversize_from else 0
+
+    def max_groups(self) -> int:
+        """At most n / smallest size groups."""
+        return self._max_groups
+
+    def column(self, members: Sequence[int]) -> Column:
+        """The column of a group (sorted members, exact cost, oversize tag)."""
+        m = tuple(sorted(members))
+        return Column(m, self.cost_fn(m), self.tag(len(m)))
+
+    def trivial_bound(self) -> float:
+        """Every school pays at least its cheapest possible average travel (no worst term)."""
+        total = 0.0
+        for i in range(self.n):
+            row = np.sort(np.delete(self.T[i], i))
+            total += min(
+                self.tw * 60.0 / s * float(row[: s - 1].sum()) - 0.5 * self.tw for s in self.sizes
+            )
+        board_min = min(0.0, float(self.B.min())) * self.n
+        return total + board_min
+
+    def enumerate(
+        self,
+        pi: np.ndarray,
+        offset: Callable[[int, int], float],
+        threshold: float,
+        limit: int,
+        deadline: float,
+        neighbours: int | None = None,
+    ) -> Enumeration:
+        """Every group with reduced cost <= ``threshold`` (the best ``limit`` of them).
+
+        Exact unless ``neighbours`` is given: then only groups inside the first member's
+        ``neighbours`` nearest items are searched (a fast heuristic for column generation).
+        """
+        out = _Collector(threshold, limit)
+        complete = True
+        for s in self.sizes:
+            if not self._enumerate_size(s, pi, offset(s, self.tag(s)), out, deadline, neighbours):
+                complete = False
+                break
+        return out.result(complete and neighbours is None)
+
+    MAX_CELLS = 2_000_000
+    """Largest frontier (nodes x candidates) processed at once; larger ones are split."""
+
+    def _enumerate_size(
+        self,
+        s: int,
+        pi: np.ndarray,
+        off: float,
+        out: _Collector,
+        deadline: float,
+        neighbours: int | None,
+    ) -> bool:
+        """Branch and bound over groups of size ``s``: per anchor, breadth-first, vectorised.
+
+        The anchor is a group's smallest index (exact mode) or any member whose
+        ``neighbours`` nearest items hold the rest (heuristic mode). The search runs on the
+        anchor's small local matrices (item 0 the anchor, then its candidates). A node is a
+        set S of chosen members with, per candidate j, ``delta[j]`` = pair costs of j with
+        S minus j's dual (inf once j can no longer join). Lower bound of a completion by r
+        more members: the r smallest ``delta[j] + ½ (r-1 smallest pair costs of j among
+        the candidates)`` plus the worst term of the members' rows completed by their r
+        nearest candidates; a candidate that cannot be part of any completion below the
+        threshold is dropped (at the anchor, the local problem is then rebuilt smaller,
+        which tightens the pair bounds). The last level evaluates every completion; a
+        group that passes is costed exactly with ``cost_fn``.
+        """
+        n = self.n
+        if s == 1:
+            for a in range(n):
+                col = self.column([a])
+                out.add(col.cost - float(pi[a]) - off, col)
+            return True
+        cw = self.ww * 60.0 / s
+        slack = 0.0 if 60 % s == 0 else 0.5 * (self.tw + self.ww)
+        P = (self.tw * 60.0 / s) * self.D + self.B  # pair cost: D = t(a->b) + t(b->a)
+        T = self.T
+        inf = math.inf
+        const = -off - slack
+        partners = self.partners
+        has_partners = any(partners)
+        if neighbours is not None:
+            order = np.argsort(self.D + np.diag(np.full(n, inf)), axis=1, kind="stable")
+            near = order[:, :neighbours]
+        nodes = 0
+
+        @dataclass
+        class Local:
+            loc: np.ndarray
+            P: np.ndarray
+            T: np.ndarray
+            apart: np.ndarray
+            pair_cum: np.ndarray
+            idx: np.ndarray
+
+        def local(a: int, cand: np.ndarray) -> Local:
+            loc = np.concatenate([[a], cand])
+            c1 = loc.size
+            Pl = P[np.ix_(loc, loc)]
+            pair_cum = np.zeros((c1, s))
+            if s >= 3 and c1 >= 3:
+                Q = Pl[1:, 1:].copy()
+                np.fill_diagonal(Q, inf)
+                k = min(s - 2, c1 - 2)
+                smallest = np.sort(np.partition(Q, k - 1, axis=1)[:, :k], axis=1)
+                pair_cum[1:, 1 : k + 1] = np.cumsum(smallest, axis=1)
+                pair_cum[1:, k + 1 :] = pair_cum[1:, k : k + 1]
+            return Local(
+                loc, Pl, T[np.ix_(loc, loc)], self.apart[np.ix_(loc, loc)], pair_cum, np.arange(c1)
+            )
+
+        def prune(
+            L: Local, members: np.ndarray, aval: np.ndarray, delta: np.ndarray, rows: np.ndarray
+        ) -> tuple[np.ndarray, np.ndarray]:
+            """(alive nodes, viable candidates per alive node) under the current threshold."""
+            F, m = members.shape
+            r = s - m
+            finite = np.isfinite(delta)
+            worst = np.zeros(F)
+            for q in range(m):
+                row_q = np.where(finite, L.T[members[:, q]], inf)
+                low_q = np.partition(row_q, r - 1, axis=1)[:, :r].sum(axis=1)
+                worst = np.maximum(worst, rows[:, q] + low_q)
+            eff = delta + 0.5 * L.pair_cum[:, r - 1][None, :]
+            part = np.partition(eff, r - 1, axis=1)[:, :r]
+            base = aval + const + cw * worst
+            thr = out.current()
+            alive = base + part.sum(axis=1) <= thr
+            rest = part.sum(axis=1) - part.max(axis=1)
+            viable = eff[alive] <= (thr - base[alive] - rest[alive])[:, None] + TOL
+            return alive, viable
+
+        def leaves(
+            L: Local, members: np.ndarray, aval: np.ndarray, delta: np.ndarray, rows: np.ndarray
+        ) -> None:
+            F, m = members.shape
+            c1 = L.loc.size
+            grown_max = np.full((F, c1), -inf)
+            own = np.zeros((F, c1))
+            for q in range(m):
+                mq = members[:, q]
+                grown_max = np.maximum(grown_max, rows[:, q : q + 1] + L.T[mq])
+                own += L.T[:, mq].T
+            value = aval[:, None] + delta + cw * np.maximum(grown_max, own) + const
+            hit_f, hit_j = np.nonzero(value <= out.current() + TOL)
+            for h in np.argsort(value[hit_f, hit_j], kind="stable"):
+                f, j = int(hit_f[h]), int(hit_j[h])
+                group = [int(L.loc[q]) for q in members[f]] + [int(L.loc[j])]
+                if has_partners:
+                    gs = set(group)
+                    if any(p not in gs for g in group for p in partners[g]):
+                        continue
+                col = self.column(group)
+                out.add(col.cost - float(pi[group].sum()) - off, col)
+
+        def level(
+            L: Local, members: np.ndarray, aval: np.ndarray, delta: np.ndarray, rows: np.ndarray
+        ) -> bool:
+            nonlocal nodes
+            F = members.shape[0]
+            if F == 0:
+                return True
+            if F * L.loc.size > self.MAX_CELLS and F > 1:
+                h = F // 2
+                return level(L, members[:h], aval[:h], delta[:h], rows[:h]) and level(
+                    L, members[h:], aval[h:], delta[h:], rows[h:]
+                )
+            if time.perf_counter() > deadline:
+                return False
+            nodes += F
+            r = s - members.shape[1]
+            if r == 1:
+                leaves(L, members, aval, delta, rows)
+                return True
+            alive, viable = prune(L, members, aval, delta, rows)
+            if not alive.any():
+                return True
+            members, aval, delta, rows = members[alive], aval[alive], delta[alive], rows[alive]
+            delta = np.where(viable, delta, inf)
+            # children: (node, viable j) with at least r - 1 viable candidates above j
+            above = np.cumsum(viable[:, ::-1], axis=1)[:, ::-1] - viable
+            f_idx, j_idx = np.nonzero(viable & (above >= r - 1))
+            if f_idx.size == 0:
+                return True
+            child_delta = delta[f_idx] + L.P[j_idx]
+            child_delta[L.idx[None, :] <= j_idx[:, None]] = inf
+            child_delta[L.apart[j_idx]] = inf
+            child_aval = aval[f_idx] + delta[f_idx, j_idx]
+            parent = members[f_idx]
+            child_rows = np.concatenate(
+                [
+                    rows[f_idx] + L.T[parent, j_idx[:, None]],
+                    L.T[j_idx[:, None], parent].sum(axis=1, keepdims=True),
+                ],
+                axis=1,
+            )
+            child_members = np.concatenate([parent, j_idx[:, None]], axis=1)
+            return level(L, child_members, child_aval, child_delta, child_rows)
+
+        one = np.zeros((1, 1), dtype=np.int64)
+        zero_row = np.zeros((1, 1))
+        try:
+            for a in range(n):
+                if neighbours is None:
+                    if has_partners and any(p < a for p in partners[a]):
+                        continue  # a group with a's partner has a smaller first member
+                    cand = np.arange(a + 1, n)
+                else:
+                    cand = np.sort(near[a])
+                if cand.size:
+                    cand = cand[~self.apart[a, cand]]
+                aval = np.array([-float(pi[a])])
+                # anchor: filter candidates, rebuild the local problem while it shrinks
+                while cand.size >= s - 1:
+                    if time.perf_counter() > deadline:
+                        return False
+                    if cand.size > 4 * s:
+                        # cheap pre-filter before the local matrices are built
+                        d0 = P[a, cand] - pi[cand]
+                        r0 = s - 1
+                        part = np.partition(d0, r0 - 1)[:r0]
+                        lim = out.current() - (aval[0] + const) - (part.sum() - part.max())
+                        cand = cand[d0 <= lim + TOL]
+                        if cand.size < s - 1:
+                            break
+                    L = local(a, cand)
+                    delta = np.where(L.idx > 0, L.P[0] - pi[L.loc], inf)[None, :]
+                    alive, viable = prune(L, one, aval, delta, zero_row)
+                    if not alive[0]:
+                        break
+                    keep = viable[0][1:]
+                    if keep.all() or s == 2:
+                        delta = np.where(viable, delta, inf)
+                        if not level(L, one, aval, delta, zero_row):
+                            return False
+                        break
+                    cand = cand[keep]
+            return True
+        finally:
+            self.nodes += nodes
+
+
+class MedianPricer:
+    """Groups around a median with a capacity (capacitated p-median).
+
+    A group is a median ``m`` (its tag) and the items assigned to it, ``m`` included; its
+    cost is ``Σ dist[i, m]`` and the demands of its members sum to at most ``capacity``.
+    """
+
+    def __init__(self, dist: np.ndarray, demand: Sequence[int], capacity: int, p: int) -> None:
+        self.n = int(dist.shape[0])
+        self.dist = np.asarray(dist, dtype=np.int64)
+        self.demand = np.asarray(demand, dtype=np.int64)
+        self.capacity = int(capacity)
+        self.p = p
+        self.nodes = 0
+
+    def max_groups(self) -> int:
+        """Exactly p groups."""
+        return self.p
+
+    def column(self, median: int, members: Sequence[int]) -> Column:
+        """The column of ``median`` serving ``members`` (median included)."""
+        m = tuple(sorted(set(members) | {median}))
+        return Column(m, int(self.dist[list(m), median].sum()), median)
+
+    def trivial_bound(self) -> float:
+        """Every item assigned to its nearest other point, except p of them (medians)."""
+        d = self.dist.astype(float) + np.eye(self.n) * 1e18
+        nearest = np.sort(d.min(axis=1))
+        return float(nearest[: self.n - self.p].sum())
+
+    def enumerate(
+        self,
+        pi: np.ndarray,
+        offset: Callable[[int, int], float],
+        threshold: float,
+        limit: int,
+        deadline: float,
+        neighbours: int | None = None,
+    ) -> Enumeration:
+        """Per median, a depth-first knapsack search with a fractional-knapsack bound;
+        with ``neighbours``, only the median's nearest items are tried (a heuristic)."""
+        out = _Collector(threshold, limit)
+        nodes = 0
+        for m in range(self.n):
+            base = -float(pi[m]) - offset(1, m)
+            cap = self.capacity - int(self.demand[m])
+            if cap < 0:
+                continue
+            others = np.array(
+                [i for i in range(self.n) if i != m and self.demand[i] <= cap], dtype=int
+            )
+            if neighbours is not None and others.size > neighbours:
+                nearest = np.argsort(self.dist[others, m], kind="stable")[:neighbours]
+                others = np.sort(others[nearest])
+            if others.size == 0:
+                out.add(base, self.column(m, ()))
+                continue
+            value = self.dist[others, m].astype(float) - pi[others]
+            order = np.argsort(value, kind="stable")
+            items = others[order]
+            vals = value[order]
+            dem = self.demand[items]
+            # fractional bound needs ratio order among negative items
+            ratio = vals / np.maximum(dem, 1)
+            negatives = [int(i) for i in np.argsort(ratio, kind="stable") if vals[i] < 0]
+
+            def frac_bound(
+                start: int,
+                room: int,
+                negatives: list[int] = negatives,
+                dem: np.ndarray = dem,
+                vals: np.ndarray = vals,
+            ) -> float:
+                total = 0.0
+                for idx in negatives:
+                    if idx < start:
+                        continue
+                    if room <= 0:
+                        break
+                    d = int(dem[idx])
+                    if d <= room:
+                        total += float(vals[idx])
+                        room -= d
+                    else:
+                        total += float(vals[idx]) * room / d
+                        room = 0
+                return total
+
+            chosen: list[int] = []
+
+            def rec(
+                start: int,
+                room: int,
+                acc: float,
+                m: int = m,
+                items: np.ndarray = items,
+                vals: np.ndarray = vals,
+                dem: np.ndarray = dem,
+                chosen: list[int] = chosen,
+            ) -> bool:
+                nonlocal nodes
+                nodes += 1
+                if nodes % 512 == 0 and time.perf_counter() > deadline:
+                    return False
+                if acc <= out.current():
+                    out.add(acc, self.column(m, [int(items[i]) for i in chosen]))
+                for k in range(start, len(items)):
+                    if acc + frac_bound(k, room) > out.current():
+                        break
+                    if acc + float(vals[k]) > out.current() and vals[k] >= 0:
+                        break
+                    d = int(dem[k])
+                    if d > room:
+                        continue
+                    chosen.append(k)
+                    ok = rec(k + 1, room - d, acc + float(vals[k]))
+                    chosen.pop()
+                    if not ok:
+                        return False
+                return True
+
+            if not rec(0, cap, base):
+                self.nodes += nodes
+                return out.result(False)
+        self.nodes += nodes
+        return out.result(neighbours is None)
