@@ -37,7 +37,9 @@ def no_progress(
 
 StageFn = Callable[[Instance, Plan, SolveParams, Progress], Plan]
 
-STAGE_FUNCTIONS: dict[str, str] = {}
+STAGE_FUNCTIONS: dict[str, str] = {
+    "bv": "composer.solvers.bv:run_stage",
+}
 """Stage name → ``module:function`` of its runner, imported when the stage runs."""
 
 

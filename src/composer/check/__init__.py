@@ -6,6 +6,7 @@ stage's objective; ``composer check`` prints the result and exits 1 on any viola
 
 from __future__ import annotations
 
+import composer.check.bv  # noqa: F401  (registers B1, B2, B4, B7, B8)
 from composer.check import structure  # noqa: F401  (registers P1)
 from composer.check.core import CheckReport, Violation, registered_checks, run_checks
 from composer.model.instance import Instance
