@@ -75,9 +75,9 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    from composer.cli import basic, solve
+    from composer.cli import basic, generate, solve
 
-    for module in (basic, solve):
+    for module in (basic, solve, generate):
         for command in module.COMMANDS:
             cli.add_command(command)
 
