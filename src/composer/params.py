@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from composer.errors import InputError, Issue
@@ -40,9 +40,10 @@ class SolveParams:
 
     def record(self) -> dict[str, Any]:
         """The parameters as recorded in plan.json (no stop flag)."""
-        data = asdict(self)
-        data.pop("stop", None)
+        # not asdict(): it deep-copies the stop Event, whose lock cannot be copied
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stop"}
         data["stages"] = list(self.stages)
+        data["overrides"] = dict(self.overrides)
         return data
 
     @property
