@@ -84,6 +84,8 @@ class PartTask:
     time_limit: float = 10.0
     workers: int = 1
     seed: int = 0
+    deadline: float | None = None
+    """Wall-clock time (``time.time()``) by which the whole stage must be done."""
 
     @property
     def n(self) -> int:
@@ -273,6 +275,10 @@ def nearby_pool(task: PartTask, dist: np.ndarray, wishes: _Wishes, make: object)
 def solve_part(task: PartTask) -> PartResult:
     """Cluster one part exactly (see the module docstring); runs in a worker process."""
     t0 = time.perf_counter()
+    limit = task.time_limit
+    if task.deadline is not None:
+        limit = min(limit, task.deadline - time.time())
+    limit = max(0.2, limit)
     n = task.n
     minutes = np.array(task.minutes, dtype=np.int64).reshape(n, n)
     dist = minutes + minutes.T
@@ -306,7 +312,7 @@ def solve_part(task: PartTask) -> PartResult:
     notes: list[str] = []
     start = greedy_partition(task, dist, wishes)
     if start is None:
-        status, start = cpsat_partition(task, max(0.5, 0.2 * task.time_limit))
+        status, start = cpsat_partition(task, max(0.5, 0.2 * limit))
         if not start:
             why = (
                 "no clustering satisfies the wishes and sizes"
@@ -320,7 +326,7 @@ def solve_part(task: PartTask) -> PartResult:
     rows = [SideRow("clusters", fewest, task.max_clusters, lambda size, tag: 1)]
     if task.max_oversize:
         rows.append(SideRow("oversize", 0, task.max_oversize, lambda size, tag: tag))
-    remaining = task.time_limit - (time.perf_counter() - t0)
+    remaining = limit - (time.perf_counter() - t0)
     result = solve_grouping(
         pricer,
         rows,
@@ -416,6 +422,7 @@ def _part_task(
     cap: int,
     time_limit: float,
     params: SolveParams,
+    deadline: float | None = None,
 ) -> PartTask:
     idx = instance.index
     local = {s: i for i, s in enumerate(part.schools)}
@@ -446,6 +453,7 @@ def _part_task(
         time_limit=time_limit,
         workers=params.workers,
         seed=params.seed,
+        deadline=deadline,
     )
 
 
@@ -568,26 +576,31 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     caps, cap_notes = allocate_cluster_caps(instance, layout)
     notes.extend(cap_notes)
 
-    # time: the parts share the budget in proportion to their size, run `processes` at once
+    # Time: the parts share the budget in proportion to n^1.5, `processes` at a time, with
+    # a floor (small parts need a few seconds at most and usually take far less) and one
+    # wall-clock deadline for the stage, which every task honours.
     processes = params.parallel_processes
-    setup = time.perf_counter() - t0
-    budget = max(0.5, 0.85 * params.time_limit - setup - 1.0)
+    budget = max(1.0, 0.92 * params.time_limit - (time.perf_counter() - t0) - 0.5)
+    deadline = time.time() + budget
     weight = {p.key: float(len(p.schools)) ** 1.5 for p in parts}
     total_weight = sum(weight.values()) or 1.0
+    lanes = min(processes, len(parts)) or 1
     tasks = [
         _part_task(
             instance,
             part,
             caps[part.key],
             min(
-                budget,
-                max(0.3, budget * min(processes, len(parts)) * weight[part.key] / total_weight),
+                budget, max(min(3.0, budget), 2 * budget * lanes * weight[part.key] / total_weight)
             ),
             params,
+            deadline,
         )
         for part in parts
     ]
-    order = sorted(range(len(tasks)), key=lambda i: -tasks[i].n)
+    # smallest first: they finish in a fraction of their share and leave the rest of the
+    # window to the large parts, which run last and are cut only by the stage deadline
+    order = sorted(range(len(tasks)), key=lambda i: (tasks[i].n, tasks[i].key))
     progress(STAGE, f"clustering {sum(t.n for t in tasks)} schools in {len(tasks)} parts")
     solved = map_tasks(solve_part, [tasks[i] for i in order], processes)
     results: dict[str, PartResult] = {tasks[i].key: r for i, r in zip(order, solved, strict=True)}

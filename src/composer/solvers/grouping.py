@@ -102,8 +102,10 @@ class Pricer(Protocol):
         limit: int,
         deadline: float,
         neighbours: int | None = None,
+        penalty: CutPenalty | None = None,
     ) -> Enumeration:
-        """The (at most ``limit``) groups of least reduced cost ``cost - Σπ - offset``,
+        """The (at most ``limit``) groups of least reduced cost ``cost - Σπ - offset``
+        (``+ penalty(members)``, a non-negative term of the cuts),
         every one with reduced cost ≤ ``threshold``; complete unless the deadline hit or
         ``neighbours`` restricted the search to nearby items (a heuristic)."""
         ...
@@ -130,8 +132,66 @@ class GroupingResult:
     stats: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class LpSolution:
+    """An optimal LP solution's value and duals: items ``pi``, side rows ``sigma`` and
+    subset-row cuts ``mu`` (each <= 0, for the triples in ``cuts``)."""
+
+    value: float
+    pi: np.ndarray
+    sigma: list[float]
+    cuts: list[tuple[int, int, int]]
+    mu: list[float]
+
+    def penalty(self) -> CutPenalty | None:
+        """The reduced-cost term of the cuts (>= 0 for every group), or None without cuts."""
+        active = [(t, -m) for t, m in zip(self.cuts, self.mu, strict=True) if m < -1e-12]
+        if not active:
+            return None
+        return CutPenalty(
+            np.array([t for t, _ in active], dtype=np.int64),
+            np.array([w for _, w in active], dtype=float),
+        )
+
+
+@dataclass
+class CutPenalty:
+    """The subset-row cuts' share of a group's reduced cost: ``weights[t]`` (= -dual,
+    >= 0) for every cut ``triples[t]`` of which the group holds two or more items."""
+
+    triples: np.ndarray
+    weights: np.ndarray
+
+    def __call__(self, members: Sequence[int]) -> float:
+        """The penalty of one group."""
+        ms = set(members)
+        hits = np.array([sum(int(i) in ms for i in t) for t in self.triples])
+        return float(self.weights[hits >= 2].sum())
+
+    def incidence(self, n: int) -> np.ndarray:
+        """``A[i, t]`` = 1 when item i is in cut t (an n x cuts matrix)."""
+        A = np.zeros((n, len(self.triples)), dtype=np.int8)
+        for t, triple in enumerate(self.triples):
+            A[triple, t] = 1
+        return A
+
+    def pair_share(self, n: int) -> np.ndarray:
+        """A third of each cut's weight on each of its three pairs: a lower bound of the
+        penalty of any group by its pairs (2 items of a cut: 1/3 <= 1; all 3: 3/3 = 1)."""
+        share = np.zeros((n, n))
+        for triple, w in zip(self.triples, self.weights, strict=True):
+            i, j, k = (int(x) for x in triple)
+            for a, b in ((i, j), (i, k), (j, k)):
+                share[a, b] += w / 3.0
+                share[b, a] += w / 3.0
+        return share
+
+
 class _Lp:
-    """The LP relaxation of the set partitioning, grown column by column (GLOP)."""
+    """The LP relaxation of the set partitioning, grown column by column (GLOP), with
+    subset-row cuts on triples: Σ over groups holding two or more of {i, j, k} <= 1 (a
+    partition has at most one such group, so the cut is valid; it removes fractional
+    solutions that cover the triple with overlapping groups)."""
 
     BIG = 1e9
 
@@ -141,6 +201,8 @@ class _Lp:
         self.items = [self.solver.Constraint(1, 1, f"item[{i}]") for i in range(n)]
         self.rows = rows
         self.side = [self.solver.Constraint(r.lo, r.hi, f"side[{r.name}]") for r in rows]
+        self.cuts: list[tuple[int, int, int]] = []
+        self.cut_rows: list[pywraplp.Constraint] = []
         self.objective = self.solver.Objective()
         self.objective.SetMinimization()
         self.keys: set[tuple[tuple[int, ...], int]] = set()
@@ -164,21 +226,76 @@ class _Lp:
             coef = row.coef(size, column.tag)
             if coef:
                 ct.SetCoefficient(var, coef)
+        members = set(column.members)
+        for triple, ct in zip(self.cuts, self.cut_rows, strict=True):
+            if sum(i in members for i in triple) >= 2:
+                ct.SetCoefficient(var, 1)
         self.objective.SetCoefficient(var, column.cost)
         self.vars.append((var, column))
         return True
 
-    def solve(self) -> tuple[float, np.ndarray, list[float]] | None:
+    def solve(self) -> LpSolution | None:
         status = self.solver.Solve()
         if status != pywraplp.Solver.OPTIMAL:
             return None
-        pi = np.array([ct.dual_value() for ct in self.items], dtype=float)
-        sigma = [ct.dual_value() for ct in self.side]
-        return self.objective.Value(), pi, sigma
+        return LpSolution(
+            self.objective.Value(),
+            np.array([ct.dual_value() for ct in self.items], dtype=float),
+            [ct.dual_value() for ct in self.side],
+            list(self.cuts),
+            [ct.dual_value() for ct in self.cut_rows],
+        )
 
     def support(self) -> list[Column]:
         """Columns with a positive LP value."""
         return [col for var, col in self.vars if var.solution_value() > 1e-9]
+
+    def separate(self, max_cuts: int) -> int:
+        """Add up to ``max_cuts`` violated subset-row cuts; returns how many were added."""
+        values = [(var.solution_value(), col) for var, col in self.vars]
+        frac = [(v, set(col.members)) for v, col in values if 1e-6 < v < 1 - 1e-6]
+        if not frac:
+            return 0
+        pair: dict[tuple[int, int], float] = {}
+        for v, members in frac:
+            ms = sorted(members)
+            for x in range(len(ms)):
+                for y in range(x + 1, len(ms)):
+                    key = (ms[x], ms[y])
+                    pair[key] = pair.get(key, 0.0) + v
+        adjacent: dict[int, set[int]] = {}
+        for i, j in pair:
+            adjacent.setdefault(i, set()).add(j)
+            adjacent.setdefault(j, set()).add(i)
+        known = set(self.cuts)
+        found: list[tuple[float, tuple[int, int, int]]] = []
+        for i in sorted(adjacent):
+            for j in sorted(x for x in adjacent[i] if x > i):
+                for k in sorted(x for x in adjacent[i] | adjacent[j] if x > j):
+                    triple = (i, j, k)
+                    if triple in known:
+                        continue
+                    lhs = sum(v for v, ms in frac if (i in ms) + (j in ms) + (k in ms) >= 2)
+                    if lhs > 1 + 1e-4:
+                        found.append((lhs, triple))
+        found.sort(key=lambda p: (-p[0], p[1]))
+        used: dict[int, int] = {}
+        added = 0
+        for _, triple in found:
+            if added >= max_cuts:
+                break
+            if any(used.get(i, 0) >= 3 for i in triple):
+                continue  # spread the cuts over the items
+            for i in triple:
+                used[i] = used.get(i, 0) + 1
+            ct = self.solver.Constraint(-self.solver.infinity(), 1, f"sr[{triple}]")
+            for var, col in self.vars:
+                if sum(i in col.members for i in triple) >= 2:
+                    ct.SetCoefficient(var, 1)
+            self.cuts.append(triple)
+            self.cut_rows.append(ct)
+            added += 1
+        return added
 
 
 def _offset_fn(rows: Sequence[SideRow], sigma: Sequence[float]) -> Callable[[int, int], float]:
@@ -194,11 +311,14 @@ def lagrangian_bound(
     rows: Sequence[SideRow],
     max_groups: int,
     min_rc: float,
+    mu: Sequence[float] = (),
 ) -> float:
-    """A lower bound on every partition's cost from any duals (see the module docstring)."""
+    """A lower bound on every partition's cost from any duals (see the module docstring);
+    a subset-row cut holds at most 1 in a partition, so its dual (<= 0) counts once."""
     bound = float(pi.sum())
     for row, s in zip(rows, sigma, strict=True):
         bound += min(s * row.lo, s * row.hi)
+    bound += sum(min(0.0, m) for m in mu)
     return bound + max_groups * min(0.0, min_rc)
 
 
@@ -269,15 +389,17 @@ def solve_grouping(
     seed: int = 0,
     stop: object = None,
     max_columns: int = 50_000,
-    neighbours: int = 10,
+    neighbours: Sequence[int] = (8, 12, 16),
+    cut_rounds: int = 6,
 ) -> GroupingResult:
     """Partition the pricer's items into groups of least total cost (see the module doc).
 
     ``pool`` seeds the LP with nearby groups; ``incumbent`` is a feasible partition (its
     cost is the first upper bound and CP-SAT's hint). Stays within ``time_limit``:
-    column generation with a fast neighbourhood pricing, a first CP-SAT master over the
-    generated groups (an upper bound), then exact enumeration at the LP duals (proving the
-    LP bound and listing every group that can still improve) and a final CP-SAT master.
+    column generation with a fast neighbourhood pricing and subset-row cuts, then exact
+    enumeration at the LP duals (proving the LP bound and listing every group that can
+    still improve) and CP-SAT over the listed groups, widening the listing while time
+    allows and the bound does not yet meet the best solution.
     """
     t0 = time.perf_counter()
     deadline = t0 + max(0.05, time_limit)
@@ -290,23 +412,46 @@ def solve_grouping(
     batch = max(50, 2 * n)
     max_groups = pricer.max_groups()
 
-    def lp_round(until: float) -> tuple[float, np.ndarray, list[float]] | None:
-        """Heuristic column generation until no nearby group improves the LP."""
-        solved = lp.solve()
-        while solved is not None and time.perf_counter() < until:
-            _, pi, sigma = solved
-            found = pricer.enumerate(
-                pi, _offset_fn(rows, sigma), -TOL, batch, until, neighbours=neighbours
-            )
-            added = sum(lp.add(col) for _, col in found.columns)
-            stats["lp_iterations"] = stats.get("lp_iterations", 0) + 1
-            if not added:
-                break
-            solved = lp.solve()
-        return solved
+    def price(
+        sol: LpSolution, threshold: float, limit: int, until: float, width: int | None = None
+    ) -> Enumeration:
+        return pricer.enumerate(
+            sol.pi,
+            _offset_fn(rows, sol.sigma),
+            threshold,
+            limit,
+            until,
+            neighbours=width,
+            penalty=sol.penalty(),
+        )
 
-    solved = lp_round(t0 + 0.35 * max(0.05, time_limit))
+    def lp_round(until: float) -> LpSolution | None:
+        """Column generation with the fast neighbourhood pricing, widening the
+        neighbourhood each time it finds nothing (the exact search is the last word)."""
+        sol = lp.solve()
+        for width in neighbours:
+            while sol is not None and time.perf_counter() < until:
+                found = price(sol, -TOL, batch, until, width)
+                added = sum(lp.add(col) for _, col in found.columns)
+                stats["lp_iterations"] = stats.get("lp_iterations", 0) + 1
+                if not added:
+                    break
+                sol = lp.solve()
+        return sol
+
+    lp_until = t0 + 0.4 * max(0.05, time_limit)
+    solved = lp_round(lp_until)
+    for _ in range(cut_rounds):
+        if solved is None or time.perf_counter() > lp_until:
+            break
+        before = solved.value
+        if not lp.separate(max(10, n // 2)):
+            break
+        solved = lp_round(lp_until)
+        if solved is not None and solved.value - before <= 1e-4 * max(1.0, abs(before)):
+            break
     stats["lp_seconds"] = time.perf_counter() - t0
+    stats["cuts"] = len(lp.cuts)
     if solved is None:
         notes.append("the LP relaxation could not be solved")
     best = list(incumbent) if incumbent else []
@@ -314,27 +459,26 @@ def solve_grouping(
 
     # Exact enumeration at the LP duals proves the LP bound and lists every group with
     # reduced cost <= delta; CP-SAT solves the set partitioning over them (plus the LP's
-    # own cheap groups and the incumbent). delta starts narrow (0.1 % of the bound: the
-    # LP gap is usually well under 1 %, and a narrow listing costs little more than the
-    # proof alone) and widens while the listed groups cannot exclude a better solution.
+    # own cheap groups and the incumbent). delta starts narrow (0.1 % of the bound: a
+    # narrow listing costs little more than the proof alone) and widens while the listed
+    # groups cannot exclude a better solution.
     lb: float | None = None
     bound: int | None = None
     rounds = 0
     delta: float | None = None
     while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 8:
         rounds += 1
-        value, pi, sigma = solved
-        if value >= _Lp.BIG * 0.5:
+        if solved.value >= _Lp.BIG * 0.5:
             notes.append("no feasible start: the LP still uses artificial columns")
             break
-        offset = _offset_fn(rows, sigma)
-        base = lagrangian_bound(pi, sigma, rows, max_groups, 0.0)
+        pi, sigma, mu = solved.pi, solved.sigma, solved.mu
+        base = lagrangian_bound(pi, sigma, rows, max_groups, 0.0, mu)
         if delta is None:
             delta = max(1.0, 0.001 * abs(base))
             if ub is not None:
                 delta = min(delta, ub - base + TOL)
         t_enum = time.perf_counter()
-        listed = pricer.enumerate(pi, offset, delta, max_columns, deadline)
+        listed = price(solved, delta, max_columns, deadline)
         stats["enumeration_seconds"] = stats.get("enumeration_seconds", 0.0) + (
             time.perf_counter() - t_enum
         )
@@ -352,11 +496,13 @@ def solve_grouping(
             delta = None
             continue
         min_rc = -TOL
-        lb = lagrangian_bound(pi, sigma, rows, max_groups, min_rc)
+        lb = lagrangian_bound(pi, sigma, rows, max_groups, min_rc, mu)
         slack = (max_groups - 1) * min(0.0, min_rc)
         overflow = len(listed.columns) >= max_columns
         proven_delta = (max(rc for rc, _ in listed.columns) - TOL) if overflow else delta
         columns = {c.key: c for _, c in listed.columns}
+        offset = _offset_fn(rows, sigma)
+        penalty = solved.penalty()
         cheap = 0.02 * abs(base) + delta
         for _, col in lp.vars:
             if col.key not in columns:
@@ -364,6 +510,7 @@ def solve_grouping(
                     col.cost
                     - float(pi[list(col.members)].sum())
                     - offset(len(col.members), col.tag)
+                    + (penalty(col.members) if penalty else 0.0)
                 )
                 if rc <= cheap:
                     columns[col.key] = col
@@ -529,6 +676,7 @@ class PairwisePricer:
         limit: int,
         deadline: float,
         neighbours: int | None = None,
+        penalty: CutPenalty | None = None,
     ) -> Enumeration:
         """Every group with reduced cost <= ``threshold`` (the best ``limit`` of them).
 
@@ -537,13 +685,18 @@ class PairwisePricer:
         """
         out = _Collector(threshold, limit)
         complete = True
+        cuts = None
+        if penalty is not None:
+            cuts = (penalty, penalty.incidence(self.n), penalty.pair_share(self.n))
         for s in self.sizes:
-            if not self._enumerate_size(s, pi, offset(s, self.tag(s)), out, deadline, neighbours):
+            if not self._enumerate_size(
+                s, pi, offset(s, self.tag(s)), out, deadline, neighbours, cuts
+            ):
                 complete = False
                 break
         return out.result(complete and neighbours is None)
 
-    MAX_CELLS = 2_000_000
+    MAX_CELLS = 1_500_000
     """Largest frontier (nodes x candidates) processed at once; larger ones are split."""
 
     def _enumerate_size(
@@ -554,20 +707,23 @@ class PairwisePricer:
         out: _Collector,
         deadline: float,
         neighbours: int | None,
+        cuts: tuple[CutPenalty, np.ndarray, np.ndarray] | None = None,
     ) -> bool:
-        """Branch and bound over groups of size ``s``: per anchor, breadth-first, vectorised.
+        """Branch and bound over groups of size ``s``, breadth-first and vectorised.
 
-        The anchor is a group's smallest index (exact mode) or any member whose
-        ``neighbours`` nearest items hold the rest (heuristic mode). The search runs on the
-        anchor's small local matrices (item 0 the anchor, then its candidates). A node is a
-        set S of chosen members with, per candidate j, ``delta[j]`` = pair costs of j with
-        S minus j's dual (inf once j can no longer join). Lower bound of a completion by r
-        more members: the r smallest ``delta[j] + ½ (r-1 smallest pair costs of j among
-        the candidates)`` plus the worst term of the members' rows completed by their r
-        nearest candidates; a candidate that cannot be part of any completion below the
-        threshold is dropped (at the anchor, the local problem is then rebuilt smaller,
-        which tightens the pair bounds). The last level evaluates every completion; a
-        group that passes is costed exactly with ``cost_fn``.
+        Every group has an *anchor*: its smallest index (exact mode), or a member whose
+        ``neighbours`` nearest items hold the rest (heuristic mode). Each anchor gets a
+        small local problem (item 0 the anchor, then its candidates), stacked with the
+        other anchors of similar candidate count so that one depth of the search over all
+        of them is a few array operations. A node is a set S of chosen members with, per
+        candidate j, ``delta[j]`` = pair costs of j with S minus j's dual (inf once j can
+        no longer join). Lower bound of a completion by r more members: the r smallest
+        ``delta[j] + ½ (r-1 smallest pair costs of j among the anchor's candidates)`` plus
+        the worst term of the members' rows completed by their r nearest candidates. A
+        candidate that cannot be part of any completion below the threshold is dropped;
+        at the anchor the local problem is rebuilt from the survivors (tighter pair
+        bounds). The last depth evaluates every completion; a group that passes is costed
+        exactly with ``cost_fn``.
         """
         n = self.n
         if s == 1:
@@ -578,167 +734,298 @@ class PairwisePricer:
         cw = self.ww * 60.0 / s
         slack = 0.0 if 60 % s == 0 else 0.5 * (self.tw + self.ww)
         P = (self.tw * 60.0 / s) * self.D + self.B  # pair cost: D = t(a->b) + t(b->a)
+        if cuts is not None:
+            P = P + cuts[2]  # a third of each cut's dual on its pairs (a lower bound)
+        Bfull = self.B
+        tw, ww = self.tw, self.ww
         T = self.T
         inf = math.inf
         const = -off - slack
         partners = self.partners
         has_partners = any(partners)
-        if neighbours is not None:
+        r0 = s - 1
+
+        # ---- candidates per anchor, then the cheap root filter (delta alone)
+        if neighbours is None:
+            allowed = np.triu(np.ones((n, n), dtype=bool), k=1)
+            if has_partners:
+                skip = np.array([any(p < a for p in partners[a]) for a in range(n)], dtype=bool)
+                allowed[skip] = False
+        else:
             order = np.argsort(self.D + np.diag(np.full(n, inf)), axis=1, kind="stable")
-            near = order[:, :neighbours]
+            allowed = np.zeros((n, n), dtype=bool)
+            allowed[np.arange(n)[:, None], order[:, : min(neighbours, n - 1)]] = True
+        allowed &= ~self.apart
+        np.fill_diagonal(allowed, False)
+        delta0 = np.where(allowed, P - pi[None, :], inf)
+        base0 = -pi + const
+        thr = out.current()
+        part = np.partition(delta0, r0 - 1, axis=1)[:, :r0]
+        ok = np.isfinite(part).all(axis=1)
+        part = np.where(ok[:, None], part, 0.0)
+        ok &= base0 + part.sum(axis=1) <= thr
+        rest = np.where(ok, part.sum(axis=1) - part.max(axis=1), inf)
+        allowed &= delta0 <= (thr - base0 - rest)[:, None] + TOL
+        allowed[~ok] = False
+        cand_lists = {
+            int(a): np.flatnonzero(allowed[a]) for a in range(n) if allowed[a].sum() >= r0
+        }
         nodes = 0
 
-        @dataclass
-        class Local:
-            loc: np.ndarray
-            P: np.ndarray
-            T: np.ndarray
-            apart: np.ndarray
-            pair_cum: np.ndarray
-            idx: np.ndarray
-
-        def local(a: int, cand: np.ndarray) -> Local:
-            loc = np.concatenate([[a], cand])
-            c1 = loc.size
-            Pl = P[np.ix_(loc, loc)]
-            pair_cum = np.zeros((c1, s))
-            if s >= 3 and c1 >= 3:
-                Q = Pl[1:, 1:].copy()
-                np.fill_diagonal(Q, inf)
-                k = min(s - 2, c1 - 2)
-                smallest = np.sort(np.partition(Q, k - 1, axis=1)[:, :k], axis=1)
-                pair_cum[1:, 1 : k + 1] = np.cumsum(smallest, axis=1)
-                pair_cum[1:, k + 1 :] = pair_cum[1:, k : k + 1]
-            return Local(
-                loc, Pl, T[np.ix_(loc, loc)], self.apart[np.ix_(loc, loc)], pair_cum, np.arange(c1)
-            )
+        def build(anchors: list[int], lists: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
+            """Stacked local problems of ``anchors`` (padded to the largest list)."""
+            c = max(lists[a].size for a in anchors)
+            B = len(anchors)
+            loc = np.zeros((B, c + 1), dtype=np.int64)
+            real = np.zeros((B, c + 1), dtype=bool)
+            for b, a in enumerate(anchors):
+                k = lists[a].size
+                loc[b, 0] = a
+                loc[b, 1 : k + 1] = lists[a]
+                real[b, : k + 1] = True
+            both = real[:, :, None] & real[:, None, :]
+            Pl = np.where(both, P[loc[:, :, None], loc[:, None, :]], 0.0)
+            Tl = np.where(both, T[loc[:, :, None], loc[:, None, :]], 0.0)
+            Bl = np.where(both, Bfull[loc[:, :, None], loc[:, None, :]], 0.0)
+            apart = self.apart[loc[:, :, None], loc[:, None, :]] | ~both
+            pair_cum = np.zeros((B, c + 1, s))
+            if s >= 3 and c >= 2:
+                Q = np.where(both, Pl, inf)[:, 1:, 1:]
+                diag = np.arange(c)
+                Q[:, diag, diag] = inf
+                k = min(s - 2, c - 1)
+                smallest = np.sort(np.partition(Q, k - 1, axis=2)[:, :, :k], axis=2)
+                smallest = np.where(np.isfinite(smallest), smallest, 0.0)
+                pair_cum[:, 1:, 1 : k + 1] = np.cumsum(smallest, axis=2)
+                pair_cum[:, 1:, k + 1 :] = pair_cum[:, 1:, k : k + 1]
+            delta = np.where(real, Pl[:, 0, :] - pi[loc], inf)
+            delta[:, 0] = inf
+            return {
+                "loc": loc,
+                "P": Pl,
+                "T": Tl,
+                "B": Bl,
+                "pi": pi[loc],
+                "apart": apart,
+                "pair_cum": pair_cum,
+                "delta": delta,
+                "aval": -pi[loc[:, 0]],
+            }
 
         def prune(
-            L: Local, members: np.ndarray, aval: np.ndarray, delta: np.ndarray, rows: np.ndarray
+            L: dict[str, np.ndarray],
+            slot: np.ndarray,
+            members: np.ndarray,
+            aval: np.ndarray,
+            delta: np.ndarray,
+            rows: np.ndarray,
         ) -> tuple[np.ndarray, np.ndarray]:
-            """(alive nodes, viable candidates per alive node) under the current threshold."""
+            """(alive nodes, viable candidates per alive node) under the threshold."""
             F, m = members.shape
             r = s - m
             finite = np.isfinite(delta)
             worst = np.zeros(F)
+            Tl = L["T"]
             for q in range(m):
-                row_q = np.where(finite, L.T[members[:, q]], inf)
+                row_q = np.where(finite, Tl[slot, members[:, q]], inf)
                 low_q = np.partition(row_q, r - 1, axis=1)[:, :r].sum(axis=1)
                 worst = np.maximum(worst, rows[:, q] + low_q)
-            eff = delta + 0.5 * L.pair_cum[:, r - 1][None, :]
+            eff = delta + 0.5 * L["pair_cum"][slot, :, r - 1]
             part = np.partition(eff, r - 1, axis=1)[:, :r]
             base = aval + const + cw * worst
             thr = out.current()
-            alive = base + part.sum(axis=1) <= thr
-            rest = part.sum(axis=1) - part.max(axis=1)
-            viable = eff[alive] <= (thr - base[alive] - rest[alive])[:, None] + TOL
+            total = part.sum(axis=1)
+            alive = base + total <= thr
+            rest = total[alive] - part[alive].max(axis=1)
+            viable = eff[alive] <= (thr - base[alive] - rest)[:, None] + TOL
             return alive, viable
 
         def leaves(
-            L: Local, members: np.ndarray, aval: np.ndarray, delta: np.ndarray, rows: np.ndarray
+            L: dict[str, np.ndarray],
+            slot: np.ndarray,
+            members: np.ndarray,
+            aval: np.ndarray,
+            delta: np.ndarray,
+            rows: np.ndarray,
+            bsum: np.ndarray,
+            pisum: np.ndarray,
         ) -> None:
-            F, m = members.shape
-            c1 = L.loc.size
-            grown_max = np.full((F, c1), -inf)
-            own = np.zeros((F, c1))
+            """Every completion of every node by one candidate, costed exactly in bulk."""
+            m = members.shape[1]
+            Tl, Bl = L["T"], L["B"]
+            grown_max = np.full(delta.shape, -inf)
+            grow = np.zeros(delta.shape)
+            own = np.zeros(delta.shape)
+            board = np.zeros(delta.shape)
             for q in range(m):
                 mq = members[:, q]
-                grown_max = np.maximum(grown_max, rows[:, q : q + 1] + L.T[mq])
-                own += L.T[:, mq].T
-            value = aval[:, None] + delta + cw * np.maximum(grown_max, own) + const
-            hit_f, hit_j = np.nonzero(value <= out.current() + TOL)
-            for h in np.argsort(value[hit_f, hit_j], kind="stable"):
-                f, j = int(hit_f[h]), int(hit_j[h])
-                group = [int(L.loc[q]) for q in members[f]] + [int(L.loc[j])]
-                if has_partners:
-                    gs = set(group)
-                    if any(p not in gs for g in group for p in partners[g]):
-                        continue
-                col = self.column(group)
-                out.add(col.cost - float(pi[group].sum()) - off, col)
+                tq = Tl[slot, mq]
+                grown_max = np.maximum(grown_max, rows[:, q : q + 1] + tq)
+                grow += tq
+                own += Tl[slot, :, mq]
+                board += Bl[slot, mq]
+            maxrow = np.maximum(grown_max, own)
+            lower = aval[:, None] + delta + cw * maxrow + const
+            hit_f, hit_j = np.nonzero(lower <= out.current() + TOL)
+            if hit_f.size == 0:
+                return
+            # exact integer cost (the objective module's formula, vectorised)
+            total = (rows.sum(axis=1)[hit_f] + grow[hit_f, hit_j] + own[hit_f, hit_j]).astype(
+                np.int64
+            )
+            worst_row = maxrow[hit_f, hit_j].astype(np.int64)
+            travel_s = (120 * total + s) // (2 * s)
+            worst_s = (120 * worst_row + s) // (2 * s)
+            cost = tw * travel_s + ww * worst_s + (bsum[hit_f] + board[hit_f, hit_j])
+            rc = cost - (pisum[hit_f] + L["pi"][slot[hit_f], hit_j]) - off
+            keep = rc <= out.current() + TOL
+            hit_f, hit_j, rc = hit_f[keep], hit_j[keep], rc[keep]
+            if hit_f.size == 0:
+                return
+            loc = L["loc"]
+            groups = np.concatenate(
+                [
+                    loc[slot[hit_f][:, None], members[hit_f]],
+                    loc[slot[hit_f], hit_j][:, None],
+                ],
+                axis=1,
+            )
+            if cuts is not None:
+                incidence, weights = cuts[1], cuts[0].weights
+                hits = incidence[groups].sum(axis=1)
+                rc = rc + ((hits >= 2) * weights[None, :]).sum(axis=1)
+                keep = rc <= out.current() + TOL
+                groups, rc = groups[keep], rc[keep]
+            if has_partners:
+                ok = [
+                    all(p in set(g.tolist()) for x in g.tolist() for p in partners[x])
+                    for g in groups
+                ]
+                groups, rc = groups[np.array(ok, dtype=bool)], rc[np.array(ok, dtype=bool)]
+            if rc.size > out.limit:
+                best_k = np.argpartition(rc, out.limit - 1)[: out.limit]
+                groups, rc = groups[best_k], rc[best_k]
+            for h in np.argsort(rc, kind="stable"):
+                group = groups[h].tolist()
+                col = self.column(group)  # the objective module's exact cost
+                exact = col.cost - float(pi[group].sum()) - off
+                if cuts is not None:
+                    exact += cuts[0](group)
+                out.add(exact, col)
 
         def level(
-            L: Local, members: np.ndarray, aval: np.ndarray, delta: np.ndarray, rows: np.ndarray
+            L: dict[str, np.ndarray],
+            slot: np.ndarray,
+            members: np.ndarray,
+            aval: np.ndarray,
+            delta: np.ndarray,
+            rows: np.ndarray,
+            bsum: np.ndarray,
+            pisum: np.ndarray,
         ) -> bool:
+            """One depth of the search for all ``slot``-indexed nodes (then the next)."""
             nonlocal nodes
             F = members.shape[0]
             if F == 0:
                 return True
-            if F * L.loc.size > self.MAX_CELLS and F > 1:
+            if F * delta.shape[1] > self.MAX_CELLS and F > 1:
                 h = F // 2
-                return level(L, members[:h], aval[:h], delta[:h], rows[:h]) and level(
-                    L, members[h:], aval[h:], delta[h:], rows[h:]
-                )
+                first = (slot[:h], members[:h], aval[:h], delta[:h], rows[:h], bsum[:h])
+                second = (slot[h:], members[h:], aval[h:], delta[h:], rows[h:], bsum[h:])
+                return level(L, *first, pisum[:h]) and level(L, *second, pisum[h:])
             if time.perf_counter() > deadline:
                 return False
             nodes += F
             r = s - members.shape[1]
             if r == 1:
-                leaves(L, members, aval, delta, rows)
+                leaves(L, slot, members, aval, delta, rows, bsum, pisum)
                 return True
-            alive, viable = prune(L, members, aval, delta, rows)
+            alive, viable = prune(L, slot, members, aval, delta, rows)
             if not alive.any():
                 return True
-            members, aval, delta, rows = members[alive], aval[alive], delta[alive], rows[alive]
-            delta = np.where(viable, delta, inf)
+            slot, members, aval, rows = slot[alive], members[alive], aval[alive], rows[alive]
+            bsum, pisum = bsum[alive], pisum[alive]
+            delta = np.where(viable, delta[alive], inf)
             # children: (node, viable j) with at least r - 1 viable candidates above j
             above = np.cumsum(viable[:, ::-1], axis=1)[:, ::-1] - viable
             f_idx, j_idx = np.nonzero(viable & (above >= r - 1))
             if f_idx.size == 0:
                 return True
-            child_delta = delta[f_idx] + L.P[j_idx]
-            child_delta[L.idx[None, :] <= j_idx[:, None]] = inf
-            child_delta[L.apart[j_idx]] = inf
+            cslot = slot[f_idx]
+            child_delta = delta[f_idx] + L["P"][cslot, j_idx]
+            width = delta.shape[1]
+            child_delta[np.arange(width)[None, :] <= j_idx[:, None]] = inf
+            child_delta[L["apart"][cslot, j_idx]] = inf
             child_aval = aval[f_idx] + delta[f_idx, j_idx]
             parent = members[f_idx]
+            Tl = L["T"]
             child_rows = np.concatenate(
                 [
-                    rows[f_idx] + L.T[parent, j_idx[:, None]],
-                    L.T[j_idx[:, None], parent].sum(axis=1, keepdims=True),
+                    rows[f_idx] + Tl[cslot[:, None], parent, j_idx[:, None]],
+                    Tl[cslot[:, None], j_idx[:, None], parent].sum(axis=1, keepdims=True),
                 ],
                 axis=1,
             )
+            child_bsum = bsum[f_idx] + L["B"][cslot[:, None], parent, j_idx[:, None]].sum(axis=1)
+            child_pisum = pisum[f_idx] + L["pi"][cslot, j_idx]
             child_members = np.concatenate([parent, j_idx[:, None]], axis=1)
-            return level(L, child_members, child_aval, child_delta, child_rows)
+            return level(
+                L,
+                cslot,
+                child_members,
+                child_aval,
+                child_delta,
+                child_rows,
+                child_bsum,
+                child_pisum,
+            )
 
-        one = np.zeros((1, 1), dtype=np.int64)
-        zero_row = np.zeros((1, 1))
+        def buckets(lists: dict[int, np.ndarray]) -> list[list[int]]:
+            """Anchors grouped by candidate count (powers of two), in anchor order."""
+            groups: dict[int, list[int]] = {}
+            for a in sorted(lists):
+                size = lists[a].size
+                groups.setdefault(1 << max(2, (size - 1).bit_length()), []).append(a)
+            return [groups[k] for k in sorted(groups)]
+
         try:
-            for a in range(n):
-                if neighbours is None:
-                    if has_partners and any(p < a for p in partners[a]):
-                        continue  # a group with a's partner has a smaller first member
-                    cand = np.arange(a + 1, n)
-                else:
-                    cand = np.sort(near[a])
-                if cand.size:
-                    cand = cand[~self.apart[a, cand]]
-                aval = np.array([-float(pi[a])])
-                # anchor: filter candidates, rebuild the local problem while it shrinks
-                while cand.size >= s - 1:
-                    if time.perf_counter() > deadline:
-                        return False
-                    if cand.size > 4 * s:
-                        # cheap pre-filter before the local matrices are built
-                        d0 = P[a, cand] - pi[cand]
-                        r0 = s - 1
-                        part = np.partition(d0, r0 - 1)[:r0]
-                        lim = out.current() - (aval[0] + const) - (part.sum() - part.max())
-                        cand = cand[d0 <= lim + TOL]
-                        if cand.size < s - 1:
-                            break
-                    L = local(a, cand)
-                    delta = np.where(L.idx > 0, L.P[0] - pi[L.loc], inf)[None, :]
-                    alive, viable = prune(L, one, aval, delta, zero_row)
-                    if not alive[0]:
-                        break
-                    keep = viable[0][1:]
-                    if keep.all() or s == 2:
-                        delta = np.where(viable, delta, inf)
-                        if not level(L, one, aval, delta, zero_row):
-                            return False
-                        break
-                    cand = cand[keep]
+            # anchors: strong root filter, rebuild from the survivors, then search
+            survivors: dict[int, np.ndarray] = {}
+            for group in buckets(cand_lists):
+                if time.perf_counter() > deadline:
+                    return False
+                L = build(group, cand_lists)
+                B = len(group)
+                slot = np.arange(B)
+                alive, viable = prune(
+                    L,
+                    slot,
+                    np.zeros((B, 1), dtype=np.int64),
+                    L["aval"],
+                    L["delta"],
+                    np.zeros((B, 1)),
+                )
+                for b, keep in zip(np.flatnonzero(alive), viable, strict=True):
+                    chosen = L["loc"][b, 1:][keep[1:]]
+                    chosen = chosen[np.isin(chosen, cand_lists[group[b]])]
+                    if chosen.size >= r0:
+                        survivors[group[b]] = np.sort(chosen)
+            for group in buckets(survivors):
+                if time.perf_counter() > deadline:
+                    return False
+                L = build(group, survivors)
+                B = len(group)
+                if not level(
+                    L,
+                    np.arange(B),
+                    np.zeros((B, 1), dtype=np.int64),
+                    L["aval"],
+                    L["delta"],
+                    np.zeros((B, 1)),
+                    np.zeros(B),
+                    L["pi"][:, 0].copy(),
+                ):
+                    return False
             return True
         finally:
             self.nodes += nodes
@@ -782,6 +1069,7 @@ class MedianPricer:
         limit: int,
         deadline: float,
         neighbours: int | None = None,
+        penalty: CutPenalty | None = None,
     ) -> Enumeration:
         """Per median, a depth-first knapsack search with a fractional-knapsack bound;
         with ``neighbours``, only the median's nearest items are tried (a heuristic)."""
@@ -799,7 +1087,8 @@ class MedianPricer:
                 nearest = np.argsort(self.dist[others, m], kind="stable")[:neighbours]
                 others = np.sort(others[nearest])
             if others.size == 0:
-                out.add(base, self.column(m, ()))
+                col = self.column(m, ())
+                out.add(base + (penalty(col.members) if penalty else 0.0), col)
                 continue
             value = self.dist[others, m].astype(float) - pi[others]
             order = np.argsort(value, kind="stable")
@@ -849,7 +1138,8 @@ class MedianPricer:
                 if nodes % 512 == 0 and time.perf_counter() > deadline:
                     return False
                 if acc <= out.current():
-                    out.add(acc, self.column(m, [int(items[i]) for i in chosen]))
+                    col = self.column(m, [int(items[i]) for i in chosen])
+                    out.add(acc + (penalty(col.members) if penalty else 0.0), col)
                 for k in range(start, len(items)):
                     if acc + frac_bound(k, room) > out.current():
                         break
