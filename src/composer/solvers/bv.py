@@ -457,6 +457,46 @@ def _part_task(
     )
 
 
+def schedule_parts(
+    instance: Instance,
+    parts: Sequence[BvPart],
+    caps: dict[str, int],
+    params: SolveParams,
+    spent: float,
+) -> list[PartTask]:
+    """The parts as tasks, in the order they run, each with its time limit and deadline.
+
+    The stage's budget (its share of ``params.time_limit`` minus what is spent) is shared
+    in proportion to n² (the work grows about that fast), ``processes`` parts at a time.
+    Parts run smallest first: they usually finish in a fraction of their share. Each task
+    has a soft limit (twice its share, at least a few seconds) and a hard wall-clock
+    deadline that keeps back the time the parts after it are owed, so no part can starve
+    the large ones that run last.
+    """
+    lanes = max(1, min(params.parallel_processes, len(parts)))
+    budget = max(1.0, 0.92 * params.time_limit - spent - 0.5)
+    stage_end = time.time() + budget
+    ordered = sorted(parts, key=lambda p: (len(p.schools), p.key))
+    weight = [float(len(p.schools)) ** 2 for p in ordered]
+    total = sum(weight) or 1.0
+    after = total
+    tasks = []
+    for part, w in zip(ordered, weight, strict=True):
+        after -= w
+        share = budget * lanes * w / total
+        tasks.append(
+            _part_task(
+                instance,
+                part,
+                caps[part.key],
+                min(budget, max(min(3.0, budget), 2 * share)),
+                params,
+                stage_end - budget * after / total,
+            )
+        )
+    return tasks
+
+
 def assign_coordinators(
     instance: Instance, clusters: list[Cluster]
 ) -> tuple[list[Cluster], list[Unplaced]]:
@@ -576,34 +616,10 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     caps, cap_notes = allocate_cluster_caps(instance, layout)
     notes.extend(cap_notes)
 
-    # Time: the parts share the budget in proportion to n^1.5, `processes` at a time, with
-    # a floor (small parts need a few seconds at most and usually take far less) and one
-    # wall-clock deadline for the stage, which every task honours.
-    processes = params.parallel_processes
-    budget = max(1.0, 0.92 * params.time_limit - (time.perf_counter() - t0) - 0.5)
-    deadline = time.time() + budget
-    weight = {p.key: float(len(p.schools)) ** 1.5 for p in parts}
-    total_weight = sum(weight.values()) or 1.0
-    lanes = min(processes, len(parts)) or 1
-    tasks = [
-        _part_task(
-            instance,
-            part,
-            caps[part.key],
-            min(
-                budget, max(min(3.0, budget), 2 * budget * lanes * weight[part.key] / total_weight)
-            ),
-            params,
-            deadline,
-        )
-        for part in parts
-    ]
-    # smallest first: they finish in a fraction of their share and leave the rest of the
-    # window to the large parts, which run last and are cut only by the stage deadline
-    order = sorted(range(len(tasks)), key=lambda i: (tasks[i].n, tasks[i].key))
+    tasks = schedule_parts(instance, parts, caps, params, time.perf_counter() - t0)
     progress(STAGE, f"clustering {sum(t.n for t in tasks)} schools in {len(tasks)} parts")
-    solved = map_tasks(solve_part, [tasks[i] for i in order], processes)
-    results: dict[str, PartResult] = {tasks[i].key: r for i, r in zip(order, solved, strict=True)}
+    solved = map_tasks(solve_part, tasks, params.parallel_processes)
+    results: dict[str, PartResult] = {t.key: r for t, r in zip(tasks, solved, strict=True)}
 
     clusters: list[Cluster] = []
     numbering: dict[tuple[str, str], int] = defaultdict(int)

@@ -389,7 +389,7 @@ def solve_grouping(
     seed: int = 0,
     stop: object = None,
     max_columns: int = 50_000,
-    neighbours: Sequence[int] = (8, 12, 16),
+    neighbours: Sequence[int] = (8, 12),
     cut_rounds: int = 6,
 ) -> GroupingResult:
     """Partition the pricer's items into groups of least total cost (see the module doc).
@@ -551,12 +551,12 @@ def solve_grouping(
         bound = math.ceil(trivial - TOL) if bound is None else bound
         notes.append("no proven LP bound: the bound is the simple relaxation's")
     if ub is None:
-        status: Status = "infeasible" if solved is None and not incumbent else "unknown"
-        return GroupingResult(status, [], None, bound, lb, notes, stats)
+        # no partition found: unknown (infeasibility is proven by the caller's own model)
+        return GroupingResult("unknown", [], None, bound, lb, notes, stats)
     if bound is not None and bound > ub:
         notes.append(f"internal: bound {bound} above objective {ub}; bound capped")
         bound = ub
-    status = "optimal" if bound is not None and bound >= ub else "feasible"
+    status: Status = "optimal" if bound is not None and bound >= ub else "feasible"
     return GroupingResult(status, best, ub, bound, lb, notes, stats)
 
 
@@ -1054,6 +1054,45 @@ class MedianPricer:
         """The column of ``median`` serving ``members`` (median included)."""
         m = tuple(sorted(set(members) | {median}))
         return Column(m, int(self.dist[list(m), median].sum()), median)
+
+    def pool(self) -> list[Column]:
+        """Seed groups: every point as a median with its nearest points up to capacity."""
+        cols = {}
+        for m in range(self.n):
+            room = self.capacity - int(self.demand[m])
+            chosen = []
+            for i in np.argsort(self.dist[:, m], kind="stable"):
+                i = int(i)
+                if i != m and self.demand[i] <= room:
+                    chosen.append(i)
+                    room -= int(self.demand[i])
+            col = self.column(m, chosen)
+            cols[col.key] = col
+        return list(cols.values())
+
+    def start(self, time_limit: float, seed: int = 0) -> list[Column] | None:
+        """A feasible assignment from a compact CP-SAT model (the engine's incumbent):
+        ``open[m]`` median m is open, ``x[i,m]`` point i is served by m."""
+        n = self.n
+        model = cp_model.CpModel()
+        opened = [model.new_bool_var(f"open[m={m}]") for m in range(n)]
+        x = {(i, m): model.new_bool_var(f"x[i={i},m={m}]") for i in range(n) for m in range(n)}
+        for i in range(n):
+            model.add_exactly_one(x[i, m] for m in range(n))
+        for m in range(n):
+            model.add(x[m, m] == opened[m])  # a median serves itself
+            load = sum(int(self.demand[i]) * x[i, m] for i in range(n))
+            model.add(load <= self.capacity * opened[m])
+        model.add(sum(opened) == self.p)
+        model.minimize(sum(int(self.dist[i, m]) * x[i, m] for i in range(n) for m in range(n)))
+        run = run_cpsat(model, time_limit=time_limit, workers=1, seed=seed)
+        if not run.has_solution:
+            return None
+        groups = []
+        for m in range(n):
+            if run.solver.value(opened[m]):
+                groups.append(self.column(m, [i for i in range(n) if run.solver.value(x[i, m])]))
+        return groups
 
     def trivial_bound(self) -> float:
         """Every item assigned to its nearest other point, except p of them (medians)."""
