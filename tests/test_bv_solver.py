@@ -10,13 +10,20 @@ Every test asserts the checker is clean and recomputes the solver's objective.
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from composer.bv_rules import bv_layout
 from composer.check import check_plan
 from composer.diagnostics import diagnose
+from composer.io import load_instance, read_plan
 from composer.model.instance import Instance
 from composer.model.plan import Plan
+from composer.objective.bv import BvCostModel, cluster_terms
 from composer.params import SolveParams
 from composer.pipeline import solve
 from factories import bv_data, bv_school, coordinator, line_travel, make_instance
@@ -219,3 +226,77 @@ def test_nothing_eligible_is_not_planned():
     data = bv_data([bv_school("s1", bv_subsidy=False)])
     plan, _ = solve(make_instance(data), SolveParams(time_limit=5, processes=1, stages=("bv",)))
     assert plan.stages["bv"].status == "not_planned"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.floats(52.0, 52.3), st.floats(4.9, 5.3), st.integers(0, 9)),
+        min_size=4,
+        max_size=10,
+    )
+)
+def test_random_instances_are_solved_to_the_best_partition(points):
+    # every school subsidised; flag 0 = individual support, 1 = another board "A"
+    schools = [
+        bv_school(
+            f"s{i}",
+            lat=lat,
+            lon=lon,
+            bv_individual_support=flag == 0,
+            board="A" if flag == 1 else "",
+        )
+        for i, (lat, lon, flag) in enumerate(points)
+    ]
+    instance = make_instance(bv_data(schools, board_policy="apart"))
+    plan = solve_bv(instance)
+    layout = bv_layout(instance)
+    if not layout.parts:
+        assert plan.clusters == ()
+        return
+    (part,) = layout.parts
+    model = BvCostModel.of(instance)
+    boards = [s.board for s in instance.schools]
+    idx = instance.index
+
+    def cost(group):
+        return model.cluster_cost(cluster_terms(group, idx.travel_minutes, boards))
+
+    best = min(sum(cost(g) for g in split) for split in partitions(list(part.schools), [4, 5, 6]))
+    assert plan.stages["bv"].objective == best
+
+
+def partitions(items, sizes):
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for s in sizes:
+        for others in itertools.combinations(rest, s - 1):
+            remaining = [i for i in rest if i not in others]
+            for tail in partitions(remaining, sizes):
+                yield [(first, *others), *tail]
+
+
+def test_shipped_tiny_instance_bv(cli, tmp_path):
+    # instances/tiny/README.md: the eight eligible primary schools split by town (Utrecht,
+    # Culemborg), coordinated by OCW1; 07KN00 excluded (B1); the two go schools B8.
+    root = Path(__file__).resolve().parent.parent / "instances" / "tiny" / "instance.json"
+    result = cli("solve", root, "--out", tmp_path / "out", "--stage", "bv", "--quiet")
+    assert result.exit_code == 0, result.output
+    instance = load_instance(root)
+    plan = read_plan(tmp_path / "out" / "plan.json")
+    report = check_plan(instance, plan)
+    assert report.ok and report.objective("bv") == pytest.approx(plan.stages["bv"].objective)
+    towns = {frozenset(c.schools) for c in plan.clusters}
+    assert towns == {
+        frozenset({"17ZL00", "30VB00", "17DZ00", "07PH00"}),
+        frozenset({"12EA00", "08ZN00", "09WU00", "20DK00"}),
+    }
+    assert {c.coordinator for c in plan.clusters} == {"OCW1"}
+    assert {(u.id, u.rule) for u in plan.unplaced} == {
+        ("07KN00", "B1"),
+        ("00PQ00", "B8"),
+        ("02YT00", "B8"),
+    }
+    assert cli("check", root, tmp_path / "out" / "plan.json").exit_code == 0
