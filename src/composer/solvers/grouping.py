@@ -103,6 +103,7 @@ class Pricer(Protocol):
         deadline: float,
         neighbours: int | None = None,
         penalty: CutPenalty | None = None,
+        enough: int | None = None,
     ) -> Enumeration:
         """The (at most ``limit``) groups of least reduced cost ``cost - Σπ - offset``
         (``+ penalty(members)``, a non-negative term of the cuts),
@@ -161,11 +162,17 @@ class CutPenalty:
 
     triples: np.ndarray
     weights: np.ndarray
+    _rows: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __call__(self, members: Sequence[int]) -> float:
         """The penalty of one group."""
-        ms = set(members)
-        hits = np.array([sum(int(i) in ms for i in t) for t in self.triples])
+        hits = np.zeros(len(self.triples), dtype=np.int64)
+        for i in members:
+            row = self._rows.get(int(i))
+            if row is None:
+                row = (self.triples == int(i)).any(axis=1).astype(np.int64)
+                self._rows[int(i)] = row
+            hits += row
         return float(self.weights[hits >= 2].sum())
 
     def incidence(self, n: int) -> np.ndarray:
@@ -252,32 +259,35 @@ class _Lp:
 
     def separate(self, max_cuts: int) -> int:
         """Add up to ``max_cuts`` violated subset-row cuts; returns how many were added."""
-        values = [(var.solution_value(), col) for var, col in self.vars]
-        frac = [(v, set(col.members)) for v, col in values if 1e-6 < v < 1 - 1e-6]
-        if not frac:
+        values = np.array([var.solution_value() for var, _ in self.vars])
+        frac_idx = np.flatnonzero((values > 1e-6) & (values < 1 - 1e-6))
+        if frac_idx.size == 0:
             return 0
-        pair: dict[tuple[int, int], float] = {}
-        for v, members in frac:
-            ms = sorted(members)
-            for x in range(len(ms)):
-                for y in range(x + 1, len(ms)):
-                    key = (ms[x], ms[y])
-                    pair[key] = pair.get(key, 0.0) + v
-        adjacent: dict[int, set[int]] = {}
-        for i, j in pair:
-            adjacent.setdefault(i, set()).add(j)
-            adjacent.setdefault(j, set()).add(i)
+        n = len(self.items)
+        weight = values[frac_idx]
+        incidence = np.zeros((frac_idx.size, n), dtype=np.int8)
+        for row, k in enumerate(frac_idx.tolist()):
+            incidence[row, list(self.vars[k][1].members)] = 1
+        pair = (incidence.T * weight) @ incidence  # pair[i, j] = LP weight of groups with both
+        np.fill_diagonal(pair, 0.0)
+        adjacent = pair > 1e-9
         known = set(self.cuts)
+        triples: list[tuple[int, int, int]] = []
+        for i in range(n):
+            js = np.flatnonzero(adjacent[i, i + 1 :]) + i + 1
+            for j in js.tolist():
+                ks = np.flatnonzero((adjacent[i] | adjacent[j])[j + 1 :]) + j + 1
+                triples.extend((i, j, k) for k in ks.tolist() if (i, j, k) not in known)
+        if not triples:
+            return 0
         found: list[tuple[float, tuple[int, int, int]]] = []
-        for i in sorted(adjacent):
-            for j in sorted(x for x in adjacent[i] if x > i):
-                for k in sorted(x for x in adjacent[i] | adjacent[j] if x > j):
-                    triple = (i, j, k)
-                    if triple in known:
-                        continue
-                    lhs = sum(v for v, ms in frac if (i in ms) + (j in ms) + (k in ms) >= 2)
-                    if lhs > 1 + 1e-4:
-                        found.append((lhs, triple))
+        for start in range(0, len(triples), 20_000):
+            chunk = np.array(triples[start : start + 20_000], dtype=np.int64)
+            hits = incidence[:, chunk].sum(axis=2) >= 2  # groups x triples
+            lhs = weight @ hits
+            for t in np.flatnonzero(lhs > 1 + 1e-4).tolist():
+                i, j, k = (int(x) for x in chunk[t])
+                found.append((float(lhs[t]), (i, j, k)))
         found.sort(key=lambda p: (-p[0], p[1]))
         used: dict[int, int] = {}
         added = 0
@@ -320,6 +330,23 @@ def lagrangian_bound(
         bound += min(s * row.lo, s * row.hi)
     bound += sum(min(0.0, m) for m in mu)
     return bound + max_groups * min(0.0, min_rc)
+
+
+def _cheap_columns(lp: _Lp, sol: LpSolution, rows: Sequence[SideRow], limit: float) -> list[Column]:
+    """The LP's generated groups whose reduced cost is at most ``limit``."""
+    offset = _offset_fn(rows, sol.sigma)
+    penalty = sol.penalty()
+    found = []
+    for _, col in lp.vars:
+        rc = (
+            col.cost
+            - float(sol.pi[list(col.members)].sum())
+            - offset(len(col.members), col.tag)
+            + (penalty(col.members) if penalty else 0.0)
+        )
+        if rc <= limit:
+            found.append(col)
+    return found
 
 
 def _solve_master(
@@ -413,7 +440,12 @@ def solve_grouping(
     max_groups = pricer.max_groups()
 
     def price(
-        sol: LpSolution, threshold: float, limit: int, until: float, width: int | None = None
+        sol: LpSolution,
+        threshold: float,
+        limit: int,
+        until: float,
+        width: int | None = None,
+        enough: int | None = None,
     ) -> Enumeration:
         return pricer.enumerate(
             sol.pi,
@@ -423,6 +455,7 @@ def solve_grouping(
             until,
             neighbours=width,
             penalty=sol.penalty(),
+            enough=enough,
         )
 
     def lp_round(until: float) -> LpSolution | None:
@@ -456,6 +489,18 @@ def solve_grouping(
         notes.append("the LP relaxation could not be solved")
     best = list(incumbent) if incumbent else []
     ub = sum(c.cost for c in best) if best else None
+    if solved is not None and ub is not None and ub > solved.value * 1.01 + 1:
+        # a weak start: a quick master over the LP's cheap groups gives a better incumbent
+        # (and a smaller listing threshold below)
+        cheap = _cheap_columns(lp, solved, rows, 0.02 * abs(solved.value))
+        share = min(0.15 * max(0.05, time_limit), deadline - time.perf_counter() - 0.05)
+        if share > 0.05:
+            _, picked, obj, _ = _solve_master(
+                n, rows, [*cheap, *best], best, share, workers, seed, stop
+            )
+            if obj is not None and obj < ub:
+                best, ub = picked, obj
+        stats["early_master_seconds"] = time.perf_counter() - t0
 
     # Exact enumeration at the LP duals proves the LP bound and lists every group with
     # reduced cost <= delta; CP-SAT solves the set partitioning over them (plus the LP's
@@ -478,16 +523,18 @@ def solve_grouping(
             if ub is not None:
                 delta = min(delta, ub - base + TOL)
         t_enum = time.perf_counter()
-        listed = price(solved, delta, max_columns, deadline)
+        # stops early once a batch of improving groups turns up (the LP was not optimal)
+        listed = price(solved, delta, max_columns, deadline, enough=batch)
         stats["enumeration_seconds"] = stats.get("enumeration_seconds", 0.0) + (
             time.perf_counter() - t_enum
         )
         stats["listed"] = len(listed.columns)
         stats["delta"] = delta
-        if not listed.complete:
+        improving = bool(listed.columns) and listed.columns[0][0] < -TOL
+        if not listed.complete and not improving:
             notes.append("exact enumeration ran out of time")
             break
-        if listed.columns and listed.columns[0][0] < -TOL:
+        if improving:
             # the neighbourhood pricing missed improving groups: add them and re-solve
             for rc, col in listed.columns:
                 if rc < -TOL:
@@ -501,19 +548,8 @@ def solve_grouping(
         overflow = len(listed.columns) >= max_columns
         proven_delta = (max(rc for rc, _ in listed.columns) - TOL) if overflow else delta
         columns = {c.key: c for _, c in listed.columns}
-        offset = _offset_fn(rows, sigma)
-        penalty = solved.penalty()
-        cheap = 0.02 * abs(base) + delta
-        for _, col in lp.vars:
-            if col.key not in columns:
-                rc = (
-                    col.cost
-                    - float(pi[list(col.members)].sum())
-                    - offset(len(col.members), col.tag)
-                    + (penalty(col.members) if penalty else 0.0)
-                )
-                if rc <= cheap:
-                    columns[col.key] = col
+        for col in _cheap_columns(lp, solved, rows, 0.02 * abs(base) + delta):
+            columns.setdefault(col.key, col)
         for col in best:
             columns.setdefault(col.key, col)
         stats["master_columns"] = len(columns)
@@ -566,9 +602,11 @@ def solve_grouping(
 class _Collector:
     """Keeps the ``limit`` groups of least reduced cost at or below ``threshold``."""
 
-    def __init__(self, threshold: float, limit: int) -> None:
+    def __init__(self, threshold: float, limit: int, enough: int | None = None) -> None:
         self.threshold = threshold
         self.limit = limit
+        self.enough = enough
+        self.negatives = 0
         self.heap: list[tuple[float, int, Column]] = []
         self.counter = 0
         self.min_rc = math.inf
@@ -586,12 +624,19 @@ class _Collector:
             return
         self.seen.add(column.key)
         self.counter += 1
+        if rc < -TOL:
+            self.negatives += 1
         item = (-rc, self.counter, column)
         if len(self.heap) < self.limit:
             heapq.heappush(self.heap, item)
         else:
             self.overflow = True
             heapq.heapreplace(self.heap, item)
+
+    @property
+    def full(self) -> bool:
+        """True once ``enough`` groups of negative reduced cost are held (stop early)."""
+        return self.enough is not None and self.negatives >= self.enough
 
     def result(self, complete: bool) -> Enumeration:
         cols = sorted(((-neg, col) for neg, _, col in self.heap), key=lambda p: p[0])
@@ -677,13 +722,14 @@ class PairwisePricer:
         deadline: float,
         neighbours: int | None = None,
         penalty: CutPenalty | None = None,
+        enough: int | None = None,
     ) -> Enumeration:
         """Every group with reduced cost <= ``threshold`` (the best ``limit`` of them).
 
         Exact unless ``neighbours`` is given: then only groups inside the first member's
         ``neighbours`` nearest items are searched (a fast heuristic for column generation).
         """
-        out = _Collector(threshold, limit)
+        out = _Collector(threshold, limit, enough)
         complete = True
         cuts = None
         if penalty is not None:
@@ -824,18 +870,20 @@ class PairwisePricer:
             F, m = members.shape
             r = s - m
             finite = np.isfinite(delta)
+            enough = finite.sum(axis=1) >= r  # otherwise the node cannot be completed
             worst = np.zeros(F)
             Tl = L["T"]
             for q in range(m):
                 row_q = np.where(finite, Tl[slot, members[:, q]], inf)
                 low_q = np.partition(row_q, r - 1, axis=1)[:, :r].sum(axis=1)
-                worst = np.maximum(worst, rows[:, q] + low_q)
+                worst = np.maximum(worst, rows[:, q] + np.where(enough, low_q, 0.0))
             eff = delta + 0.5 * L["pair_cum"][slot, :, r - 1]
             part = np.partition(eff, r - 1, axis=1)[:, :r]
+            part = np.where(enough[:, None], part, 0.0)
             base = aval + const + cw * worst
             thr = out.current()
             total = part.sum(axis=1)
-            alive = base + total <= thr
+            alive = enough & (base + total <= thr)
             rest = total[alive] - part[alive].max(axis=1)
             viable = eff[alive] <= (thr - base[alive] - rest)[:, None] + TOL
             return alive, viable
@@ -933,7 +981,7 @@ class PairwisePricer:
                 first = (slot[:h], members[:h], aval[:h], delta[:h], rows[:h], bsum[:h])
                 second = (slot[h:], members[h:], aval[h:], delta[h:], rows[h:], bsum[h:])
                 return level(L, *first, pisum[:h]) and level(L, *second, pisum[h:])
-            if time.perf_counter() > deadline:
+            if out.full or time.perf_counter() > deadline:
                 return False
             nodes += F
             r = s - members.shape[1]
@@ -992,7 +1040,7 @@ class PairwisePricer:
             # anchors: strong root filter, rebuild from the survivors, then search
             survivors: dict[int, np.ndarray] = {}
             for group in buckets(cand_lists):
-                if time.perf_counter() > deadline:
+                if out.full or time.perf_counter() > deadline:
                     return False
                 L = build(group, cand_lists)
                 B = len(group)
@@ -1011,7 +1059,7 @@ class PairwisePricer:
                     if chosen.size >= r0:
                         survivors[group[b]] = np.sort(chosen)
             for group in buckets(survivors):
-                if time.perf_counter() > deadline:
+                if out.full or time.perf_counter() > deadline:
                     return False
                 L = build(group, survivors)
                 B = len(group)
@@ -1109,57 +1157,51 @@ class MedianPricer:
         deadline: float,
         neighbours: int | None = None,
         penalty: CutPenalty | None = None,
+        enough: int | None = None,
     ) -> Enumeration:
-        """Per median, a depth-first knapsack search with a fractional-knapsack bound;
-        with ``neighbours``, only the median's nearest items are tried (a heuristic)."""
-        out = _Collector(threshold, limit)
+        """Per median, every set of points it can serve with reduced cost <= threshold.
+
+        For a median m the reduced cost of serving the set S is
+        ``-pi[m] - offset + Σ_{i in S} (dist[i, m] - pi[i])`` under the knapsack
+        ``Σ demand <= capacity - demand[m]``. A suffix table (least value of any subset of
+        the items from k on within capacity c, by dynamic programming over capacities)
+        bounds every completion exactly, so the search visits only sets that lead to a
+        listed group. With ``neighbours``, only the median's nearest points are tried.
+        """
+        out = _Collector(threshold, limit, enough)
         nodes = 0
+        inf = math.inf
         for m in range(self.n):
+            if out.full or time.perf_counter() > deadline:
+                self.nodes += nodes
+                return out.result(False)
             base = -float(pi[m]) - offset(1, m)
             cap = self.capacity - int(self.demand[m])
             if cap < 0:
                 continue
             others = np.array(
-                [i for i in range(self.n) if i != m and self.demand[i] <= cap], dtype=int
+                [i for i in range(self.n) if i != m and self.demand[i] <= cap], dtype=np.int64
             )
             if neighbours is not None and others.size > neighbours:
                 nearest = np.argsort(self.dist[others, m], kind="stable")[:neighbours]
                 others = np.sort(others[nearest])
-            if others.size == 0:
-                col = self.column(m, ())
-                out.add(base + (penalty(col.members) if penalty else 0.0), col)
+            vals = self.dist[others, m].astype(float) - pi[others]
+            order = np.argsort(vals, kind="stable")
+            items, vals = others[order], vals[order]
+            dem = self.demand[items].astype(np.int64)
+            k_count = items.size
+            # suffix[k, c]: least sum of vals over subsets of items k.. with demand <= c
+            suffix = np.zeros((k_count + 1, cap + 1))
+            for k in range(k_count - 1, -1, -1):
+                row = suffix[k + 1].copy()
+                d = int(dem[k])
+                if d <= cap:
+                    take = np.full(cap + 1, inf)
+                    take[d:] = vals[k] + suffix[k + 1, : cap + 1 - d]
+                    row = np.minimum(row, take)
+                suffix[k] = row
+            if base + suffix[0, cap] > out.current():
                 continue
-            value = self.dist[others, m].astype(float) - pi[others]
-            order = np.argsort(value, kind="stable")
-            items = others[order]
-            vals = value[order]
-            dem = self.demand[items]
-            # fractional bound needs ratio order among negative items
-            ratio = vals / np.maximum(dem, 1)
-            negatives = [int(i) for i in np.argsort(ratio, kind="stable") if vals[i] < 0]
-
-            def frac_bound(
-                start: int,
-                room: int,
-                negatives: list[int] = negatives,
-                dem: np.ndarray = dem,
-                vals: np.ndarray = vals,
-            ) -> float:
-                total = 0.0
-                for idx in negatives:
-                    if idx < start:
-                        continue
-                    if room <= 0:
-                        break
-                    d = int(dem[idx])
-                    if d <= room:
-                        total += float(vals[idx])
-                        room -= d
-                    else:
-                        total += float(vals[idx]) * room / d
-                        room = 0
-                return total
-
             chosen: list[int] = []
 
             def rec(
@@ -1170,25 +1212,30 @@ class MedianPricer:
                 items: np.ndarray = items,
                 vals: np.ndarray = vals,
                 dem: np.ndarray = dem,
+                suffix: np.ndarray = suffix,
                 chosen: list[int] = chosen,
             ) -> bool:
                 nonlocal nodes
                 nodes += 1
-                if nodes % 512 == 0 and time.perf_counter() > deadline:
+                if out.full or (nodes % 256 == 0 and time.perf_counter() > deadline):
                     return False
-                if acc <= out.current():
-                    col = self.column(m, [int(items[i]) for i in chosen])
-                    out.add(acc + (penalty(col.members) if penalty else 0.0), col)
-                for k in range(start, len(items)):
-                    if acc + frac_bound(k, room) > out.current():
-                        break
-                    if acc + float(vals[k]) > out.current() and vals[k] >= 0:
-                        break
-                    d = int(dem[k])
-                    if d > room:
-                        continue
-                    chosen.append(k)
-                    ok = rec(k + 1, room - d, acc + float(vals[k]))
+                if acc <= out.current() + TOL:
+                    group = [m, *(int(items[i]) for i in chosen)]
+                    value = acc + (penalty(group) if penalty else 0.0)
+                    if value <= out.current() + TOL:
+                        out.add(value, self.column(m, group))
+                if start >= items.size:
+                    return True
+                js = np.arange(start, items.size)
+                fits = dem[js] <= room
+                js = js[fits]
+                if js.size == 0:
+                    return True
+                after = suffix[js + 1, room - dem[js]]
+                bound = acc + vals[js] + after
+                for j in js[bound <= out.current() + TOL].tolist():
+                    chosen.append(j)
+                    ok = rec(j + 1, room - int(dem[j]), acc + float(vals[j]))
                     chosen.pop()
                     if not ok:
                         return False
