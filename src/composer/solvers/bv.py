@@ -416,7 +416,7 @@ def allocate_cluster_caps(instance: Instance, layout: BvLayout) -> tuple[dict[st
     return caps, notes
 
 
-def _part_task(
+def part_task(
     instance: Instance,
     part: BvPart,
     cap: int,
@@ -424,6 +424,7 @@ def _part_task(
     params: SolveParams,
     deadline: float | None = None,
 ) -> PartTask:
+    """The picklable task of one part: local travel matrix, boards, wishes, bounds, cap."""
     idx = instance.index
     local = {s: i for i, s in enumerate(part.schools)}
     minutes = tuple(tuple(idx.travel_minutes(a, b) for b in part.schools) for a in part.schools)
@@ -485,7 +486,7 @@ def schedule_parts(
         after -= w
         share = budget * lanes * w / total
         tasks.append(
-            _part_task(
+            part_task(
                 instance,
                 part,
                 caps[part.key],
