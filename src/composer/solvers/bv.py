@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -332,21 +332,111 @@ def solve_part(task: PartTask) -> PartResult:
         rows,
         pool,
         incumbent,
-        time_limit=max(0.2, remaining),
+        # large parts keep a quarter of their time to improve an unproven plan (LNS below)
+        time_limit=max(0.2, (0.75 if n >= 60 else 1.0) * remaining),
         # one LP-driven CP-SAT worker per part: parts already run in parallel processes,
         # and the set-partitioning master is proven fastest by a single LP worker
         workers=1,
         seed=task.seed,
     )
     notes.extend(result.notes)
+    columns = list(result.columns)
+    objective_raw = result.objective
+    if result.status == "feasible" and columns:
+        columns, steps = improve_by_lns(
+            task, minutes, pricer, columns, t0 + limit, wishes, cost_fn, board_matrix
+        )
+        objective_raw = sum(c.cost for c in columns)
+        result.stats["lns_steps"] = steps
     constant = cost_model.part_constant(range(n), boards)
-    clusters = [tuple(task.school_ids[i] for i in col.members) for col in result.columns]
-    objective = None if result.objective is None else result.objective + constant
+    clusters = [tuple(task.school_ids[i] for i in col.members) for col in columns]
+    if objective_raw is not None and result.bound is not None and objective_raw <= result.bound:
+        result.status = "optimal"
+    objective = None if objective_raw is None else objective_raw + constant
     bound = None if result.bound is None else result.bound + constant
     stats = dict(result.stats)
     stats["nodes"] = float(pricer.nodes)
     stats["seconds"] = time.perf_counter() - t0
     return PartResult(task.key, result.status, clusters, objective, bound, notes, stats)
+
+
+def improve_by_lns(
+    task: PartTask,
+    minutes: np.ndarray,
+    pricer: PairwisePricer,
+    columns: list[Column],
+    until: float,
+    wishes: _Wishes,
+    cost_fn: Callable[[tuple[int, ...]], int],
+    board_matrix: np.ndarray,
+) -> tuple[list[Column], int]:
+    """Large-neighbourhood search: re-solve a cluster and its nearest clusters exactly.
+
+    Each step takes one cluster and the ``q`` clusters nearest to it (mean travel between
+    their schools), and solves the partition of their schools into the same number of
+    clusters (and oversize clusters) with the exact engine; a cheaper result replaces them.
+    The other clusters and every constraint of the part are unaffected (together-pairs lie
+    inside one cluster, so inside or outside a neighbourhood together). Stops at ``until``
+    or after a full round without improvement.
+    """
+    dist = (minutes + minutes.T).astype(float)
+    current = [tuple(c.members) for c in columns]
+    costs = [c.cost for c in columns]
+    steps = 0
+    q = 4
+    unchanged = 0
+    seed_index = 0
+    together = set(task.together)
+    while time.perf_counter() < until - 0.2 and len(current) > 1 and unchanged < len(current):
+        seed_index %= len(current)
+        seed = current[seed_index]
+        near = sorted(
+            range(len(current)),
+            key=lambda k: (float(dist[np.ix_(seed, current[k])].mean()), k),
+        )
+        chosen = near[: q + 1]  # the seed itself is nearest (distance to itself is least)
+        items = sorted(i for k in chosen for i in current[k])
+        where = {item: pos for pos, item in enumerate(items)}
+        sub = minutes[np.ix_(items, items)]
+
+        def sub_cost(members: tuple[int, ...], items: list[int] = items) -> int:
+            return cost_fn(tuple(sorted(items[i] for i in members)))
+
+        sub_pricer = PairwisePricer(
+            sub,
+            pricer.sizes,
+            pricer.oversize_from,
+            sub_cost,
+            task.travel_weight,
+            task.worst_weight,
+            board_matrix[np.ix_(items, items)],
+            together=[(where[a], where[b]) for a, b in together if a in where and b in where],
+            apart=[
+                (where[a], where[b]) for a in items for b in wishes.apart[a] if b in where and a < b
+            ],
+            max_groups=len(chosen),
+        )
+        big = sum(len(current[k]) >= pricer.oversize_from for k in chosen)
+        sub_rows = [SideRow("clusters", len(chosen), len(chosen), lambda size, tag: 1)]
+        if big:
+            sub_rows.append(SideRow("oversize", 0, big, lambda size, tag: tag))
+        start = [sub_pricer.column([where[i] for i in current[k]]) for k in chosen]
+        before = sum(costs[k] for k in chosen)
+        budget = min(3.0, until - time.perf_counter() - 0.1)
+        if budget <= 0.1:
+            break
+        res = solve_grouping(sub_pricer, sub_rows, [], start, time_limit=budget, workers=1)
+        steps += 1
+        if res.objective is not None and res.objective < before:
+            replaced = [tuple(items[i] for i in col.members) for col in res.columns]
+            keep = [k for k in range(len(current)) if k not in set(chosen)]
+            current = [current[k] for k in keep] + replaced
+            costs = [costs[k] for k in keep] + [cost_fn(tuple(sorted(g))) for g in replaced]
+            unchanged = 0
+        else:
+            unchanged += 1
+            seed_index += 1
+    return [pricer.column(g) for g in current], steps
 
 
 # --------------------------------------------------------------------------- the stage
@@ -469,30 +559,33 @@ def schedule_parts(
 
     The stage's budget (its share of ``params.time_limit`` minus what is spent) is shared
     in proportion to n² (the work grows about that fast), ``processes`` parts at a time.
-    Parts run smallest first: they usually finish in a fraction of their share. Each task
-    has a soft limit (twice its share, at least a few seconds) and a hard wall-clock
-    deadline that keeps back the time the parts after it are owed, so no part can starve
-    the large ones that run last.
+    Parts run largest first (longest-processing-time order balances the lanes; the many
+    small parts fill in at the end). Each task has a soft limit (twice its share, at least
+    a few seconds) and a hard wall-clock deadline that keeps back half the share of every
+    part after it (spread over the lanes), so a large part that cannot be proven does not
+    starve the others.
     """
     lanes = max(1, min(params.parallel_processes, len(parts)))
     budget = max(1.0, 0.92 * params.time_limit - spent - 0.5)
     stage_end = time.time() + budget
-    ordered = sorted(parts, key=lambda p: (len(p.schools), p.key))
+    ordered = sorted(parts, key=lambda p: (-len(p.schools), p.key))
     weight = [float(len(p.schools)) ** 2 for p in ordered]
     total = sum(weight) or 1.0
-    after = total
+    shares = [budget * lanes * w / total for w in weight]
+    # what the parts after each one are owed at least: half their share (0.3 s minimum)
+    owed = [max(0.3, 0.5 * share) for share in shares]
+    after = sum(owed)
     tasks = []
-    for part, w in zip(ordered, weight, strict=True):
-        after -= w
-        share = budget * lanes * w / total
+    for part, share, need in zip(ordered, shares, owed, strict=True):
+        after -= need
         tasks.append(
             part_task(
                 instance,
                 part,
                 caps[part.key],
-                min(budget, max(min(3.0, budget), 2 * share)),
+                min(budget, max(min(6.0, budget), 1.5 * share)),
                 params,
-                stage_end - budget * after / total,
+                stage_end - after / lanes,
             )
         )
     return tasks
