@@ -36,7 +36,7 @@ from composer.model.instance import Instance
 from composer.model.plan import Cluster, Plan, StageResult
 from composer.objective.bv import BvCostModel, bv_objective_parts, cluster_terms
 from composer.parallel import map_tasks
-from composer.params import SolveParams
+from composer.params import SolveParams, apply_overrides, parse_override
 from composer.pipeline import solve
 from composer.solvers.bv import PartTask, allocate_cluster_caps, assign_coordinators, part_task
 
@@ -111,6 +111,20 @@ def plan_of(instance: Instance, base: Plan, clusters: dict[str, list[tuple[str, 
     )
 
 
+def part_gaps(plan: Plan) -> dict[str, float]:
+    """Gap per sector-region from the stage notes (``po:r1: gap 1.23% (feasible)``); a
+    part without such a note was proven optimal."""
+    import re
+
+    found = {}
+    stage = plan.stages.get("bv")
+    for note in stage.notes if stage else ():
+        match = re.match(r"^(\S+): gap ([0-9.]+)%", note)
+        if match:
+            found[match.group(1)] = float(match.group(2)) / 100.0
+    return found
+
+
 def run_composer(instance: Instance, time_limit: float, workers: int) -> tuple[Plan, float]:
     t0 = time.perf_counter()
     plan, _ = solve(instance, SolveParams(time_limit=time_limit, workers=workers, stages=("bv",)))
@@ -132,9 +146,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mip-seconds", type=float, default=120.0, help="HiGHS total, s")
     parser.add_argument("--skip-mip", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="also write markdown here")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        help="override a setting for every method, e.g. bv.weights.worst_travel=0",
+    )
     args = parser.parse_args(argv)
 
-    instance = load_instance(Path(args.instance))
+    overrides = dict(parse_override(text) for text in args.sets)
+    instance = apply_overrides(load_instance(Path(args.instance)), overrides)
     layout = bv_layout(instance)
     caps, _ = allocate_cluster_caps(instance, layout)
     params = SolveParams(time_limit=args.time_limit, workers=args.workers)
@@ -152,9 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     mine.violations.update(v.rule for v in report.errors)
     if report.mismatches:
         mine.violations["objective"] += len(report.mismatches)
+    gaps = part_gaps(plan)
     for key in tasks:
         obj, trav, worst = score(instance, mine.clusters.get(key, []))
-        mine.parts[key] = PartScore(obj, trav, worst, note="")
+        mine.parts[key] = PartScore(obj, trav, worst, note=f"{gaps.get(key, 0.0):.2%}")
     runs.append(mine)
 
     # ---- k-means-constrained
@@ -227,7 +250,13 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}",
         f"- command: `python -m benchmarks.bv --instance {args.instance} --time-limit "
-        f"{args.time_limit:g} --mip-seconds {args.mip_seconds:g}`",
+        f"{args.time_limit:g} --mip-seconds {args.mip_seconds:g}"
+        + "".join(f" --set {t}" for t in args.sets)
+        + "`",
+        f"- composer: {sum(1 for k in tasks if part_gaps(plan).get(k, 0) == 0)} of "
+        f"{len(tasks)} sector-regions proven optimal, "
+        f"{sum(1 for k in tasks if part_gaps(plan).get(k, 0) <= 0.02)} within 2 %; largest "
+        f"gap {max([0.0, *part_gaps(plan).values()]):.2%}",
         f"- {sum(len(p.schools) for p in layout.parts)} schools in {len(layout.parts)} "
         f"sector-regions; composer status {stage.status if stage else '-'}, gap "
         f"{(stage.gap or 0):.2%}"
@@ -243,12 +272,12 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
     head = (
         "| sector-region | n | "
         + " | ".join(
-            f"{n} travel | {n} worst | {n} obj" + (" | ratio" if i else "")
+            f"{n} travel | {n} worst | {n} obj" + (" | ratio" if i else " | gap")
             for i, n in enumerate(names)
         )
         + " |"
     )
-    sep = "|" + "---|" * (2 + sum(4 if i else 3 for i in range(len(names))))
+    sep = "|" + "---|" * (2 + 4 * len(names))
     rows = [head, sep]
     totals = defaultdict(float)
     better = defaultdict(int)
@@ -258,11 +287,13 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
         for i, run in enumerate(runs):
             sc = run.parts.get(key, PartScore(note="-"))
             if sc.objective is None:
-                cells += ["-", "-", sc.note or "-"] + (["-"] if i else [])
+                cells += ["-", "-", sc.note or "-", "-"]
                 continue
             cells += [f"{sc.travel_min:.0f}", f"{sc.worst_min:.1f}", f"{sc.objective:.0f}"]
             totals[(run.name, "obj")] += sc.objective
             totals[(run.name, "travel")] += sc.travel_min or 0.0
+            if not i:
+                cells.append(sc.note)
             if i:
                 ratio = sc.objective / base if base else float("nan")
                 cells.append(f"{ratio:.3f}")
