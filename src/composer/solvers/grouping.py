@@ -844,6 +844,17 @@ class PairwisePricer:
                 smallest = np.where(np.isfinite(smallest), smallest, 0.0)
                 pair_cum[:, 1:, 1 : k + 1] = np.cumsum(smallest, axis=2)
                 pair_cum[:, 1:, k + 1 :] = pair_cum[:, 1:, k : k + 1]
+            # row_cum[b, j, q]: the q shortest trips from candidate j to other candidates
+            row_cum = np.zeros((B, c + 1, s))
+            if s >= 3 and c >= 2 and cw > 0:
+                R = np.where(both, Tl, inf)[:, 1:, 1:]
+                diag = np.arange(c)
+                R[:, diag, diag] = inf
+                k = min(s - 2, c - 1)
+                shortest = np.sort(np.partition(R, k - 1, axis=2)[:, :, :k], axis=2)
+                shortest = np.where(np.isfinite(shortest), shortest, 0.0)
+                row_cum[:, 1:, 1 : k + 1] = np.cumsum(shortest, axis=2)
+                row_cum[:, 1:, k + 1 :] = row_cum[:, 1:, k : k + 1]
             delta = np.where(real, Pl[:, 0, :] - pi[loc], inf)
             delta[:, 0] = inf
             return {
@@ -854,6 +865,7 @@ class PairwisePricer:
                 "pi": pi[loc],
                 "apart": apart,
                 "pair_cum": pair_cum,
+                "row_cum": row_cum,
                 "delta": delta,
                 "aval": -pi[loc[:, 0]],
             }
@@ -877,6 +889,16 @@ class PairwisePricer:
                 row_q = np.where(finite, Tl[slot, members[:, q]], inf)
                 low_q = np.partition(row_q, r - 1, axis=1)[:, :r].sum(axis=1)
                 worst = np.maximum(worst, rows[:, q] + np.where(enough, low_q, 0.0))
+            # each newcomer's own row: its trips to the members and to r-1 other newcomers;
+            # the r newcomers' largest row is at least the r-th smallest of these bounds
+            own = np.zeros(delta.shape)
+            if cw > 0:
+                for q in range(m):
+                    own += Tl[slot, :, members[:, q]]
+                own += L["row_cum"][slot, :, r - 1]
+                own = np.where(finite, own, inf)
+                newest = np.partition(own, r - 1, axis=1)[:, r - 1]
+                worst = np.maximum(worst, np.where(enough, newest, 0.0))
             eff = delta + 0.5 * L["pair_cum"][slot, :, r - 1]
             part = np.partition(eff, r - 1, axis=1)[:, :r]
             part = np.where(enough[:, None], part, 0.0)
@@ -885,7 +907,9 @@ class PairwisePricer:
             total = part.sum(axis=1)
             alive = enough & (base + total <= thr)
             rest = total[alive] - part[alive].max(axis=1)
-            viable = eff[alive] <= (thr - base[alive] - rest)[:, None] + TOL
+            # a candidate's own row also bounds the worst term of any group holding it
+            worst_with = cw * np.maximum(worst[alive][:, None], own[alive]) if cw > 0 else 0.0
+            viable = eff[alive] + worst_with <= (thr - (aval + const)[alive] - rest)[:, None] + TOL
             return alive, viable
 
         def leaves(
