@@ -511,37 +511,49 @@ def solve_grouping(
     bound: int | None = None
     rounds = 0
     delta: float | None = None
-    while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 8:
+    proven = False  # no improving group exists at the current duals (exact pricing)
+    while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 12:
         rounds += 1
         if solved.value >= _Lp.BIG * 0.5:
             notes.append("no feasible start: the LP still uses artificial columns")
             break
         pi, sigma, mu = solved.pi, solved.sigma, solved.mu
         base = lagrangian_bound(pi, sigma, rows, max_groups, 0.0, mu)
+        t_enum = time.perf_counter()
+        if not proven:
+            # exact pricing: the best `batch` groups below zero (cheap: the heap's bar drops)
+            found = price(solved, -TOL, batch, deadline)
+            stats["pricing_seconds"] = stats.get("pricing_seconds", 0.0) + (
+                time.perf_counter() - t_enum
+            )
+            if not found.complete:
+                notes.append("exact pricing ran out of time")
+                break
+            if found.columns:
+                # the neighbourhood pricing missed improving groups: add them and re-solve
+                for _, col in found.columns:
+                    lp.add(col)
+                solved = lp_round(deadline)
+                continue
+            proven = True
+            lb = lagrangian_bound(pi, sigma, rows, max_groups, -TOL, mu)
+            bound = math.ceil(lb - TOL) if bound is None else max(bound, math.ceil(lb - TOL))
+            if ub is not None and bound >= ub:
+                break
+            t_enum = time.perf_counter()
         if delta is None:
             delta = max(1.0, 0.001 * abs(base))
             if ub is not None:
                 delta = min(delta, ub - base + TOL)
-        t_enum = time.perf_counter()
-        # stops early once a batch of improving groups turns up (the LP was not optimal)
-        listed = price(solved, delta, max_columns, deadline, enough=batch)
+        listed = price(solved, delta, max_columns, deadline)
         stats["enumeration_seconds"] = stats.get("enumeration_seconds", 0.0) + (
             time.perf_counter() - t_enum
         )
         stats["listed"] = len(listed.columns)
         stats["delta"] = delta
-        improving = bool(listed.columns) and listed.columns[0][0] < -TOL
-        if not listed.complete and not improving:
-            notes.append("exact enumeration ran out of time")
+        if not listed.complete:
+            notes.append("listing the groups that could improve ran out of time")
             break
-        if improving:
-            # the neighbourhood pricing missed improving groups: add them and re-solve
-            for rc, col in listed.columns:
-                if rc < -TOL:
-                    lp.add(col)
-            solved = lp_round(deadline)
-            delta = None
-            continue
         min_rc = -TOL
         lb = lagrangian_bound(pi, sigma, rows, max_groups, min_rc, mu)
         slack = (max_groups - 1) * min(0.0, min_rc)
