@@ -568,7 +568,7 @@ def schedule_parts(
     lanes = max(1, min(params.parallel_processes, len(parts)))
     budget = max(1.0, 0.92 * params.time_limit - spent - 0.5)
     stage_end = time.time() + budget
-    ordered = sorted(parts, key=lambda p: (-len(p.schools), p.key))
+    ordered = sorted(parts, key=lambda p: (len(p.schools), p.key))
     weight = [float(len(p.schools)) ** 2 for p in ordered]
     total = sum(weight) or 1.0
     shares = [budget * lanes * w / total for w in weight]

@@ -418,6 +418,7 @@ def solve_grouping(
     max_columns: int = 50_000,
     neighbours: Sequence[int] = (8, 12),
     cut_rounds: int = 6,
+    insure_from: int = 90,
 ) -> GroupingResult:
     """Partition the pricer's items into groups of least total cost (see the module doc).
 
@@ -512,6 +513,29 @@ def solve_grouping(
     rounds = 0
     delta: float | None = None
     proven = False  # no improving group exists at the current duals (exact pricing)
+    if solved is not None and solved.value < _Lp.BIG * 0.5 and n >= insure_from:
+        # Insurance for large problems on a busy machine: the Lagrangian bound of slightly
+        # scaled-down duals, proven by a search for the single least reduced cost (cheap:
+        # scaled duals leave few groups below zero). Valid whatever happens later.
+        until = min(deadline, time.perf_counter() + max(2.0, 0.15 * time_limit))
+        for theta in (0.9, 0.95):
+            scaled = LpSolution(
+                solved.value * theta,
+                solved.pi * theta,
+                [x * theta for x in solved.sigma],
+                solved.cuts,
+                [x * theta for x in solved.mu],
+            )
+            found = price(scaled, -TOL, 1, until)
+            if not found.complete:
+                break
+            least = found.columns[0][0] if found.columns else 0.0
+            value = lagrangian_bound(
+                scaled.pi, scaled.sigma, rows, max_groups, min(0.0, least), scaled.mu
+            )
+            guess = math.ceil(value - TOL)
+            bound = guess if bound is None else max(bound, guess)
+        stats["insurance_seconds"] = time.perf_counter() - t0
     while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 12:
         rounds += 1
         if solved.value >= _Lp.BIG * 0.5:
@@ -595,9 +619,9 @@ def solve_grouping(
     stats["enumeration_rounds"] = rounds
     stats["seconds"] = time.perf_counter() - t0
     if lb is None:
-        trivial = pricer.trivial_bound()
-        bound = math.ceil(trivial - TOL) if bound is None else bound
-        notes.append("no proven LP bound: the bound is the simple relaxation's")
+        trivial = math.ceil(pricer.trivial_bound() - TOL)
+        bound = trivial if bound is None else max(bound, trivial)
+        notes.append("no proven LP bound: the bound is a Lagrangian or simple relaxation's")
     if ub is None:
         # no partition found: unknown (infeasibility is proven by the caller's own model)
         return GroupingResult("unknown", [], None, bound, lb, notes, stats)
