@@ -188,3 +188,15 @@ def test_board_policy_parts(policy):
     expect = {"none": (0, 0), "apart": (pair, 0), "together": (0, pair)}[policy]
     assert bv_objective_parts(instance, together)["board"] == expect[0]
     assert bv_objective_parts(instance, split)["board"] == expect[1]
+
+
+def test_wish_problems_are_warned_before_solving():
+    schools = [bv_school(f"s{i}") for i in range(8)] + [bv_school("v0", sector="vo")]
+    wishes = [
+        *({"kind": "together", "school_a": f"s{i}", "school_b": f"s{i + 1}"} for i in range(7)),
+        {"kind": "together", "school_a": "s0", "school_b": "v0"},  # across sectors
+    ]
+    issues = [i for i in diagnose(make_instance(bv_data(schools, wishes=wishes))) if i.rule == "B2"]
+    assert len(issues) == 2
+    assert any("must all be together" in i.message for i in issues)
+    assert any("v0" in i.message for i in issues)

@@ -10,7 +10,14 @@ prints them before solving.
 
 from __future__ import annotations
 
-from composer.bv_rules import bv_eligible, bv_layout, coordinator_shortage, splittable
+from composer.bv_rules import (
+    bv_eligible,
+    bv_layout,
+    coordinator_shortage,
+    splittable,
+    unusable_wishes,
+    wish_conflicts,
+)
 from composer.errors import Issue
 from composer.model.instance import Instance
 
@@ -36,6 +43,28 @@ def _b4(instance: Instance) -> list[Issue]:
         Issue(short.message(), rule="B4", severity="warning", fix=short.fix())
         for short in coordinator_shortage(instance, layout)
     ]
+
+
+def _b2_wishes(instance: Instance) -> list[Issue]:
+    """B2: planner wishes that cannot hold (contradictions) or cannot apply (across parts,
+    or naming a school that is not clustered)."""
+    if not instance.bv.wishes or not bv_eligible(instance):
+        return []
+    layout = bv_layout(instance)
+    issues = [
+        Issue(
+            f"{key}: {reason}; these schools will not be clustered",
+            rule="B2",
+            severity="warning",
+            fix="remove or change one of the wishes",
+        )
+        for key, reason in sorted(wish_conflicts(instance, layout).items())
+    ]
+    issues.extend(
+        Issue(line, rule="B2", severity="warning", fix="remove the wish or change the schools")
+        for line in unusable_wishes(instance, layout)
+    )
+    return issues
 
 
 def _l5_shared_day(instance: Instance) -> list[Issue]:
@@ -95,7 +124,13 @@ def _l1_capacity(instance: Instance) -> list[Issue]:
 
 def diagnose(instance: Instance) -> list[Issue]:
     """Every pre-solve warning for ``instance`` (empty when nothing looks impossible)."""
-    return [*_b8(instance), *_b4(instance), *_l5_shared_day(instance), *_l1_capacity(instance)]
+    return [
+        *_b8(instance),
+        *_b4(instance),
+        *_b2_wishes(instance),
+        *_l5_shared_day(instance),
+        *_l1_capacity(instance),
+    ]
 
 
 __all__ = ["bv_eligible", "diagnose", "splittable"]
