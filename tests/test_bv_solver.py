@@ -306,7 +306,9 @@ def test_contradictory_wishes_leave_the_part_out_and_say_why():
     # seven schools chained "together" cannot fit a cluster of at most 6 (B2): the part is
     # left out, its schools listed with rule B2, and the checker accepts the reason
     schools, ids = line(8)
-    chain = [{"kind": "together", "school_a": a, "school_b": b} for a, b in zip(ids, ids[1:7])]
+    chain = [
+        {"kind": "together", "school_a": a, "school_b": b} for a, b in itertools.pairwise(ids[:7])
+    ]
     plan = solve_bv(make_instance(bv_data(schools, travel=line_travel(ids), wishes=chain)))
     assert plan.clusters == ()
     assert {(u.id, u.rule) for u in plan.unplaced} == {(s, "B2") for s in ids}
