@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,7 +50,13 @@ from composer.objective.bv import BvCostModel, cluster_terms
 from composer.parallel import map_tasks
 from composer.pipeline import relative_gap
 from composer.solvers.cpsat import run_cpsat
-from composer.solvers.grouping import Column, PairwisePricer, SideRow, solve_grouping
+from composer.solvers.grouping import (
+    Column,
+    PairwisePricer,
+    SideRow,
+    improve_by_lns,
+    solve_grouping,
+)
 
 if TYPE_CHECKING:
     from composer.model.instance import Instance
@@ -343,9 +349,7 @@ def solve_part(task: PartTask) -> PartResult:
     columns = list(result.columns)
     objective_raw = result.objective
     if result.status == "feasible" and columns:
-        columns, steps = improve_by_lns(
-            task, minutes, pricer, columns, t0 + limit, wishes, cost_fn, board_matrix
-        )
+        columns, steps = improve_by_lns(pricer, columns, t0 + limit)
         objective_raw = sum(c.cost for c in columns)
         result.stats["lns_steps"] = steps
     constant = cost_model.part_constant(range(n), boards)
@@ -358,85 +362,6 @@ def solve_part(task: PartTask) -> PartResult:
     stats["nodes"] = float(pricer.nodes)
     stats["seconds"] = time.perf_counter() - t0
     return PartResult(task.key, result.status, clusters, objective, bound, notes, stats)
-
-
-def improve_by_lns(
-    task: PartTask,
-    minutes: np.ndarray,
-    pricer: PairwisePricer,
-    columns: list[Column],
-    until: float,
-    wishes: _Wishes,
-    cost_fn: Callable[[tuple[int, ...]], int],
-    board_matrix: np.ndarray,
-) -> tuple[list[Column], int]:
-    """Large-neighbourhood search: re-solve a cluster and its nearest clusters exactly.
-
-    Each step takes one cluster and the ``q`` clusters nearest to it (mean travel between
-    their schools), and solves the partition of their schools into the same number of
-    clusters (and oversize clusters) with the exact engine; a cheaper result replaces them.
-    The other clusters and every constraint of the part are unaffected (together-pairs lie
-    inside one cluster, so inside or outside a neighbourhood together). Stops at ``until``
-    or after a full round without improvement.
-    """
-    dist = (minutes + minutes.T).astype(float)
-    current = [tuple(c.members) for c in columns]
-    costs = [c.cost for c in columns]
-    steps = 0
-    q = 4
-    unchanged = 0
-    seed_index = 0
-    together = set(task.together)
-    while time.perf_counter() < until - 0.2 and len(current) > 1 and unchanged < len(current):
-        seed_index %= len(current)
-        seed = current[seed_index]
-        near = sorted(
-            range(len(current)),
-            key=lambda k: (float(dist[np.ix_(seed, current[k])].mean()), k),
-        )
-        chosen = near[: q + 1]  # the seed itself is nearest (distance to itself is least)
-        items = sorted(i for k in chosen for i in current[k])
-        where = {item: pos for pos, item in enumerate(items)}
-        sub = minutes[np.ix_(items, items)]
-
-        def sub_cost(members: tuple[int, ...], items: list[int] = items) -> int:
-            return cost_fn(tuple(sorted(items[i] for i in members)))
-
-        sub_pricer = PairwisePricer(
-            sub,
-            pricer.sizes,
-            pricer.oversize_from,
-            sub_cost,
-            task.travel_weight,
-            task.worst_weight,
-            board_matrix[np.ix_(items, items)],
-            together=[(where[a], where[b]) for a, b in together if a in where and b in where],
-            apart=[
-                (where[a], where[b]) for a in items for b in wishes.apart[a] if b in where and a < b
-            ],
-            max_groups=len(chosen),
-        )
-        big = sum(len(current[k]) >= pricer.oversize_from for k in chosen)
-        sub_rows = [SideRow("clusters", len(chosen), len(chosen), lambda size, tag: 1)]
-        if big:
-            sub_rows.append(SideRow("oversize", 0, big, lambda size, tag: tag))
-        start = [sub_pricer.column([where[i] for i in current[k]]) for k in chosen]
-        before = sum(costs[k] for k in chosen)
-        budget = min(3.0, until - time.perf_counter() - 0.1)
-        if budget <= 0.1:
-            break
-        res = solve_grouping(sub_pricer, sub_rows, [], start, time_limit=budget, workers=1)
-        steps += 1
-        if res.objective is not None and res.objective < before:
-            replaced = [tuple(items[i] for i in col.members) for col in res.columns]
-            keep = [k for k in range(len(current)) if k not in set(chosen)]
-            current = [current[k] for k in keep] + replaced
-            costs = [costs[k] for k in keep] + [cost_fn(tuple(sorted(g))) for g in replaced]
-            unchanged = 0
-        else:
-            unchanged += 1
-            seed_index += 1
-    return [pricer.column(g) for g in current], steps
 
 
 # --------------------------------------------------------------------------- the stage

@@ -119,6 +119,26 @@ class Pricer(Protocol):
         """A cheap valid lower bound on the optimum (used when no LP bound is proven)."""
         ...
 
+    @property
+    def distance(self) -> np.ndarray:
+        """A symmetric item distance (to pick nearby groups for LNS)."""
+        ...
+
+    def restrict(
+        self, items: Sequence[int], groups: Sequence[Column]
+    ) -> tuple[Pricer, list[SideRow]]:
+        """The sub-problem on ``items`` (local indices 0..) that must form as many groups
+        as ``groups`` do, with its side rows."""
+        ...
+
+    def column_of(self, members: Sequence[int], tag: int, where: dict[int, int]) -> Column:
+        """The sub-problem's column of local ``members`` (``where``: item -> local)."""
+        ...
+
+    def lift(self, column: Column, items: Sequence[int]) -> Column:
+        """A sub-problem's column as a column of this problem."""
+        ...
+
 
 @dataclass
 class GroupingResult:
@@ -536,8 +556,8 @@ def solve_grouping(
             guess = math.ceil(value - TOL)
             bound = guess if bound is None else max(bound, guess)
         stats["insurance_seconds"] = time.perf_counter() - t0
-    while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 12:
-        rounds += 1
+    pricing_rounds = 0
+    while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 8:
         if solved.value >= _Lp.BIG * 0.5:
             notes.append("no feasible start: the LP still uses artificial columns")
             break
@@ -555,6 +575,7 @@ def solve_grouping(
                 break
             if found.columns:
                 # the neighbourhood pricing missed improving groups: add them and re-solve
+                pricing_rounds += 1
                 for _, col in found.columns:
                     lp.add(col)
                 solved = lp_round(deadline)
@@ -565,6 +586,7 @@ def solve_grouping(
             if ub is not None and bound >= ub:
                 break
             t_enum = time.perf_counter()
+        rounds += 1
         if delta is None:
             delta = max(1.0, 0.001 * abs(base))
             if ub is not None:
@@ -617,6 +639,7 @@ def solve_grouping(
         # widen geometrically (a poor incumbent would list far too many groups at once)
         delta = 5 * delta if ub is None else min(5 * delta, ub - base + TOL)
     stats["enumeration_rounds"] = rounds
+    stats["pricing_rounds"] = pricing_rounds
     stats["seconds"] = time.perf_counter() - t0
     if lb is None:
         trivial = math.ceil(pricer.trivial_bound() - TOL)
@@ -630,6 +653,56 @@ def solve_grouping(
         bound = ub
     status: Status = "optimal" if bound is not None and bound >= ub else "feasible"
     return GroupingResult(status, best, ub, bound, lb, notes, stats)
+
+
+def improve_by_lns(
+    pricer: Pricer, columns: list[Column], until: float, neighbourhood: int = 5
+) -> tuple[list[Column], int]:
+    """Large-neighbourhood search: re-solve a group and its nearest groups exactly.
+
+    Each step takes one group and the ``neighbourhood - 1`` groups nearest to it (mean
+    distance between their items, ``pricer.distance``), and partitions their items anew
+    into the same number of groups (and as many oversize groups) with :func:`solve_grouping`
+    on ``pricer.restrict``; a cheaper result replaces them. The rest of the solution and
+    every constraint are unaffected (a sub-problem keeps its group count, and wishes
+    concern items inside one group). Stops at ``until`` or after a full round without
+    improvement. Returns the groups and the number of steps.
+    """
+    dist = pricer.distance
+    current = list(columns)
+    steps = 0
+    unchanged = 0
+    seed_index = 0
+    while time.perf_counter() < until - 0.2 and len(current) > 1 and unchanged < len(current):
+        seed_index %= len(current)
+        seed = list(current[seed_index].members)
+        near = sorted(
+            range(len(current)),
+            key=lambda k: (float(dist[np.ix_(seed, list(current[k].members))].mean()), k),
+        )
+        chosen = near[:neighbourhood]
+        items = sorted(i for k in chosen for i in current[k].members)
+        sub, rows = pricer.restrict(items, [current[k] for k in chosen])
+        where = {item: pos for pos, item in enumerate(items)}
+        start = [
+            sub.column_of([where[i] for i in current[k].members], current[k].tag, where)
+            for k in chosen
+        ]
+        before = sum(current[k].cost for k in chosen)
+        budget = min(3.0, until - time.perf_counter() - 0.1)
+        if budget <= 0.1:
+            break
+        res = solve_grouping(sub, rows, [], start, time_limit=budget, workers=1, insure_from=10**9)
+        steps += 1
+        if res.objective is not None and res.objective < before:
+            taken = set(chosen)
+            replaced = [pricer.lift(col, items) for col in res.columns]
+            current = [c for k, c in enumerate(current) if k not in taken] + replaced
+            unchanged = 0
+        else:
+            unchanged += 1
+            seed_index += 1
+    return current, steps
 
 
 # --------------------------------------------------------------------------- pricers
@@ -728,6 +801,57 @@ class PairwisePricer:
     def tag(self, size: int) -> int:
         """1 for an oversize group."""
         return 1 if size >= self.oversize_from else 0
+
+    @property
+    def distance(self) -> np.ndarray:
+        """Travel both ways between two items."""
+        return self.D
+
+    def restrict(
+        self, items: Sequence[int], groups: Sequence[Column]
+    ) -> tuple[PairwisePricer, list[SideRow]]:
+        """The sub-problem on ``items``: as many groups (and oversize groups) as ``groups``."""
+        items = list(items)
+        where = {item: pos for pos, item in enumerate(items)}
+        cost_fn = self.cost_fn
+
+        def sub_cost(members: tuple[int, ...]) -> int:
+            return cost_fn(tuple(sorted(items[i] for i in members)))
+
+        together = [
+            (where[a], where[b]) for a in items for b in self.partners[a] if b in where and a < b
+        ]
+        apart = [
+            (where[a], where[b])
+            for a in items
+            for b in np.flatnonzero(self.apart[a]).tolist()
+            if b in where and a < b
+        ]
+        sub = PairwisePricer(
+            self.T[np.ix_(items, items)].astype(np.int64),
+            self.sizes,
+            self.oversize_from,
+            sub_cost,
+            self.tw,
+            self.ww,
+            self.B[np.ix_(items, items)],
+            together=together,
+            apart=apart,
+            max_groups=len(groups),
+        )
+        big = sum(len(g.members) >= self.oversize_from for g in groups)
+        rows = [SideRow("groups", len(groups), len(groups), lambda size, tag: 1)]
+        if big:
+            rows.append(SideRow("oversize", 0, big, lambda size, tag: tag))
+        return sub, rows
+
+    def column_of(self, members: Sequence[int], tag: int, where: dict[int, int]) -> Column:
+        """The column of local ``members``."""
+        return self.column(members)
+
+    def lift(self, column: Column, items: Sequence[int]) -> Column:
+        """A sub-problem's column in this problem's indices."""
+        return self.column([items[i] for i in column.members])
 
     def max_groups(self) -> int:
         """At most n / smallest size groups."""
@@ -1158,6 +1282,32 @@ class MedianPricer:
         """Exactly p groups."""
         return self.p
 
+    @property
+    def distance(self) -> np.ndarray:
+        """Distance both ways between two points."""
+        return (self.dist + self.dist.T).astype(float)
+
+    def restrict(
+        self, items: Sequence[int], groups: Sequence[Column]
+    ) -> tuple[MedianPricer, list[SideRow]]:
+        """The sub-problem on ``items``: as many medians as ``groups`` have."""
+        items = list(items)
+        sub = MedianPricer(
+            self.dist[np.ix_(items, items)],
+            self.demand[items].tolist(),
+            self.capacity,
+            len(groups),
+        )
+        return sub, [SideRow("medians", len(groups), len(groups), lambda size, tag: 1)]
+
+    def column_of(self, members: Sequence[int], tag: int, where: dict[int, int]) -> Column:
+        """The column of local ``members`` around the local median of ``tag``."""
+        return self.column(where[tag], members)
+
+    def lift(self, column: Column, items: Sequence[int]) -> Column:
+        """A sub-problem's column in this problem's indices."""
+        return self.column(items[column.tag], [items[i] for i in column.members])
+
     def column(self, median: int, members: Sequence[int]) -> Column:
         """The column of ``median`` serving ``members`` (median included)."""
         m = tuple(sorted(set(members) | {median}))
@@ -1246,6 +1396,17 @@ class MedianPricer:
                 nearest = np.argsort(self.dist[others, m], kind="stable")[:neighbours]
                 others = np.sort(others[nearest])
             vals = self.dist[others, m].astype(float) - pi[others]
+            if penalty is not None and len(penalty.triples):
+                # a cut holding the median costs its weight once another of its items
+                # joins: half the weight on each of the other two is a lower bound
+                hit = (penalty.triples == m).any(axis=1)
+                if hit.any():
+                    extra = np.zeros(self.n)
+                    for triple, w in zip(penalty.triples[hit], penalty.weights[hit], strict=True):
+                        for i in triple.tolist():
+                            if i != m:
+                                extra[i] += w / 2.0
+                    vals = vals + extra[others]
             order = np.argsort(vals, kind="stable")
             items, vals = others[order], vals[order]
             dem = self.demand[items].astype(np.int64)
