@@ -234,9 +234,9 @@ def main(argv: list[str] | None = None) -> int:
 
     lines = render(instance, layout, tasks, runs, plan, args)
     text = "\n".join(lines)
-    print(text)
     if args.out is not None:
         args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
     return 0
 
 

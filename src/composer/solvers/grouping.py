@@ -438,7 +438,7 @@ def solve_grouping(
     max_columns: int = 50_000,
     neighbours: Sequence[int] = (8, 12),
     cut_rounds: int = 6,
-    insure_from: int = 90,
+    insure_from: int = 40,
 ) -> GroupingResult:
     """Partition the pricer's items into groups of least total cost (see the module doc).
 
