@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import statistics
 import sys
 import time
@@ -73,6 +74,29 @@ def read_cpmp(path: Path) -> CpmpInstance:
     return CpmpInstance(path.stem, p, q, xy, demand)
 
 
+def verify_raw(path: Path, groups: list[tuple[int, list[int]]]) -> int:
+    """Recompute a solution's value from the raw file with plain Python, independently of
+    :func:`read_cpmp` and numpy: ``groups`` are (median, points) by 0-based position.
+    Raises AssertionError when the solution breaks a rule of the problem."""
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    n, p, capacity = (int(v) for v in rows[1][:3])
+    points = [(float(r[1]), float(r[2]), int(float(r[3]))) for r in rows[2 : 2 + n]]
+    seen: set[int] = set()
+    total = 0
+    assert len(groups) == p, "p medians"
+    for median, members in groups:
+        assert median in members, "a median serves itself"
+        assert sum(points[i][2] for i in members) <= capacity, "capacity"
+        for i in members:
+            assert i not in seen, "a point served twice"
+            seen.add(i)
+            dx = points[i][0] - points[median][0]
+            dy = points[i][1] - points[median][1]
+            total += math.floor(math.hypot(dx, dy))
+    assert seen == set(range(n)), "every point served"
+    return total
+
+
 def published() -> dict[str, int]:
     """Published optimum per instance name, from BEST_KNOWN.csv."""
     values = {}
@@ -83,7 +107,9 @@ def published() -> dict[str, int]:
     return values
 
 
-def solve_cpmp(inst: CpmpInstance, seconds: float, seed: int = 0) -> dict[str, object]:
+def solve_cpmp(
+    inst: CpmpInstance, seconds: float, seed: int = 0, path: Path | None = None
+) -> dict[str, object]:
     """Solve one instance; the objective is recomputed from the chosen groups."""
     t0 = time.perf_counter()
     dist = inst.distances()
@@ -128,6 +154,9 @@ def solve_cpmp(inst: CpmpInstance, seconds: float, seed: int = 0) -> dict[str, o
         assert len(columns) == inst.p
         objective = int(sum(dist[list(c.members), c.tag].sum() for c in columns))
         assert objective == sum(c.cost for c in columns)
+        if path is not None:
+            raw = verify_raw(path, [(c.tag, list(c.members)) for c in columns])
+            assert raw == objective, f"raw file gives {raw}, the engine {objective}"
     return {
         "status": status,
         "objective": objective,
@@ -155,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     bugs = []
     for path in files:
         inst = read_cpmp(path)
-        out = solve_cpmp(inst, args.seconds, args.seed)
+        out = solve_cpmp(inst, args.seconds, args.seed, path)
         ref = best.get(inst.name)
         found = out["objective"]
         gap = None
