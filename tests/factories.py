@@ -67,3 +67,63 @@ def make_instance(data: dict[str, Any]) -> Instance:
 def day(text: str) -> dt.date:
     """``day("2026-09-01")``."""
     return dt.date.fromisoformat(text)
+
+
+# --------------------------------------------------------------------------- BV helpers
+
+
+def bv_school(sid: str, sector: str = "po", region: str = "r1", **extra: Any) -> dict[str, Any]:
+    """An eligible BV school (subsidised, no individual support) at Utrecht-ish coordinates;
+    ``extra`` overrides any field (``lat``, ``lon``, ``board``, ``bv_subsidy``, ...)."""
+    row = school(sid, sector=sector, region=region, bv_subsidy=True)
+    row.update(extra)
+    return row
+
+
+def line_travel(ids: list[str], step: int = 10) -> list[dict[str, Any]]:
+    """Measured travel times for schools on a line: ``step * |i - j|`` minutes."""
+    return [
+        {"origin": a, "destination": b, "minutes": step * (j - i)}
+        for i, a in enumerate(ids)
+        for j, b in enumerate(ids)
+        if j > i
+    ]
+
+
+def coordinator(
+    cid: str, regions: tuple[str, ...] = ("r1",), max_groups: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    """An OCW coordinator (B4) working in ``regions``."""
+    row: dict[str, Any] = {
+        "id": cid,
+        "name": f"Coordinator {cid}",
+        "role": "ocw_coordinator",
+        "regions": list(regions),
+        "max_groups": max_groups,
+    }
+    row.update(extra)
+    return row
+
+
+def bv_data(
+    schools: list[dict[str, Any]],
+    *,
+    travel: list[dict[str, Any]] | None = None,
+    coordinators: list[dict[str, Any]] | None = None,
+    regions: tuple[str, ...] = ("r1",),
+    **bv: Any,
+) -> dict[str, Any]:
+    """The dict of a BV-only instance: ``schools`` in ``regions``, measured ``travel``,
+    ``coordinators`` (default: one with unlimited capacity in every region) and ``bv``
+    settings (``allow_seven=True``, ``wishes=[...]``, ...)."""
+    data = base_data()
+    data["regions"] = [{"id": r, "name": f"Region {r}"} for r in regions]
+    data["schools"] = schools
+    if travel:
+        data["travel_times"] = travel
+    data["facilitators"] = (
+        coordinators if coordinators is not None else [coordinator("c1", regions=regions)]
+    )
+    if bv:
+        data["bv"] = bv
+    return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cal_builders import (
+    CALENDAR_CHECKS,
     bv_plan,
     bv_session,
     cluster,
@@ -50,12 +51,12 @@ def test_good_bv_plan_passes_and_its_objective_is_recomputed():
     stated = plan.model_copy(
         update={"stages": {"calendar": StageResult(status="optimal", objective=0.0)}}
     )
-    report = check_plan(inst, stated)
+    report = check_plan(inst, stated, CALENDAR_CHECKS)
     assert report.ok and report.objectives["calendar"]["bv_spread"] == 0
     wrong = plan.model_copy(
         update={"stages": {"calendar": StageResult(status="optimal", objective=3.0)}}
     )
-    assert not check_plan(inst, wrong).ok  # the stated objective disagrees
+    assert not check_plan(inst, wrong, CALENDAR_CHECKS).ok  # the stated objective disagrees
 
 
 def test_b5_twice_in_a_row_and_a_school_that_never_hosts():
@@ -524,7 +525,15 @@ def test_tn_helper_not_from_the_host_school_costs_one():
 def test_composer_check_reports_calendar_violations(cli, tmp_path):
     from composer.io.json_io import plan_to_json, write_instance_json
 
-    inst = make(bv_instance())
+    # the whole checker runs here, so the cluster must also satisfy B1, B2 and B4
+    data = bv_instance(min_size=3)
+    for row in data["schools"]:
+        if row["id"] in SCHOOLS:
+            row["bv_subsidy"] = True
+    for row in data["facilitators"]:
+        if row["id"] == "c1":
+            row["regions"] = ["r1"]
+    inst = make(data)
     write_instance_json(inst, tmp_path / "instance.json")
     bad = bv_plan(bv_rows([GOOD_BV[0], ("2026-09-30", "s4"), *GOOD_BV[2:]]))
     (tmp_path / "plan.json").write_text(plan_to_json(bad), encoding="utf-8")

@@ -366,7 +366,7 @@ def test_solve_export_writes_into_the_solve_folder(cli, tmp_path):
     out = tmp_path / "solved"
     result = cli(
         "solve", inst, "--out", out, "--quiet", "--set", "los.settings.visits_per_year=0",
-        "--export", "html", "--export", "csv",
+        "--stage", "los", "--stage", "bv", "--export", "html", "--export", "csv",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert {"plan.json", "run.json", "report.html", "csv"} <= {p.name for p in out.iterdir()}

@@ -2,7 +2,8 @@
 
 These are not errors in the data (the instance is valid) but signs that a plan will be
 impossible or poor: a sector-region whose eligible schools cannot be split into
-clusters (B8), a network whose two facilitators share no day (L5), less seat capacity
+clusters (B8) and the remedies, too few OCW coordinators for the clusters a region
+needs (B4), a network whose two facilitators share no day (L5), less seat capacity
 than learners in a region (L1), a learner no LOS network could take (kind, component,
 region, roster, travel), with the reason per learner. ``composer validate`` prints
 them; ``composer solve`` prints them before solving.
@@ -10,52 +11,60 @@ them; ``composer solve`` prints them before solving.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
+from composer.bv_rules import (
+    bv_eligible,
+    bv_layout,
+    coordinator_shortage,
+    splittable,
+    unusable_wishes,
+    wish_conflicts,
+)
 from composer.errors import Issue
 from composer.model.instance import Instance
 
 
-def splittable(count: int, low: int, high: int) -> bool:
-    """True when ``count`` items fit exactly into groups of ``low..high`` (B8).
-
-    A count is splittable when some number of groups k has k*low <= count <= k*high;
-    with 4..6 the impossible counts are 1, 2, 3 and 7. Zero needs no group.
-    """
-    if count == 0:
-        return True
-    return any(k * low <= count <= k * high for k in range(1, count // max(1, low) + 1))
-
-
-def bv_eligible(instance: Instance) -> list[int]:
-    """B1: positions of subsidised schools without individual support."""
+def _b8(instance: Instance) -> list[Issue]:
+    """B8: sector-regions whose eligible count cannot be split, with the named remedies
+    (nearest region to merge with, a cluster of 7, the cheapest school to defer)."""
+    if not bv_eligible(instance):
+        return []
+    layout = bv_layout(instance)
     return [
-        i
-        for i, school in enumerate(instance.schools)
-        if school.bv_subsidy and not school.bv_individual_support
+        Issue(finding.message(), rule="B8", severity="warning", fix=finding.fix())
+        for finding in layout.findings
     ]
 
 
-def _b8(instance: Instance) -> list[Issue]:
-    bv = instance.bv
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for i in bv_eligible(instance):
-        school = instance.schools[i]
-        groups[(school.sector, school.region)].append(school.id)
-    issues = []
-    for (sector, region), schools in sorted(groups.items()):
-        if not splittable(len(schools), bv.min_size, bv.max_size):
-            issues.append(
-                Issue(
-                    f"{sector} in region {region!r} has {len(schools)} eligible school(s), which "
-                    f"cannot be split into clusters of {bv.min_size}-{bv.max_size}: "
-                    f"{', '.join(schools)}",
-                    rule="B8",
-                    severity="warning",
-                    fix="merge with a neighbouring region of the same sector (bv.allow_merge), "
-                    "allow one larger cluster (bv.allow_seven), or defer a school",
-                )
-            )
+def _b4(instance: Instance) -> list[Issue]:
+    """B4: regions whose OCW coordinators cannot guide the fewest clusters needed."""
+    if not bv_eligible(instance):
+        return []
+    layout = bv_layout(instance)
+    return [
+        Issue(short.message(), rule="B4", severity="warning", fix=short.fix())
+        for short in coordinator_shortage(instance, layout)
+    ]
+
+
+def _b2_wishes(instance: Instance) -> list[Issue]:
+    """B2: planner wishes that cannot hold (contradictions) or cannot apply (across parts,
+    or naming a school that is not clustered)."""
+    if not instance.bv.wishes or not bv_eligible(instance):
+        return []
+    layout = bv_layout(instance)
+    issues = [
+        Issue(
+            f"{key}: {reason}; these schools will not be clustered",
+            rule="B2",
+            severity="warning",
+            fix="remove or change one of the wishes",
+        )
+        for key, reason in sorted(wish_conflicts(instance, layout).items())
+    ]
+    issues.extend(
+        Issue(line, rule="B2", severity="warning", fix="remove the wish or change the schools")
+        for line in unusable_wishes(instance, layout)
+    )
     return issues
 
 
@@ -157,7 +166,12 @@ def diagnose(instance: Instance) -> list[Issue]:
     """Every pre-solve warning for ``instance`` (empty when nothing looks impossible)."""
     return [
         *_b8(instance),
+        *_b4(instance),
+        *_b2_wishes(instance),
         *_l5_shared_day(instance),
         *_l1_capacity(instance),
         *_los_no_network(instance),
     ]
+
+
+__all__ = ["bv_eligible", "diagnose", "splittable"]

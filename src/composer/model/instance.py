@@ -375,6 +375,12 @@ class BvWeights(Frozen):
     worst_travel: NonNegativeInt = Field(
         default=5, description="per minute of the worst school's average travel in a cluster"
     )
+    board: NonNegativeInt = Field(
+        default=30,
+        description="per pair of same-board schools against bv.board_policy (in one cluster "
+        "under 'apart'; in different clusters of one sector-region under 'together'), counted "
+        "as minutes of travel",
+    )
 
 
 class BvProgramme(Frozen):
