@@ -81,6 +81,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "composer.cli.export",
     "composer.cli.convert",
     "composer.cli.bench",
+    "composer.cli.replan",
 )
 """Modules whose ``COMMANDS`` list is added to the group, in help order."""
 

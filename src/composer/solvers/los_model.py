@@ -701,7 +701,9 @@ class LosModel:
                     m.add(sum(xs) + miss >= 1)
                     v.missing[(n, kind)] = miss
                     terms.append(w.kind_mix * miss)
-        m.minimize(sum(terms) + offset)
+        self.objective_expr = sum(terms) + offset
+        """The objective as an expression (re-planning adds move penalties to it)."""
+        m.minimize(self.objective_expr)
 
     # ------------------------------------------------------------------ hint
     def add_hint(self, start: Start) -> None:

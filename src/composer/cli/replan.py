@@ -1,0 +1,261 @@
+"""``composer explain`` and ``composer whatif``: why no plan exists, and what if ... (issue 7)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from composer.cli.main import echo_err, guarded
+from composer.errors import EXIT_INFEASIBLE, EXIT_OK
+from composer.io import load_instance
+from composer.io.json_io import instance_to_json, plan_to_json, read_plan
+from composer.io.safe_write import atomic_write_text, check_output_dir, staged_dir
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--time-limit", default=10.0, show_default=True, help="Seconds per feasibility check."
+)
+@click.option("--verify-time", default=30.0, show_default=True, help="Seconds to solve the fix.")
+@click.option("--no-verify", is_flag=True, help="Do not solve the relaxed instance.")
+@click.option(
+    "--write-change",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the proposed relaxation as a change file (for composer whatif).",
+)
+@guarded
+def explain(
+    path: Path, time_limit: float, verify_time: float, no_verify: bool, write_change: Path | None
+) -> None:
+    """Explain why the instance at PATH has no plan: the smallest set of conflicting
+    rule groups per region (rule ids and items) and the cheapest relaxation, verified.
+
+    Exit 0 when every part is feasible (nothing to explain), 3 when a part is infeasible.
+    """
+    from composer.io.change_io import change_to_yaml
+    from composer.replan import (
+        combined_relaxation,
+        explanation_lines,
+        verify_relaxation,
+    )
+    from composer.replan import (
+        explain as run_explain,
+    )
+
+    instance = load_instance(path)
+    found = run_explain(instance, time_limit)
+    infeasible = [e for e in found if e.status == "infeasible"]
+    for e in found:
+        for line in explanation_lines(e):
+            click.echo(line)
+    if not infeasible:
+        if not found:
+            click.echo("nothing to plan: no LOS learners or networks, no BV schools")
+        sys.exit(EXIT_OK)
+    change = combined_relaxation(infeasible)
+    if change is not None:
+        click.echo("proposed change (apply with composer whatif --change FILE):")
+        for line in change_to_yaml(change).splitlines():
+            click.echo(f"  {line}")
+        if write_change is not None:
+            atomic_write_text(write_change, change_to_yaml(change))
+            click.echo(f"wrote {write_change}")
+        if not no_verify:
+            _, plan, report = verify_relaxation(instance, change, verify_time)
+            statuses = ", ".join(
+                f"{name} {r.status}" for name, r in plan.stages.items() if r.status != "not_planned"
+            )
+            verdict = "checker clean" if report.ok else f"{len(report.errors)} violation(s)"
+            click.echo(f"verified: the relaxed instance solves ({statuses}; {verdict})")
+    sys.exit(EXIT_INFEASIBLE)
+
+
+# --------------------------------------------------------------------------- whatif
+
+
+@dataclass
+class Scenario:
+    """One what-if run (picklable, for parallel processes)."""
+
+    name: str
+    instance_path: str
+    baseline_path: str
+    change_path: str | None
+    time_limit: float
+    workers: int
+    seed: int
+    strict: bool
+
+
+def run_scenario(s: Scenario) -> dict[str, Any]:
+    """Apply the change, re-plan close to the baseline, check, diff (as plain data)."""
+    from composer.check import check_plan
+    from composer.io.change_io import apply_change, load_change
+    from composer.model.plan import Plan
+    from composer.params import SolveParams
+    from composer.pipeline import finish_plan, stage_function
+    from composer.replan import plan_diff
+    from composer.solvers.whatif import replan_los
+
+    base_instance = load_instance(Path(s.instance_path))
+    baseline = read_plan(Path(s.baseline_path))
+    instance = base_instance
+    if s.change_path is not None:
+        change, lines = load_change(Path(s.change_path))
+        instance = apply_change(base_instance, change, Path(s.change_path).name, lines)
+    params = SolveParams(time_limit=s.time_limit, workers=s.workers, processes=1, seed=s.seed)
+    plan: Plan
+    planned, plan, valid, notes = replan_los(instance, baseline, params, s.strict)
+    bv = stage_function("bv")
+    if bv is not None and any(x.bv_subsidy for x in planned.schools):
+        from composer.pipeline import no_progress
+
+        plan = bv(planned, plan, params, no_progress)
+    plan = finish_plan(plan)
+    report = check_plan(planned, plan)
+    removed = {lr for lr in valid.baseline_of} ^ {
+        lr for n in baseline.networks for lr in n.learners
+    }
+    diff = plan_diff(baseline, plan, valid.stays, removed, notes)
+    return {
+        "name": s.name,
+        "plan": plan_to_json(plan),
+        "instance": instance_to_json(planned),
+        "diff": diff.data,
+        "lines": diff.lines(),
+        "check_ok": report.ok,
+        "violations": [v.render() for v in report.errors][:20],
+        "status": plan.status,
+    }
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--baseline", required=True, type=click.Path(path_type=Path), help="plan.json to keep."
+)
+@click.option(
+    "--change", "change", type=click.Path(path_type=Path), default=None, help="Change file."
+)
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--compare",
+    "compare",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Further change files, each re-planned on its own and shown side by side.",
+)
+@click.option("--time-limit", default=30.0, show_default=True, help="Seconds per scenario.")
+@click.option("--workers", default=2, show_default=True, help="CP-SAT workers per scenario.")
+@click.option("--processes", default=2, show_default=True, help="Scenarios solved at once.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--strict", is_flag=True, help="Refill networks that fall below their minimum.")
+@click.option("--force", is_flag=True, help="Replace an existing, non-empty output folder.")
+@guarded
+def whatif(
+    path: Path,
+    baseline: Path,
+    change: Path | None,
+    out: Path,
+    compare: tuple[Path, ...],
+    time_limit: float,
+    workers: int,
+    processes: int,
+    seed: int,
+    strict: bool,
+    force: bool,
+) -> None:
+    """Re-plan the instance at PATH after CHANGE, keeping the BASELINE plan where the
+    rules allow: learners of still-valid networks stay, every move is penalised.
+
+    Writes OUT/plan.json, OUT/diff.json and OUT/instance.json (the instance planned);
+    with --compare each further change goes to OUT/<name>/. Without --change, PATH may be
+    a new year's instance: the previous plan is kept together where rules allow.
+    The baseline files are never modified. Exit 0 with a plan, 3 when infeasible.
+    """
+    from composer.io.change_io import load_change
+    from composer.parallel import map_tasks
+
+    check_output_dir(out, force)
+    load_instance(path)
+    read_plan(baseline)
+    for p in (change, *compare):
+        if p is not None:
+            load_change(p)  # refuse a bad change file before any solving
+    target = out.resolve()
+    for given in (path, baseline, change, *compare):
+        if given is not None and (target == given.resolve() or target in given.resolve().parents):
+            echo_err(
+                f"error: --out {out} holds the input {given}; choose another folder "
+                "(the baseline and the instance are never modified)"
+            )
+            sys.exit(2)
+    scenarios = [
+        Scenario(
+            "main" if change is None else change.stem,
+            str(path),
+            str(baseline),
+            None if change is None else str(change),
+            time_limit,
+            workers,
+            seed,
+            strict,
+        )
+    ]
+    for p in compare:
+        scenarios.append(
+            Scenario(p.stem, str(path), str(baseline), str(p), time_limit, workers, seed, strict)
+        )
+    results = map_tasks(run_scenario, scenarios, processes)
+    with staged_dir(out, force=True) as tmp:
+        for k, r in enumerate(results):
+            folder = tmp if k == 0 else tmp / r["name"]
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "plan.json").write_text(r["plan"], encoding="utf-8")
+            (folder / "diff.json").write_text(json.dumps(r["diff"], indent=1) + "\n", "utf-8")
+            (folder / "instance.json").write_text(r["instance"], encoding="utf-8")
+    for r in results:
+        click.echo(
+            f"== {r['name']}: {r['status']}, checker {'clean' if r['check_ok'] else 'FAILED'}"
+        )
+        for line in r["lines"]:
+            click.echo(f"  {line}")
+        for v in r["violations"]:
+            click.echo(f"  violation: {v}")
+    if len(results) > 1:
+        click.echo(_side_by_side(results))
+    click.echo(f"wrote {out}")
+    sys.exit(EXIT_INFEASIBLE if any(r["status"] == "infeasible" for r in results) else EXIT_OK)
+
+
+def _side_by_side(results: list[dict[str, Any]]) -> str:
+    """The scenarios as columns: status, objective, moves, slots, clusters."""
+    rows = [
+        ("scenario", [r["name"] for r in results]),
+        ("status", [r["status"] for r in results]),
+        ("objective before", [str(r["diff"]["objective"]["before"]) for r in results]),
+        ("objective after", [str(r["diff"]["objective"]["after"]) for r in results]),
+        ("learners moved", [str(r["diff"]["summary"]["moved"]) for r in results]),
+        ("moved from valid", [str(r["diff"]["summary"]["moved_from_valid"]) for r in results]),
+        ("removed", [str(r["diff"]["summary"]["removed"]) for r in results]),
+        ("added", [str(r["diff"]["summary"]["added"]) for r in results]),
+        ("slots changed", [str(len(r["diff"]["slots"])) for r in results]),
+        ("facilitators changed", [str(len(r["diff"]["facilitators"])) for r in results]),
+        ("schools re-clustered", [str(len(r["diff"]["clusters"])) for r in results]),
+        ("rules affected", [",".join(r["diff"]["rules"]) or "-" for r in results]),
+    ]
+    width = max(14, *(len(v) for _, vs in rows for v in vs)) + 2
+    lines = ["side by side:"]
+    for label, values in rows:
+        lines.append(f"  {label:<22}" + "".join(f"{v:<{width}}" for v in values))
+    return "\n".join(lines)
+
+
+COMMANDS = [explain, whatif]

@@ -1,0 +1,243 @@
+"""Explain and re-plan (issue 7): the plain-Python side of ``explain`` and ``whatif``.
+
+- :func:`explain` runs :mod:`composer.solvers.explain` per LOS region group and for BV,
+  and :func:`verify_relaxation` applies the proposed relaxations to the instance and
+  solves it with the real pipeline, refereed by the checker.
+- :func:`explanation_lines` renders an explanation in a planner's words.
+- :func:`plan_diff` compares a baseline plan with a new one: who moved where, which
+  slots, facilitators and clusters changed, the objective before and after, and the rule
+  ids the change touched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from composer.errors import InputError
+from composer.io.change_io import apply_change
+from composer.model.change import ChangeFile
+from composer.model.instance import Instance
+from composer.model.plan import Plan
+from composer.params import SolveParams
+
+
+def apply_or_none(instance: Instance, change: ChangeFile) -> Instance | None:
+    """``instance`` with ``change`` applied, or None when the result is not a valid instance."""
+    try:
+        return apply_change(instance, change, "relaxation")
+    except InputError:
+        return None
+
+
+def explain(instance: Instance, time_limit: float = 10.0) -> list[Any]:
+    """One :class:`~composer.solvers.explain.Explanation` per LOS region group and BV."""
+    from composer.solvers.explain import explain_instance
+
+    return explain_instance(instance, apply_or_none, time_limit)
+
+
+def combined_relaxation(explanations: list[Any]) -> ChangeFile | None:
+    """Every proposed relaxation of every part as one change file (None when there is none)."""
+    operations = [op for e in explanations for r in e.relaxations for op in r.change.operations]
+    if not operations:
+        return None
+    texts = [r.text for e in explanations for r in e.relaxations]
+    return ChangeFile(description="; ".join(texts), operations=tuple(operations))
+
+
+def verify_relaxation(
+    instance: Instance, change: ChangeFile, time_limit: float = 30.0, seed: int = 0
+) -> tuple[Instance, Plan, Any]:
+    """Apply ``change`` and solve the LOS and BV stages: (relaxed instance, plan, check)."""
+    from composer.check import check_plan
+    from composer.pipeline import solve
+
+    relaxed = apply_change(instance, change, "relaxation")
+    params = SolveParams(
+        time_limit=time_limit, workers=1, processes=1, seed=seed, stages=("los", "bv")
+    )
+    plan, _ = solve(relaxed, params)
+    return relaxed, plan, check_plan(relaxed, plan)
+
+
+def explanation_lines(e: Any) -> list[str]:
+    """An explanation in a planner's words: the minimal conflict and the cheapest fix."""
+    what = "LOS region" if e.programme == "los" else "BV clusters"
+    label = f"{what} {e.key}" if e.programme == "los" else what
+    if e.status == "feasible":
+        return [f"{label}: feasible, nothing to explain"]
+    if e.status == "unknown":
+        return [f"{label}: could not decide within the time limit (raise --time-limit)"]
+    proven = "a minimal conflict" if e.minimal else "a conflict (minimality not proven in time)"
+    lines = [f"{label}: no plan. {proven} of {len(e.core)} rule group(s):"]
+    grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for element in e.core:
+        grouped[(element.rule, element.aspect)].append(element)
+    for (rule, aspect), elements in sorted(grouped.items()):
+        if aspect == "placed" and len(elements) > 1:
+            ids = ", ".join(x.item for x in elements)
+            noun = "learners" if rule == "P1" else "eligible schools"
+            lines.append(f"  [{rule}] {len(elements)} {noun} must be placed: {ids}")
+            continue
+        for element in elements:
+            lines.append(f"  {element.render()}")
+    rules = sorted({x.rule for x in e.core})
+    lines.append(
+        f"  rules involved: {', '.join(rules)}; dropping any one group above makes it solvable"
+    )
+    if e.relaxations:
+        lines.append("  cheapest relaxation found:")
+        for r in e.relaxations:
+            lines.append(f"    - [{r.rule}] {r.text}")
+        if e.relaxed_status == "feasible":
+            lines.append("    with this change the rules can all hold")
+        else:
+            lines.append(f"    still not enough ({e.relaxed_status}); more changes are needed")
+    else:
+        lines.append("  no automatic relaxation for these groups; change the data above")
+    return lines
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@dataclass
+class Diff:
+    """What changed between a baseline plan and a new plan (``diff.json``)."""
+
+    data: dict[str, Any]
+
+    def lines(self) -> list[str]:
+        """The diff in a planner's words."""
+        d = self.data
+        out = []
+        ob, oa = d["objective"]["before"], d["objective"]["after"]
+        out.append(
+            f"status {d['status']['before']} -> {d['status']['after']}; objective {ob} -> {oa}"
+        )
+        s = d["summary"]
+        out.append(
+            f"learners: {s['kept']} kept, {s['moved']} moved, {s['removed']} removed, "
+            f"{s['added']} added, {s['unplaced']} unplaced"
+        )
+        out.append(
+            f"moved although their network was still valid: {s['moved_from_valid']}"
+            + (" (none: only affected learners moved)" if s["moved_from_valid"] == 0 else "")
+        )
+        for m in d["moves"][:40]:
+            why = f" ({m['why']})" if m.get("why") else ""
+            out.append(f"  {m['learner']}: {m['before'] or '-'} -> {m['after'] or '-'}{why}")
+        if len(d["moves"]) > 40:
+            out.append(f"  ... {len(d['moves']) - 40} more in diff.json")
+        for c in d["slots"]:
+            out.append(f"  slot of {c['network']}: {c['before']} -> {c['after']}")
+        for c in d["facilitators"]:
+            out.append(f"  facilitators of {c['network']}: {c['before']} -> {c['after']}")
+        for c in d["clusters"]:
+            out.append(
+                f"  school {c['school']}: cluster {c['before'] or '-'} -> {c['after'] or '-'}"
+            )
+        if d["dates_changed"]:
+            out.append(f"  {d['dates_changed']} dated session(s) changed")
+        if d["rules"]:
+            out.append(f"rules affected: {', '.join(d['rules'])}")
+        for note in d.get("notes", []):
+            out.append(f"note: {note}")
+        return out
+
+
+def _slot(net: Any) -> str | None:
+    return None if net.slot is None else f"{net.slot.weekday} {net.slot.block}"
+
+
+def plan_diff(
+    before: Plan,
+    after: Plan,
+    valid_before: dict[str, str] | None = None,
+    removed: set[str] | None = None,
+    notes: list[str] | None = None,
+) -> Diff:
+    """Compare two plans. ``valid_before`` maps a learner to the baseline network that is
+    still valid under the changed instance (their move counts as "moved from valid");
+    ``removed`` are learners the change removed."""
+    valid_before = valid_before or {}
+    removed = removed or set()
+    old = {lr: n.id for n in before.networks for lr in n.learners}
+    new = {lr: n.id for n in after.networks for lr in n.learners}
+    unplaced = {u.id for u in after.unplaced if u.what == "learner"}
+    moves = []
+    kept = 0
+    for lr in sorted(set(old) | set(new)):
+        a, b = old.get(lr), new.get(lr)
+        if lr in removed:
+            continue
+        if a == b:
+            kept += 1
+            continue
+        why = ""
+        if a is None:
+            why = "new learner"
+        elif lr in valid_before:
+            why = "network still valid: moved to make the plan feasible"
+        else:
+            why = "their network is no longer valid for them"
+        moves.append({"learner": lr, "before": a, "after": b, "why": why})
+    nb = {n.id: n for n in before.networks}
+    na = {n.id: n for n in after.networks}
+    slots, facs = [], []
+    for nid in sorted(set(nb) | set(na)):
+        x, y = nb.get(nid), na.get(nid)
+        sx, sy = (_slot(x) if x else None), (_slot(y) if y else None)
+        if sx != sy:
+            slots.append({"network": nid, "before": sx, "after": sy})
+        fx = list(x.facilitators) if x else []
+        fy = list(y.facilitators) if y else []
+        if fx != fy:
+            facs.append({"network": nid, "before": fx, "after": fy})
+    cb = {s: c.id for c in before.clusters for s in c.schools}
+    ca = {s: c.id for c in after.clusters for s in c.schools}
+    clusters = [
+        {"school": s, "before": cb.get(s), "after": ca.get(s)}
+        for s in sorted(set(cb) | set(ca))
+        if cb.get(s) != ca.get(s)
+    ]
+    sess_b = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in before.sessions}
+    sess_a = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in after.sessions}
+    rules = set()
+    if moves or slots:
+        rules.update({"L1", "L4"})
+    if facs:
+        rules.update({"L5", "L6"})
+    if clusters:
+        rules.update({"B2", "B4"})
+    if sess_a != sess_b:
+        rules.add("C1")
+    data = {
+        "status": {"before": before.status, "after": after.status},
+        "objective": {"before": before.objective, "after": after.objective},
+        "stage_objectives": {
+            name: {
+                "before": before.stages[name].objective if name in before.stages else None,
+                "after": after.stages[name].objective if name in after.stages else None,
+            }
+            for name in sorted(set(before.stages) | set(after.stages))
+        },
+        "summary": {
+            "kept": kept,
+            "moved": sum(1 for m in moves if m["before"] is not None and m["after"] is not None),
+            "removed": len(removed & set(old)),
+            "added": sum(1 for m in moves if m["before"] is None),
+            "unplaced": len(unplaced),
+            "moved_from_valid": sum(1 for m in moves if m["learner"] in valid_before),
+        },
+        "moves": moves,
+        "slots": slots,
+        "facilitators": facs,
+        "clusters": clusters,
+        "dates_changed": len(sess_a ^ sess_b),
+        "rules": sorted(rules),
+        "notes": list(notes or []),
+    }
+    return Diff(data)

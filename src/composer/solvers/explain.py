@@ -1,0 +1,740 @@
+"""``composer explain``: why no plan exists, the smallest conflict, and a verified fix.
+
+For every LOS region group (regions sharing a facilitator, as the LOS stage solves them)
+and for the BV clusters, a CP-SAT *explain model* states the hard rules with one
+enforcement literal per named constraint group: a rule id, the item it is about and an
+aspect (``L1 N07 max``: "network N07 takes at most 18 learners"; ``L4 L0012 roster``:
+"L0012 is free at their network's slot"; ``L5 IO03 availability``; ``B4 C1 capacity``;
+...). Unlike the solving model it prunes nothing, so that a learner refused everywhere
+for curriculum (L3) or travel (L7) reasons still shows up as a conflict between named
+groups.
+
+1. Solve with every literal as an assumption. Feasible: nothing to explain.
+2. Infeasible: CP-SAT's ``sufficient_assumptions_for_infeasibility`` gives a core; a
+   deletion filter shrinks it to a *minimal* core (dropping any one group makes the rest
+   satisfiable; proven by a solve per group, within a time limit per check).
+3. Each group in the core offers relaxations as change files (raise ``max_size`` of N07
+   by k, free a learner's roster at a slot, add a day to an IO's availability, raise a
+   coordinator's ``max_groups``, ``bv.allow_seven`` ...), each with a cost. The cheapest
+   single relaxation that makes the explain model feasible is proposed; when none alone
+   does, the cheapest is applied and the search repeats on the relaxed instance (greedy,
+   up to a few rounds: cheapest per round, not proven cheapest overall).
+
+The models mirror :mod:`composer.solvers.los_model` rule by rule (same rule logic from
+:mod:`composer.los_rules` / :mod:`composer.bv_rules`); the CLI additionally verifies a
+proposed relaxation with the real solver and the checker.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ortools.sat.python import cp_model
+
+from composer import los_rules
+from composer.bv_rules import bv_layout, coordinators, splittable
+from composer.los_rules import Position, SlotKey, slot_label
+from composer.model.change import ChangeFile, ModifyOp, RemoveOp, SetOp
+from composer.model.instance import STUDENT_KINDS, Instance
+
+Check = Literal["feasible", "infeasible", "unknown"]
+
+
+@dataclass(frozen=True)
+class Element:
+    """A named constraint group: rule id, the item it is about, the aspect, and words."""
+
+    rule: str
+    item: str
+    aspect: str
+    text: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.rule, self.item, self.aspect)
+
+    def render(self) -> str:
+        return f"[{self.rule}] {self.text}"
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """A change that softens one group, its cost (lower is cheaper) and what it does."""
+
+    change: ChangeFile
+    cost: float
+    text: str
+    rule: str
+
+
+@dataclass
+class Explanation:
+    """What explain found for one part (an LOS region group or the BV clusters)."""
+
+    programme: Literal["los", "bv"]
+    key: str
+    status: Check
+    core: list[Element] = field(default_factory=list)
+    minimal: bool = True
+    relaxations: list[Relaxation] = field(default_factory=list)
+    relaxed_status: Check | None = None
+
+
+# --------------------------------------------------------------------------- cores
+
+
+class ExplainModel:
+    """A CP-SAT model whose constraint groups have enforcement literals (base class)."""
+
+    def __init__(self) -> None:
+        self.model = cp_model.CpModel()
+        self.groups: dict[tuple[str, str, str], tuple[cp_model.IntVar, Element]] = {}
+
+    def lit(self, rule: str, item: str, aspect: str, text: str) -> cp_model.IntVar:
+        """The enforcement literal of a group (created on first use)."""
+        key = (rule, item, aspect)
+        if key not in self.groups:
+            var = self.model.new_bool_var(f"enforce[{rule},{item},{aspect}]")
+            self.groups[key] = (var, Element(rule, item, aspect, text))
+        return self.groups[key][0]
+
+    def relaxations(self, element: Element) -> list[Relaxation]:
+        """The ways to soften ``element``, cheapest first (none by default)."""
+        return []
+
+    def check(self, keys: list[tuple[str, str, str]], time_limit: float) -> tuple[Check, list]:
+        """Solve with the groups ``keys`` enforced (the others free); with the core when
+        infeasible (group keys)."""
+        m = self.model
+        m.clear_assumptions()
+        m.add_assumptions([self.groups[k][0] for k in keys])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+        status = solver.solve(m)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return "feasible", []
+        if status == cp_model.INFEASIBLE:
+            by_index = {var.index: k for k, (var, _) in self.groups.items()}
+            core = [
+                by_index[i]
+                for i in solver.sufficient_assumptions_for_infeasibility()
+                if i in by_index
+            ]
+            return "infeasible", core
+        return "unknown", []
+
+    def minimal_core(self, time_limit: float) -> tuple[Check, list[Element], bool]:
+        """(status, minimal core, proven minimal) with every group enforced."""
+        status, core = self.check(list(self.groups), time_limit)
+        if status != "infeasible":
+            return status, [], True
+        proven = True
+        core = list(dict.fromkeys(core)) or list(self.groups)
+        i = 0
+        while i < len(core):
+            trial = core[:i] + core[i + 1 :]
+            result, smaller = self.check(trial, time_limit)
+            if result == "infeasible":
+                keep = set(smaller) if smaller else set(trial)
+                core = [k for k in trial if k in keep]
+                continue  # core[i] was not needed (and maybe more went with it)
+            if result == "unknown":
+                proven = False
+            i += 1
+        return "infeasible", [self.groups[k][1] for k in core], proven
+
+
+# --------------------------------------------------------------------------- LOS
+
+
+def _modify(what: Any, ident: str, fields: dict[str, Any], description: str) -> ChangeFile:
+    return ChangeFile(
+        description=description,
+        operations=(ModifyOp(op="modify", what=what, id=ident, fields=fields),),
+    )
+
+
+def _set(key: str, value: Any, description: str) -> ChangeFile:
+    return ChangeFile(description=description, operations=(SetOp(op="set", key=key, value=value),))
+
+
+class LosExplainModel(ExplainModel):
+    """The LOS rules L1-L7 (and placement, pins) of one region group, nothing pruned."""
+
+    def __init__(self, inst: Instance) -> None:
+        super().__init__()
+        self.inst = inst
+        m = self.model
+        idx = inst.index
+        settings = inst.los.settings
+        self.slots: list[SlotKey] = los_rules.planning_slots(inst)
+        slots = self.slots
+        nets = inst.los.networks
+        by_region: dict[str, list[int]] = defaultdict(list)
+        for n, net in enumerate(nets):
+            by_region[net.region].append(n)
+        # --- who may join what (nothing pruned: refusals become groups)
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.refused: dict[tuple[int, int], tuple[str, str]] = {}
+        for lr, learner in enumerate(inst.learners):
+            cands = list(by_region.get(los_rules.learner_region(inst, learner), []))
+            pin = idx.network.get(learner.network or "")
+            if pin is not None and pin not in cands:
+                cands.append(pin)
+            for n in cands:
+                net = nets[n]
+                x = m.new_bool_var(f"x[l={lr},n={n}]")
+                self.x[(lr, n)] = x
+                refusal = los_rules.component_refusal(inst, learner, net)
+                if refusal is not None:
+                    self.refused[(lr, n)] = ("L3", refusal.reason)
+                    m.add(x == 0).only_enforce_if(
+                        self.lit("L3", learner.id, "needs", self._needs_text(learner))
+                    )
+                    continue
+                refusal = los_rules.travel_refusal(inst, learner, net)
+                if refusal is not None:
+                    self.refused[(lr, n)] = ("L7", refusal.reason)
+                    limit = los_rules.travel_limit(inst, net)
+                    m.add(x == 0).only_enforce_if(
+                        self.lit(
+                            "L7",
+                            learner.id,
+                            "travel",
+                            f"{learner.id} travels at most {limit:g} min from "
+                            f"{learner.home_school} to a network",
+                        )
+                    )
+        self.networks_of: dict[int, list[int]] = defaultdict(list)
+        self.members_of: dict[int, list[int]] = defaultdict(list)
+        for lr, n in self.x:
+            self.networks_of[lr].append(n)
+            self.members_of[n].append(lr)
+        # --- placement and pins
+        for lr, learner in enumerate(inst.learners):
+            xs = [self.x[(lr, n)] for n in self.networks_of[lr]]
+            m.add(sum(xs) <= 1)
+            pin = idx.network.get(learner.network or "")
+            if pin is not None:
+                m.add(self.x[(lr, pin)] == 1).only_enforce_if(
+                    self.lit(
+                        "P1", learner.id, "pin", f"{learner.id} is pinned to {learner.network}"
+                    )
+                )
+            if not settings.allow_unplaced or pin is not None:
+                m.add(sum(xs) == 1).only_enforce_if(
+                    self.lit("P1", learner.id, "placed", f"{learner.id} must be placed")
+                )
+        # --- slots (L4)
+        self.y: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.size: dict[int, Any] = {}
+        for n, net in enumerate(nets):
+            ys = [m.new_bool_var(f"y[n={n},s={s}]") for s in range(len(slots))]
+            for s, y in enumerate(ys):
+                self.y[(n, s)] = y
+            m.add_exactly_one(ys)
+            if net.slot is not None:
+                fixed = (net.slot.weekday, net.slot.block)
+                enforce = self.lit(
+                    "L4", net.id, "fixed-slot", f"network {net.id} meets at {slot_label(fixed)}"
+                )
+                if fixed in slots:
+                    m.add(self.y[(n, slots.index(fixed))] == 1).only_enforce_if(enforce)
+                else:
+                    m.add_bool_or([enforce.Not()])
+            self.size[n] = sum(self.x[(lr, n)] for lr in self.members_of[n])
+        for lr, learner in enumerate(inst.learners):
+            busy = [s for s, key in enumerate(slots) if not los_rules.learner_free(learner, key)]
+            if not busy:
+                continue
+            enforce = self.lit(
+                "L4",
+                learner.id,
+                "roster",
+                f"{learner.id} teaches at {', '.join(slot_label(slots[s]) for s in busy)} "
+                "and must be free at their network's slot",
+            )
+            for n in self.networks_of[lr]:
+                for s in busy:
+                    m.add_bool_or([self.x[(lr, n)].Not(), self.y[(n, s)].Not()]).only_enforce_if(
+                        enforce
+                    )
+        # --- L1 size, L2 kinds
+        for n, net in enumerate(nets):
+            low, high = los_rules.size_bounds(inst, net)
+            m.add(self.size[n] >= low).only_enforce_if(
+                self.lit("L1", net.id, "min", f"network {net.id} needs at least {low} learners")
+            )
+            m.add(self.size[n] <= high).only_enforce_if(
+                self.lit("L1", net.id, "max", f"network {net.id} takes at most {high} learners")
+            )
+            if net.type == "mixed" and not net.mixed_agreed:
+                m.add(self.size[n] == 0).only_enforce_if(
+                    self.lit(
+                        "L2", net.id, "mixed", f"mixed network {net.id} is not agreed (no members)"
+                    )
+                )
+            need = los_rules.min_students(net)
+            if need > 0:
+                students = [
+                    self.x[(lr, n)]
+                    for lr in self.members_of[n]
+                    if inst.learners[lr].kind in STUDENT_KINDS
+                ]
+                m.add(sum(students) >= need).only_enforce_if(
+                    self.lit(
+                        "L2",
+                        net.id,
+                        "students",
+                        f"opleiding network {net.id} needs at least {need} student(s)",
+                    )
+                )
+        # --- L5 leaders, availability, one place at a time; L6 budget
+        pool = los_rules.facilitators_by_region(inst)
+        fidx = idx.facilitator
+        self.lead: dict[tuple[int, Position, int], cp_model.IntVar] = {}
+        options: dict[int, list[tuple[int, Position]]] = defaultdict(list)
+        positions: tuple[Position, ...] = ("so", "second")
+        for n, net in enumerate(nets):
+            for pos in positions:
+                found = los_rules.facilitator_candidates(inst, net, pos, pool)
+                fixed_id = los_rules.fixed_facilitator(net, pos)
+                roles = " or ".join(sorted(los_rules.position_roles(net, pos)))
+                text = (
+                    f"network {net.id} is led by {fixed_id} ({pos}, fixed)"
+                    if fixed_id
+                    else f"network {net.id} needs a {roles} of region {net.region}"
+                )
+                leads = []
+                for fac in found:
+                    f = fidx[fac.id]
+                    var = m.new_bool_var(f"lead[n={n},p={pos},f={f}]")
+                    self.lead[(n, pos, f)] = var
+                    options[f].append((n, pos))
+                    leads.append(var)
+                m.add(sum(leads) == 1).only_enforce_if(
+                    self.lit("L5", net.id, f"{pos}-leader", text)
+                )
+        self.options = options
+        for f, opts in sorted(options.items()):
+            fac = inst.facilitators[f]
+            days = ", ".join(fac.available_days)
+            blocks = f" (blocks {', '.join(fac.available_blocks)})" if fac.available_blocks else ""
+            avail = self.lit(
+                "L5",
+                fac.id,
+                "availability",
+                f"{fac.id} ({fac.role}) is available on {days}{blocks}",
+            )
+            for n, pos in opts:
+                for s, key in enumerate(slots):
+                    if not fac.available(*key):
+                        m.add_bool_or(
+                            [self.lead[(n, pos, f)].Not(), self.y[(n, s)].Not()]
+                        ).only_enforce_if(avail)
+            networks = sorted({n for n, _ in opts})
+            if len(networks) >= 2:
+                once = self.lit(
+                    "L5", fac.id, "once", f"{fac.id} is in one place at a time (travel included)"
+                )
+                w: dict[tuple[int, int], cp_model.IntVar] = {}
+                for n, pos in opts:
+                    for s in range(len(slots)):
+                        var = m.new_bool_var(f"w[n={n},f={f},s={s}]")
+                        m.add_bool_or([var, self.lead[(n, pos, f)].Not(), self.y[(n, s)].Not()])
+                        w[(n, s)] = var
+                for s in range(len(slots)):
+                    m.add(sum(w[(n, s)] for n in networks) <= 1).only_enforce_if(once)
+                for s1, a in enumerate(slots):
+                    for s2, b in enumerate(slots):
+                        if s2 <= s1 or a[0] != b[0]:
+                            continue
+                        for n1 in networks:
+                            for n2 in networks:
+                                if n1 == n2:
+                                    continue
+                                if not los_rules.travel_fits(
+                                    inst, a, nets[n1].location, b, nets[n2].location
+                                ):
+                                    m.add(w[(n1, s1)] + w[(n2, s2)] <= 1).only_enforce_if(once)
+            if fac.max_groups is not None and len(networks) > fac.max_groups:
+                m.add(
+                    sum(self.lead[(n, pos, f)] for n, pos in opts) <= fac.max_groups
+                ).only_enforce_if(
+                    self.lit(
+                        "L6",
+                        fac.id,
+                        "groups",
+                        f"{fac.id} leads at most {fac.max_groups} network(s)",
+                    )
+                )
+            cap = los_rules.so_capacity(inst, fac)
+            so_opts = [n for n, pos in opts if pos == "so"]
+            if cap is not None and so_opts:
+                loads = []
+                for n in so_opts:
+                    _, high = los_rules.size_bounds(inst, nets[n])
+                    top = max(high, len(self.members_of[n]))
+                    load = m.new_int_var(0, top, f"load[n={n},f={f}]")
+                    m.add(load >= self.size[n] - top * (1 - self.lead[(n, "so", f)]))
+                    loads.append(load)
+                m.add(sum(loads) <= cap).only_enforce_if(
+                    self.lit(
+                        "L6",
+                        fac.id,
+                        "capacity",
+                        f"schoolopleider {fac.id} leads at most {cap} learners "
+                        f"({fac.capacity_days:g} day(s) x {settings.so_students_per_day})",
+                    )
+                )
+
+    @staticmethod
+    def _needs_text(learner: Any) -> str:
+        if learner.needs:
+            return f"{learner.id} needs {'+'.join(learner.needs)} from their network"
+        return f"{learner.id} is a UU student: their network offers a UU component or admits them"
+
+    # ------------------------------------------------------------------ relaxations
+    def relaxations(self, element: Element) -> list[Relaxation]:
+        """The ways to soften ``element``, cheapest first."""
+        inst = self.inst
+        idx = inst.index
+        rule, item, aspect = element.key
+        out: list[Relaxation] = []
+
+        def add(change: ChangeFile, cost: float, text: str) -> None:
+            out.append(Relaxation(change, cost, text, rule))
+
+        if rule == "L1":
+            net = inst.los.networks[idx.network[item]]
+            low, high = los_rules.size_bounds(inst, net)
+            for k in range(1, 7):
+                if aspect == "max":
+                    text = f"raise max_size of {item} by {k} to {high + k}"
+                    add(_modify("networks", item, {"max_size": high + k}, text), 2 * k, text)
+                elif low - k >= 1:
+                    text = f"lower min_size of {item} by {k} to {low - k}"
+                    add(_modify("networks", item, {"min_size": low - k}, text), 2 * k, text)
+        elif rule == "L2" and aspect == "students":
+            net = inst.los.networks[idx.network[item]]
+            need = los_rules.min_students(net)
+            for k in range(1, need + 1):
+                text = f"lower min_students of {item} by {k} to {need - k}"
+                add(_modify("networks", item, {"min_students": need - k}, text), 3 * k, text)
+        elif rule == "L2" and aspect == "mixed":
+            text = f"mark mixed network {item} as agreed with the institutes (mixed_agreed)"
+            add(_modify("networks", item, {"mixed_agreed": True}, text), 5, text)
+        elif rule == "L3":
+            lr = idx.learner[item]
+            learner = inst.learners[lr]
+            for n in self.networks_of[lr]:
+                if self.refused.get((lr, n), ("",))[0] != "L3":
+                    continue
+                net = inst.los.networks[n]
+                missing = [c for c in learner.needs if c not in net.components]
+                if missing:
+                    text = f"let network {net.id} also offer {', '.join(missing)}"
+                    fields = {"components": [*net.components, *missing]}
+                    add(_modify("networks", net.id, fields, text), 6, text)
+                else:
+                    text = f"let network {net.id} admit UU students"
+                    add(_modify("networks", net.id, {"admits_uu_students": True}, text), 5, text)
+        elif rule == "L7":
+            lr = idx.learner[item]
+            learner = inst.learners[lr]
+            for n in self.networks_of[lr]:
+                if self.refused.get((lr, n), ("",))[0] != "L7":
+                    continue
+                net = inst.los.networks[n]
+                minutes = los_rules.travel_to(inst, learner, net)
+                limit = los_rules.travel_limit(inst, net) or 0
+                text = (
+                    f"raise max_travel_minutes of {net.id} from {limit:g} to {minutes} "
+                    f"(so {item} may travel to it)"
+                )
+                cost = 2 + (minutes - limit) / 10
+                add(_modify("networks", net.id, {"max_travel_minutes": minutes}, text), cost, text)
+        elif rule == "L4" and aspect == "roster":
+            learner = inst.learners[idx.learner[item]]
+            roster = learner.roster.model_dump(mode="json")
+            for key in self.slots:
+                if los_rules.learner_free(learner, key):
+                    continue
+                day, block = key
+                new = dict(roster)
+                new[day] = [b for b in roster[day] if b != block]
+                text = f"free {item} of teaching at {slot_label(key)} (roster)"
+                add(_modify("learners", item, {"roster": new}, text), 4, text)
+        elif rule == "L4" and aspect == "fixed-slot":
+            text = f"let network {item} meet at any slot (unfix its slot)"
+            add(_modify("networks", item, {"slot": None}, text), 3, text)
+        elif rule == "L5" and aspect == "availability":
+            fac = inst.facilitators[idx.facilitator[item]]
+            for day in inst.calendar.weekdays:
+                if day not in fac.available_days:
+                    text = f"make {item} available on {day} as well (or move their day)"
+                    days = [*fac.available_days, day]
+                    add(_modify("facilitators", item, {"available_days": days}, text), 3, text)
+            if fac.available_blocks:
+                text = f"make {item} available in every time block"
+                add(_modify("facilitators", item, {"available_blocks": []}, text), 3, text)
+        elif rule == "L5" and aspect.endswith("-leader"):
+            net = inst.los.networks[idx.network[item]]
+            pos = aspect.removesuffix("-leader")
+            field_name = "schoolopleider" if pos == "so" else "second_facilitator"
+            if getattr(net, field_name) is not None:
+                text = f"let another facilitator lead {item} ({field_name} open)"
+                add(_modify("networks", item, {field_name: None}, text), 4, text)
+        elif rule == "L5" and aspect == "once":
+            for n, pos in self.options.get(idx.facilitator[item], []):
+                net = inst.los.networks[n]
+                field_name = "schoolopleider" if pos == "so" else "second_facilitator"
+                if getattr(net, field_name) == item:
+                    text = f"let another facilitator lead {net.id} instead of {item}"
+                    add(_modify("networks", net.id, {field_name: None}, text), 4, text)
+        elif rule == "L6":
+            fac = inst.facilitators[idx.facilitator[item]]
+            if aspect == "groups" and fac.max_groups is not None:
+                for k in (1, 2):
+                    text = f"raise max_groups of {item} by {k} to {fac.max_groups + k}"
+                    add(
+                        _modify("facilitators", item, {"max_groups": fac.max_groups + k}, text),
+                        4 * k,
+                        text,
+                    )
+            cap = los_rules.so_capacity(inst, fac)
+            if aspect == "capacity" and cap is not None:
+                per_day = inst.los.settings.so_students_per_day
+                for k in range(1, 19):
+                    room = math.ceil((cap + k) / per_day * 100) / 100
+                    if math.floor(room * per_day + 1e-9) < cap + k:
+                        room += 0.01
+                    text = (
+                        f"raise capacity_days of {item} to {room:g} (room for {k} more learner(s))"
+                    )
+                    add(_modify("facilitators", item, {"capacity_days": room}, text), k, text)
+        elif rule == "P1" and aspect == "placed":
+            text = "allow learners to be left unplaced (los.settings.allow_unplaced, penalised)"
+            add(_set("los.settings.allow_unplaced", True, text), 8, text)
+            text = f"leave {item} out of this plan (remove the learner)"
+            change = ChangeFile(
+                description=text,
+                operations=(RemoveOp(op="remove", what="learners", ids=(item,)),),
+            )
+            add(change, 10, text)
+        elif rule == "P1" and aspect == "pin":
+            text = f"unpin {item} (let the planner choose their network)"
+            add(_modify("learners", item, {"network": None}, text), 3, text)
+        out.sort(key=lambda r: r.cost)
+        return out
+
+
+# --------------------------------------------------------------------------- BV
+
+
+class BvExplainModel(ExplainModel):
+    """B2 sizes per sector-region (B8 counts), eligible schools clustered (B1), and
+    coordinators per cluster within their capacity and regions (B4)."""
+
+    def __init__(self, inst: Instance) -> None:
+        super().__init__()
+        self.inst = inst
+        m = self.model
+        bv = inst.bv
+        layout = bv_layout(inst)
+        parts: list[tuple[str, str, Sequence[int], int]] = [
+            (p.key, p.region, p.schools, p.max_oversize) for p in layout.parts
+        ]
+        left: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for s, finding in layout.left_out.items():
+            left[(finding.sector, finding.region)].append(s)
+        for (sector, region), stranded in sorted(left.items()):
+            parts.append((f"{sector}:{region}", region, tuple(sorted(stranded)), 0))
+        self.parts = parts
+        low, high = bv.min_size, bv.max_size
+        self.k: dict[str, cp_model.IntVar] = {}
+        coords = [inst.facilitators[i] for i in coordinators(inst)]
+        assign: dict[str, list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+        for key, region, schools, oversize in parts:
+            n = len(schools)
+            placed = []
+            for s in schools:
+                sid = inst.schools[s].id
+                var = m.new_bool_var(f"placed[{sid}]")
+                m.add(var == 1).only_enforce_if(
+                    self.lit("B1", sid, "placed", f"eligible school {sid} ({key}) is clustered")
+                )
+                placed.append(var)
+            k = m.new_int_var(0, max(1, n // low), f"k[{key}]")
+            big = m.new_int_var(0, oversize, f"big[{key}]")
+            self.k[key] = k
+            rule = "B2" if splittable(n, low, high, oversize) else "B8"
+            size = self.lit(
+                rule,
+                key,
+                "size",
+                f"{key} forms clusters of {low}-{high} schools"
+                + (f" (one of {high + 1} allowed)" if oversize else "")
+                + f"; it has {n} eligible school(s)",
+            )
+            total = sum(placed)
+            m.add(big <= k)
+            m.add(total >= low * (k - big) + (high + 1) * big).only_enforce_if(size)
+            m.add(total <= high * (k - big) + (high + 1) * big).only_enforce_if(size)
+            covered = [c for c in coords if region in c.regions]
+            vars_ = []
+            for c in covered:
+                a = m.new_int_var(0, max(1, n // low), f"a[{key},{c.id}]")
+                assign[c.id].append((key, a))
+                vars_.append(a)
+            m.add(sum(vars_) == k).only_enforce_if(
+                self.lit(
+                    "B4",
+                    key,
+                    "coordinated",
+                    f"every cluster of {key} has an OCW coordinator of region {region} "
+                    f"({', '.join(c.id for c in covered) or 'none'})",
+                )
+            )
+        for c in coords:
+            if c.max_groups is None or not assign[c.id]:
+                continue
+            m.add(sum(a for _, a in assign[c.id]) <= c.max_groups).only_enforce_if(
+                self.lit(
+                    "B4",
+                    c.id,
+                    "capacity",
+                    f"coordinator {c.id} guides at most {c.max_groups} cluster(s)",
+                )
+            )
+
+    def relaxations(self, element: Element) -> list[Relaxation]:
+        """The ways to soften ``element``, cheapest first."""
+        inst = self.inst
+        rule, item, aspect = element.key
+        out: list[Relaxation] = []
+
+        def add(change: ChangeFile, cost: float, text: str) -> None:
+            out.append(Relaxation(change, cost, text, rule))
+
+        if aspect == "size":
+            if not inst.bv.allow_seven:
+                text = f"allow one cluster of {inst.bv.max_size + 1} (bv.allow_seven) for {item}"
+                add(_set("bv.allow_seven", True, text), 3, text)
+            if not inst.bv.allow_merge:
+                text = f"merge {item} with the nearest region of its sector (bv.allow_merge)"
+                add(_set("bv.allow_merge", True, text), 4, text)
+        elif aspect == "placed":
+            text = f"defer school {item} to the next round (bv_subsidy false for now)"
+            add(_modify("schools", item, {"bv_subsidy": False}, text), 5, text)
+        elif aspect == "capacity":
+            fac = inst.facilitators[inst.index.facilitator[item]]
+            for k in (1, 2, 3):
+                text = (
+                    f"raise max_groups of coordinator {item} by {k} to {(fac.max_groups or 0) + k}"
+                )
+                add(
+                    _modify("facilitators", item, {"max_groups": (fac.max_groups or 0) + k}, text),
+                    3 * k,
+                    text,
+                )
+        elif aspect == "coordinated":
+            region = item.split(":", 1)[1].split("+")[0]
+            for i in coordinators(inst):
+                fac = inst.facilitators[i]
+                if region not in fac.regions:
+                    text = f"let coordinator {fac.id} also work in region {region}"
+                    fields = {"regions": [*fac.regions, region]}
+                    add(_modify("facilitators", fac.id, fields, text), 6, text)
+        out.sort(key=lambda r: r.cost)
+        return out
+
+
+# --------------------------------------------------------------------------- driver
+
+Builder = Callable[[Instance], ExplainModel]
+ApplyFn = Callable[[Instance, ChangeFile], Instance | None]
+
+
+def explain_part(
+    programme: Literal["los", "bv"],
+    key: str,
+    instance: Instance,
+    build: Builder,
+    apply: ApplyFn,
+    time_limit: float = 10.0,
+    rounds: int = 4,
+    max_trials: int = 40,
+) -> Explanation:
+    """Explain one part of ``instance`` (``build`` makes its explain model from a full
+    instance) and search the cheapest verified relaxation (``apply`` applies a change to
+    the full instance, None when the changed instance is invalid)."""
+    model = build(instance)
+    status, core, proven = model.minimal_core(time_limit)
+    result = Explanation(programme, key, status, core, proven)
+    if status != "infeasible":
+        return result
+    current, current_model, current_core = instance, model, core
+    for _ in range(rounds):
+        options = sorted(
+            (r for e in current_core for r in current_model.relaxations(e)), key=lambda r: r.cost
+        )
+        if not options:
+            result.relaxed_status = "infeasible"
+            return result
+        for option in options[:max_trials]:
+            trial = apply(current, option.change)
+            if trial is None:
+                continue
+            trial_model = build(trial)
+            outcome, _ = trial_model.check(list(trial_model.groups), time_limit)
+            if outcome == "feasible":
+                result.relaxations.append(option)
+                result.relaxed_status = "feasible"
+                return result
+        # no single change suffices: take the cheapest valid one and look again
+        for option in options:
+            trial = apply(current, option.change)
+            if trial is not None:
+                result.relaxations.append(option)
+                current = trial
+                break
+        else:
+            result.relaxed_status = "infeasible"
+            return result
+        current_model = build(current)
+        status, current_core, _ = current_model.minimal_core(time_limit)
+        if status == "feasible":
+            result.relaxed_status = "feasible"
+            return result
+        if status == "unknown":
+            result.relaxed_status = "unknown"
+            return result
+    result.relaxed_status = "infeasible"
+    return result
+
+
+def explain_instance(
+    instance: Instance, apply: ApplyFn, time_limit: float = 10.0
+) -> list[Explanation]:
+    """Explain every LOS region group (independent, as the LOS stage solves them) and the
+    BV clusters of ``instance``; one :class:`Explanation` each."""
+    from composer.solvers.los import region_groups, sub_instance
+
+    found: list[Explanation] = []
+    if instance.los.networks or instance.learners:
+        for regions in region_groups(instance):
+            wanted = tuple(regions)
+
+            def build(full: Instance, wanted: tuple[str, ...] = wanted) -> ExplainModel:
+                return LosExplainModel(sub_instance(full, wanted))
+
+            found.append(explain_part("los", "+".join(regions), instance, build, apply, time_limit))
+    if any(s.bv_subsidy for s in instance.schools):
+        found.append(explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit))
+    return found
