@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from composer.errors import InputError
@@ -241,3 +242,63 @@ def plan_diff(
         "notes": list(notes or []),
     }
     return Diff(data)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Scenario:
+    """One what-if run (picklable, for parallel processes)."""
+
+    name: str
+    instance_path: str
+    baseline_path: str
+    change_path: str | None
+    time_limit: float
+    workers: int
+    seed: int
+    strict: bool
+
+
+def run_scenario(s: Scenario) -> dict[str, Any]:
+    """Apply the change, re-plan close to the baseline, check, diff (as plain data)."""
+    from composer.check import check_plan
+    from composer.io import load_instance
+    from composer.io.change_io import apply_change, load_change
+    from composer.io.json_io import instance_to_json, plan_to_json, read_plan
+    from composer.params import SolveParams
+    from composer.pipeline import finish_plan, stage_function
+    from composer.replan import plan_diff
+    from composer.solvers.whatif import replan_los
+
+    base_instance = load_instance(Path(s.instance_path))
+    baseline = read_plan(Path(s.baseline_path))
+    instance = base_instance
+    if s.change_path is not None:
+        change, lines = load_change(Path(s.change_path))
+        instance = apply_change(base_instance, change, Path(s.change_path).name, lines)
+    params = SolveParams(time_limit=s.time_limit, workers=s.workers, processes=1, seed=s.seed)
+    plan: Plan
+    planned, plan, valid, notes = replan_los(instance, baseline, params, s.strict)
+    bv = stage_function("bv")
+    if bv is not None and any(x.bv_subsidy for x in planned.schools):
+        from composer.pipeline import no_progress
+
+        plan = bv(planned, plan, params, no_progress)
+    plan = finish_plan(plan)
+    report = check_plan(planned, plan)
+    removed = {lr for lr in valid.baseline_of} ^ {
+        lr for n in baseline.networks for lr in n.learners
+    }
+    diff = plan_diff(baseline, plan, valid.stays, removed, notes)
+    return {
+        "name": s.name,
+        "plan": plan_to_json(plan),
+        "instance": instance_to_json(planned),
+        "diff": diff.data,
+        "lines": diff.lines(),
+        "check_ok": report.ok,
+        "violations": [v.render() for v in report.errors][:20],
+        "status": plan.status,
+    }
