@@ -136,7 +136,11 @@ class Diff:
             out.append(f"  slot of {c['network']}: {c['before']} -> {c['after']}")
         for c in d["facilitators"]:
             out.append(f"  facilitators of {c['network']}: {c['before']} -> {c['after']}")
-        for c in d["clusters"]:
+        if len(d["clusters"]) > 40:
+            out.append(
+                f"  {len(d['clusters'])} schools re-clustered (first 40 below; all in diff.json)"
+            )
+        for c in d["clusters"][:40]:
             out.append(
                 f"  school {c['school']}: cluster {c['before'] or '-'} -> {c['after'] or '-'}"
             )
@@ -282,7 +286,8 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
     plan: Plan
     planned, plan, valid, notes = replan_los(instance, baseline, params, s.strict)
     bv = stage_function("bv")
-    if bv is not None and any(x.bv_subsidy for x in planned.schools):
+    had_bv = "bv" in baseline.stages and baseline.stages["bv"].status != "not_planned"
+    if bv is not None and had_bv:
         from composer.pipeline import no_progress
 
         plan = bv(planned, plan, params, no_progress)
