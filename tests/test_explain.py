@@ -1,0 +1,173 @@
+"""``composer explain``: a corpus of infeasible instances, one per rule family.
+
+For each: explain names the right rule id and item, the core is minimal (dropping any
+one group makes the rest feasible), and the proposed relaxation solves when applied —
+with the real solver, refereed by the checker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from factories import bv_data, bv_school, coordinator, make_instance
+from los_cases import facilitator, learner, los_instance, network
+
+from composer.model.instance import Instance
+from composer.replan import apply_or_none, combined_relaxation, explain, verify_relaxation
+from composer.solvers.explain import BvExplainModel, LosExplainModel
+
+
+def _l1_max() -> Instance:
+    # 4 learners must be placed, the only network takes 3: L1 max + 4 placements.
+    return los_instance([learner(f"l{i}") for i in range(4)], [network("N1")])
+
+
+def _l1_min() -> Instance:
+    # 2 learners, the network needs 3.
+    return los_instance([learner("l0"), learner("l1")], [network("N1", min_size=3)])
+
+
+def _l2() -> Instance:
+    # an opleiding network needs a student; only starters exist
+    return los_instance([learner("l0"), learner("l1")], [network("N1", "opleiding")])
+
+
+def _l3() -> Instance:
+    # l0 needs PH; the only network offers nothing
+    return los_instance([learner("l0", needs=["PH"]), learner("l1")], [network("N1")])
+
+
+def _l4() -> Instance:
+    # l0 teaches in both blocks of the only weekday
+    return los_instance([learner("l0", busy={"mon": ["1", "2"]}), learner("l1")], [network("N1")])
+
+
+def _l5() -> Instance:
+    # the schoolbegeleider is there on Tuesday only; l0 teaches all Tuesday
+    return los_instance(
+        [learner("l0", busy={"tue": ["1", "2"]})],
+        [network("N1", second_facilitator="io")],
+        [facilitator("io", "schoolbegeleider", days=("tue",))],
+        weekdays=("mon", "tue"),
+        settings={"min_size": 1},
+    )
+
+
+def _l5_once() -> Instance:
+    # one SO fixed in two networks, one slot in the week: they cannot be in both
+    # (so2 could lead one of them if it were open)
+    return los_instance(
+        [learner("l0"), learner("l1")],
+        [network("N1", schoolopleider="so"), network("N2", schoolopleider="so")],
+        [facilitator("so", "schoolopleider"), facilitator("so2", "schoolopleider")],
+        blocks=[{"id": "1", "start": "09:00", "end": "11:00"}],
+    )
+
+
+def _l6() -> Instance:
+    # the SO's 0.1 day allows 2 learners; the network needs 3
+    return los_instance(
+        [learner(f"l{i}") for i in range(3)],
+        [network("N1", schoolopleider="so", min_size=3)],
+        [facilitator("so", "schoolopleider", capacity_days=0.1)],
+    )
+
+
+def _l7() -> Instance:
+    # l0 works at s2, 20 minutes from N1 at s1; the limit is 10 minutes
+    return los_instance(
+        [learner("l0", home="s2"), learner("l1")],
+        [network("N1", max_travel_minutes=10)],
+    )
+
+
+def _b8() -> Instance:
+    # 7 eligible po schools in one region: no split into clusters of 4-6
+    return make_instance(bv_data([bv_school(f"p{i}") for i in range(7)]))
+
+
+def _b4() -> Instance:
+    # 8 schools need 2 clusters; the only coordinator guides 1
+    return make_instance(
+        bv_data(
+            [bv_school(f"p{i}") for i in range(8)],
+            coordinators=[coordinator("c1", max_groups=1)],
+        )
+    )
+
+
+CASES: list[tuple[str, Callable[[], Instance], str, str, str]] = [
+    # name, builder, programme, rule id, item named in the core
+    ("L1-max", _l1_max, "los", "L1", "N1"),
+    ("L1-min", _l1_min, "los", "L1", "N1"),
+    ("L2", _l2, "los", "L2", "N1"),
+    ("L3", _l3, "los", "L3", "l0"),
+    ("L4", _l4, "los", "L4", "l0"),
+    ("L5", _l5, "los", "L5", "io"),
+    ("L5-once", _l5_once, "los", "L5", "so"),
+    ("L6", _l6, "los", "L6", "so"),
+    ("L7", _l7, "los", "L7", "l0"),
+    ("B8", _b8, "bv", "B8", "po:r1"),
+    ("B4", _b4, "bv", "B4", "c1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "programme", "rule", "item"), CASES, ids=[c[0] for c in CASES]
+)
+def test_explain_names_rule_and_relaxation_solves(
+    name: str, build: Callable[[], Instance], programme: str, rule: str, item: str
+) -> None:
+    instance = build()
+    found = [e for e in explain(instance, time_limit=5) if e.programme == programme]
+    assert len(found) == 1
+    e = found[0]
+    assert e.status == "infeasible"
+    assert e.minimal
+    assert (rule, item) in {(x.rule, x.item) for x in e.core}, [x.render() for x in e.core]
+    # minimal: dropping any one group makes the rest feasible
+    model: Any = (LosExplainModel if programme == "los" else BvExplainModel)(
+        _part(instance, programme)
+    )
+    keys = [x.key for x in e.core]
+    assert model.check(keys, 5)[0] == "infeasible"
+    for k in keys:
+        assert model.check([x for x in keys if x != k], 5)[0] == "feasible", k
+    # the proposed relaxation makes the explain model feasible and the real solver plans it
+    assert e.relaxed_status == "feasible"
+    change = combined_relaxation([e])
+    assert change is not None
+    relaxed = apply_or_none(instance, change)
+    assert relaxed is not None
+    again = [x for x in explain(relaxed, time_limit=5) if x.programme == programme]
+    assert again[0].status == "feasible"
+    _, plan, report = verify_relaxation(instance, change, time_limit=10)
+    assert report.ok, [v.render() for v in report.errors]
+    assert plan.stages[programme].status in {"optimal", "feasible"}
+    if programme == "bv":
+        assert not [u for u in plan.unplaced if u.rule in {"B8", "B4"}]
+
+
+def _part(instance: Instance, programme: str) -> Instance:
+    if programme == "bv":
+        return instance
+    from composer.solvers.los import region_groups, sub_instance
+
+    (regions,) = region_groups(instance)
+    return sub_instance(instance, regions)
+
+
+def test_cheapest_bound_relaxation_is_exact() -> None:
+    # 6 learners, one network of at most 3: raising max_size by 3 is the least that works
+    # (cost 2 per learner), cheaper than allowing unplaced learners (cost 8).
+    instance = los_instance([learner(f"l{i}") for i in range(6)], [network("N1")])
+    (e,) = explain(instance, time_limit=5)
+    assert [r.text for r in e.relaxations] == ["raise max_size of N1 by 3 to 6"]
+
+
+def test_feasible_instance_has_nothing_to_explain() -> None:
+    instance = los_instance([learner("l0"), learner("l1")], [network("N1")])
+    (e,) = explain(instance, time_limit=5)
+    assert e.status == "feasible" and not e.core and not e.relaxations
