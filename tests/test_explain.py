@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from factories import bv_data, bv_school, coordinator, make_instance
-from los_cases import facilitator, learner, los_instance, network
 
 from composer.model.instance import Instance
 from composer.replan import apply_or_none, combined_relaxation, explain, verify_relaxation
 from composer.solvers.explain import BvExplainModel, LosExplainModel
+from factories import bv_data, bv_school, coordinator, make_instance
+from los_cases import facilitator, learner, los_instance, network
 
 
 def _l1_max() -> Instance:
