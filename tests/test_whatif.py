@@ -1,0 +1,265 @@
+"""Change files and ``composer whatif``: re-planning with the least disruption."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+from los_cases import assert_checked, learner, los_instance, network, solve_los
+
+from composer.check import check_plan
+from composer.errors import InputError
+from composer.io import load_instance, write_instance
+from composer.io.change_io import apply_change, load_change
+from composer.io.json_io import write_plan
+from composer.model.change import ChangeFile
+from composer.model.instance import Instance
+from composer.params import SolveParams
+from composer.replan import plan_diff
+from composer.solvers.whatif import replan_los, validity
+
+
+def _instance() -> Instance:
+    # two networks of 1..3, six learners; l0-l2 live at s1, l3-l5 at s2
+    learners = [learner(f"l{i}", home="s1" if i < 3 else "s2") for i in range(6)]
+    return los_instance(learners, [network("N1"), network("N2", location="s2")])
+
+
+def _change(*operations: dict) -> ChangeFile:
+    return ChangeFile.model_validate({"operations": list(operations)})
+
+
+def _members(plan) -> dict[str, str]:
+    return {lr: n.id for n in plan.networks for lr in n.learners}
+
+
+def test_removing_a_learner_moves_nobody_else() -> None:
+    instance = _instance()
+    baseline = solve_los(instance)
+    assert_checked(instance, baseline)
+    gone = baseline.networks[0].learners[0]
+    changed = apply_change(instance, _change({"op": "remove", "what": "learners", "ids": [gone]}))
+    planned, plan, valid, _ = replan_los(changed, baseline, SolveParams(time_limit=10, workers=1))
+    assert check_plan(planned, plan).ok
+    before, after = _members(baseline), _members(plan)
+    assert all(after[lr] == before[lr] for lr in after)
+    diff = plan_diff(baseline, plan, valid.stays, {gone})
+    assert diff.data["summary"]["moved"] == 0 and diff.data["summary"]["removed"] == 1
+    assert diff.data["summary"]["moved_from_valid"] == 0
+
+
+def test_a_learner_whose_network_no_longer_fits_moves_alone() -> None:
+    # the roster change makes l0 busy at their network's slot: only l0 may move
+    instance = los_instance(
+        [learner(f"l{i}") for i in range(4)],
+        [network("N1", slot={"weekday": "mon", "block": "1"}), network("N2")],
+        blocks=[
+            {"id": "1", "start": "09:00", "end": "11:00"},
+            {"id": "2", "start": "13:00", "end": "15:00"},
+        ],
+    )
+    baseline = solve_los(instance)
+    home = _members(baseline)
+    mover = next(lr for lr, n in home.items() if n == "N1")
+    changed = apply_change(
+        instance,
+        _change(
+            {"op": "modify", "what": "learners", "id": mover, "fields": {"roster": {"mon": ["1"]}}}
+        ),
+    )
+    planned, plan, valid, _ = replan_los(changed, baseline, SolveParams(time_limit=10, workers=1))
+    assert check_plan(planned, plan).ok
+    after = _members(plan)
+    assert after[mover] == "N2"
+    assert mover not in valid.stays
+    assert all(after[lr] == n for lr, n in home.items() if lr != mover)
+
+
+def test_strict_refills_a_shrunk_network_with_the_fewest_moves() -> None:
+    # N1 needs 2; both its members but one leave. Not strict: N1 runs with 1 (L1 note).
+    # Strict: exactly one learner of N2 moves over (N2 keeps >= 2).
+    instance = los_instance(
+        [learner(f"l{i}") for i in range(6)],
+        [network("N1", min_size=2), network("N2", min_size=2, max_size=4)],
+    )
+    baseline = solve_los(instance)
+    home = _members(baseline)
+    n1 = [lr for lr, n in home.items() if n == "N1"]
+    change = _change({"op": "remove", "what": "learners", "ids": n1[1:]})
+    changed = apply_change(instance, change)
+    params = SolveParams(time_limit=10, workers=1)
+    planned, plan, valid, notes = replan_los(changed, baseline, params)
+    assert check_plan(planned, plan).ok
+    assert any("[L1] N1 keeps running" in n for n in notes)
+    assert all(_members(plan)[lr] == home[lr] for lr in _members(plan))
+    planned, plan, valid, _ = replan_los(changed, baseline, params, strict=True)
+    assert check_plan(planned, plan).ok
+    diff = plan_diff(baseline, plan, valid.stays, set(n1[1:]))
+    assert diff.data["summary"]["moved"] == 1
+
+
+def test_validity_reports_why() -> None:
+    instance = _instance()
+    baseline = solve_los(instance)
+    changed = apply_change(
+        instance,
+        _change({"op": "modify", "what": "networks", "id": "N1", "fields": {"max_size": 1}}),
+    )
+    valid = validity(changed, baseline)
+    # the optimum keeps l0-l2 at their own school's network N1 (own-school and travel)
+    assert len(baseline.networks[0].learners) == 3
+    assert "N1" in valid.reasons and "maximum" in valid.reasons["N1"]
+    assert "N2" in valid.valid_networks
+
+
+# --------------------------------------------------------------------------- change files
+
+
+def test_change_file_errors_are_located(tmp_path: Path) -> None:
+    instance = _instance()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("operations:\n  - op: remove\n    what: learnerz\n    ids: [l0]\n")
+    with pytest.raises(InputError) as err:
+        load_change(bad)
+    assert "line" in err.value.render() and "learnerz" in err.value.render()
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("operations:\n  - {op: remove, what: learners, ids: [nobody]}\n")
+    change, lines = load_change(unknown)
+    with pytest.raises(InputError) as err:
+        apply_change(instance, change, "unknown.yaml", lines)
+    assert "nobody" in err.value.render() and "line 2" in err.value.render()
+    invalid = tmp_path / "invalid.yaml"
+    invalid.write_text(
+        "operations:\n"
+        "  - op: add\n"
+        "    what: learners\n"
+        "    rows:\n"
+        "      - {id: l9, name: New, kind: starter, home_school: nowhere}\n"
+    )
+    change, lines = load_change(invalid)
+    with pytest.raises(InputError) as err:
+        apply_change(instance, change, "invalid.yaml", lines)
+    text = err.value.render()
+    assert "invalid.yaml" in text and "operations.1" in text and "nowhere" in text
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def test_whatif_cli_writes_diff_and_keeps_baseline(cli, tmp_path: Path) -> None:
+    instance = _instance()
+    write_instance(instance, tmp_path / "inst.json", "json")
+    base = tmp_path / "base"
+    base.mkdir()
+    baseline = solve_los(instance)
+    write_plan(baseline, base / "plan.json")
+    gone = baseline.networks[0].learners[0]
+    one = tmp_path / "one.yaml"
+    one.write_text(
+        yaml.safe_dump({"operations": [{"op": "remove", "what": "learners", "ids": [gone]}]})
+    )
+    two = tmp_path / "two.yaml"
+    two.write_text(
+        yaml.safe_dump({"operations": [{"op": "set", "key": "los.settings.max_size", "value": 4}]})
+    )
+    before = _digest(base)
+    out = tmp_path / "out"
+    result = cli(
+        "whatif",
+        tmp_path / "inst.json",
+        "--baseline",
+        base / "plan.json",
+        "--change",
+        one,
+        "--compare",
+        two,
+        "--out",
+        out,
+        "--time-limit",
+        "10",
+        "--workers",
+        "1",
+        "--processes",
+        "1",
+    )
+    assert result.exit_code == 0, result.output
+    assert _digest(base) == before
+    diff = json.loads((out / "diff.json").read_text())
+    assert diff["summary"]["removed"] == 1 and diff["summary"]["moved_from_valid"] == 0
+    assert (out / "two" / "plan.json").is_file()
+    assert "side by side" in result.output and "moved from valid" in result.output
+    planned = load_instance(out / "instance.json")
+    from composer.io.json_io import read_plan
+
+    assert check_plan(planned, read_plan(out / "plan.json")).ok
+    # a bad change file: exit 2, nothing written
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("operations: []\n")
+    result = cli(
+        "whatif",
+        tmp_path / "inst.json",
+        "--baseline",
+        base / "plan.json",
+        "--change",
+        bad,
+        "--out",
+        tmp_path / "never",
+    )
+    assert result.exit_code == 2
+    assert not (tmp_path / "never").exists()
+
+
+def test_explain_cli_exit_codes(cli, tmp_path: Path) -> None:
+    infeasible = los_instance([learner(f"l{i}") for i in range(4)], [network("N1")])
+    write_instance(infeasible, tmp_path / "bad.json", "json")
+    change = tmp_path / "fix.yaml"
+    result = cli("explain", tmp_path / "bad.json", "--write-change", change, "--verify-time", "10")
+    assert result.exit_code == 3, result.output
+    assert "[L1] network N1 takes at most 3 learners" in result.output
+    assert "raise max_size of N1 by 1 to 4" in result.output
+    assert (
+        "verified: the relaxed instance solves" in result.output
+        and "checker clean" in result.output
+    )
+    fixed = apply_change(infeasible, load_change(change)[0])
+    write_instance(fixed, tmp_path / "good.json", "json")
+    result = cli("explain", tmp_path / "good.json")
+    assert result.exit_code == 0, result.output
+    assert "nothing to explain" in result.output
+
+
+@pytest.mark.slow
+def test_midden_nederland_ten_percent_leave_moves_nobody_valid(tmp_path: Path) -> None:
+    """Issue 7 done-when: remove 10 % of the learners at random and re-plan; no learner
+    whose network is still valid moves, and the diff says so."""
+    from composer.pipeline import solve
+
+    root = Path(__file__).resolve().parent.parent / "instances" / "midden-nederland"
+    instance = load_instance(root)
+    baseline, _ = solve(instance, SolveParams(time_limit=20, workers=2, stages=("los",)))
+    assert baseline.stages["los"].status in {"optimal", "feasible"}
+    learners = sorted(lr for n in baseline.networks for lr in n.learners)
+    gone = random.Random(2026).sample(learners, len(learners) // 10)
+    changed = apply_change(instance, _change({"op": "remove", "what": "learners", "ids": gone}))
+    planned, plan, valid, _ = replan_los(changed, baseline, SolveParams(time_limit=30, workers=2))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors][:5]
+    assert report.objective("los") == plan.stages["los"].objective
+    diff = plan_diff(baseline, plan, valid.stays, set(gone))
+    assert valid.stays  # most learners keep a valid network
+    assert diff.data["summary"]["moved_from_valid"] == 0
+    assert "moved although their network was still valid: 0" in "\n".join(diff.lines())
+    after = _members(plan)
+    assert all(after[lr] == n for lr, n in valid.stays.items())
