@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from los_cases import assert_checked, learner, los_instance, network, solve_los
 
 from composer.check import check_plan
 from composer.errors import InputError
@@ -21,6 +20,7 @@ from composer.model.instance import Instance
 from composer.params import SolveParams
 from composer.replan import plan_diff
 from composer.solvers.whatif import replan_los, validity
+from los_cases import assert_checked, learner, los_instance, network, solve_los
 
 
 def _instance() -> Instance:
