@@ -263,3 +263,33 @@ def test_midden_nederland_ten_percent_leave_moves_nobody_valid(tmp_path: Path) -
     assert "moved although their network was still valid: 0" in "\n".join(diff.lines())
     after = _members(plan)
     assert all(after[lr] == n for lr, n in valid.stays.items())
+
+
+def test_bv_keeps_clusters_that_still_hold() -> None:
+    # Two groups of four po schools far apart (A: a0-a3 near Utrecht, B: b0-b3 near
+    # Groningen): the baseline has clusters A and B. A new eligible school near A
+    # strands one school unless A is re-formed: A + a4 becomes one cluster of 5, B stays.
+    from composer.pipeline import solve
+    from composer.replan import replan
+    from factories import bv_data, bv_school, make_instance
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    instance = make_instance(bv_data(schools))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    groups = sorted(sorted(c.schools) for c in baseline.clusters)
+    assert groups == [["a0", "a1", "a2", "a3"], ["b0", "b1", "b2", "b3"]]
+    row = bv_school("a4", lat=52.13, lon=5.12)
+    changed = apply_change(instance, _change({"op": "add", "what": "schools", "rows": [row]}))
+    planned, plan, _, notes, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    assert report.objective("bv") == plan.stages["bv"].objective
+    after = sorted(sorted(c.schools) for c in plan.clusters)
+    assert after == [["a0", "a1", "a2", "a3", "a4"], ["b0", "b1", "b2", "b3"]]
+    b_before = next(c for c in baseline.clusters if "b0" in c.schools)
+    b_after = next(c for c in plan.clusters if "b0" in c.schools)
+    assert b_after == b_before  # kept as it was, id and coordinator included
+    diff = plan_diff(baseline, plan)
+    assert diff.data["clusters_kept"] == 1
+    assert {c["school"] for c in diff.data["clusters"]} == {"a0", "a1", "a2", "a3", "a4"}

@@ -140,6 +140,7 @@ class Diff:
             out.append(
                 f"  {len(d['clusters'])} schools re-clustered (first 40 below; all in diff.json)"
             )
+        out.append(f"BV clusters kept as they were: {d['clusters_kept']}")
         for c in d["clusters"][:40]:
             out.append(
                 f"  school {c['school']}: cluster {c['before'] or '-'} -> {c['after'] or '-'}"
@@ -201,13 +202,29 @@ def plan_diff(
         fy = list(y.facilitators) if y else []
         if fx != fy:
             facs.append({"network": nid, "before": fx, "after": fy})
-    cb = {s: c.id for c in before.clusters for s in c.schools}
-    ca = {s: c.id for c in after.clusters for s in c.schools}
-    clusters = [
-        {"school": s, "before": cb.get(s), "after": ca.get(s)}
-        for s in sorted(set(cb) | set(ca))
-        if cb.get(s) != ca.get(s)
-    ]
+    # a school moved when the schools it is clustered with changed (ids may be renumbered);
+    # schools that left the programme do not count
+    in_after = {sc for c in after.clusters for sc in c.schools}
+    eligible_after = in_after | {u.id for u in after.unplaced if u.what == "school"}
+    cb = {sc: c for c in before.clusters for sc in c.schools}
+    ca = {sc: c for c in after.clusters for sc in c.schools}
+    clusters = []
+    for school in sorted(set(cb) | set(ca)):
+        b_c, a_c = cb.get(school), ca.get(school)
+        mates_b = {y for y in b_c.schools if y in eligible_after} if b_c else set()
+        mates_a = set(a_c.schools) if a_c else set()
+        if school not in eligible_after and a_c is None:
+            continue  # left the programme
+        if mates_b != mates_a:
+            clusters.append(
+                {
+                    "school": school,
+                    "before": b_c.id if b_c else None,
+                    "after": a_c.id if a_c else None,
+                    "with_before": sorted(mates_b - {school}),
+                    "with_after": sorted(mates_a - {school}),
+                }
+            )
     sess_b = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in before.sessions}
     sess_a = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in after.sessions}
     rules = set()
@@ -241,6 +258,11 @@ def plan_diff(
         "slots": slots,
         "facilitators": facs,
         "clusters": clusters,
+        "clusters_kept": sum(
+            1
+            for c in after.clusters
+            if any(set(c.schools) == set(b.schools) for b in before.clusters)
+        ),
         "dates_changed": len(sess_a ^ sess_b),
         "rules": sorted(rules),
         "notes": list(notes or []),
@@ -265,6 +287,145 @@ class Scenario:
     strict: bool
 
 
+def _cluster_number(cid: str) -> int:
+    tail = cid.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def keep_clusters(
+    instance: Instance, plan: Plan, baseline: Plan, params: SolveParams
+) -> tuple[Plan, list[str]]:
+    """The BV stage, keeping every baseline cluster that still holds (B2 size and part,
+    its schools eligible, its coordinator of its region) and clustering only the rest.
+
+    A part whose remaining schools cannot be split any more (B8) while the whole part
+    could, gets all its clusters re-planned. Returns the plan and notes.
+    """
+    from composer.bv_rules import bv_layout, splittable
+    from composer.model.plan import Cluster, StageResult
+    from composer.objective.bv import bv_objective_parts
+    from composer.pipeline import no_progress, stage_function
+
+    run = stage_function("bv")
+    if run is None:
+        return plan, []
+    idx = instance.index
+    bv = instance.bv
+    layout = bv_layout(instance)
+    part_of = {instance.schools[p].id: part for p, part in layout.part_of().items()}
+    notes: list[str] = []
+    kept: list[Cluster] = []
+    for c in baseline.clusters:
+        parts = {part_of[s].key if s in part_of else None for s in c.schools}
+        if len(parts) != 1 or None in parts:
+            continue
+        if not bv.min_size <= len(c.schools) <= bv.max_size:
+            continue
+        fac = idx.facilitator.get(c.coordinator or "")
+        if fac is None or c.region not in instance.facilitators[fac].regions:
+            continue
+        kept.append(c)
+    # a part whose leftover schools cannot be split: give up its kept clusters one by one,
+    # nearest to the leftover schools first, until the leftover can be split (B8)
+    dropped = 0
+    for part in layout.parts:
+        ids = {instance.schools[p].id for p in part.schools}
+        mine = [c for c in kept if c.schools[0] in ids]
+        held = {s for c in mine for s in c.schools}
+        left = [s for s in ids if s not in held]
+
+        def distance(c: Cluster, left: list[str] = left) -> float:
+            if not left:
+                return 0.0
+            pairs = [(idx.school[a], idx.school[b]) for a in c.schools for b in left]
+            return sum(idx.travel_minutes(a, b) for a, b in pairs) / len(pairs)
+
+        while mine and not splittable(len(left), bv.min_size, bv.max_size, part.max_oversize):
+            nearest = min(mine, key=distance)
+            mine.remove(nearest)
+            kept.remove(nearest)
+            left.extend(nearest.schools)
+            dropped += 1
+    data = instance.model_dump(mode="json")
+    kept_schools = {s for c in kept for s in c.schools}
+    for row in data["schools"]:
+        if row["id"] in kept_schools:
+            row["bv_subsidy"] = False
+    used: dict[str, int] = defaultdict(int)
+    for c in kept:
+        used[c.coordinator or ""] += 1
+    for row in data["facilitators"]:
+        if row["id"] in used and row.get("max_groups") is not None:
+            row["max_groups"] = max(0, row["max_groups"] - used[row["id"]])
+    rest = Instance.model_validate(data)
+    out = run(rest, plan, params, no_progress)
+    taken = {c.id for c in kept}
+    top: dict[tuple[str, str], int] = defaultdict(int)
+    for c in kept:
+        top[(c.sector, c.region)] = max(top[(c.sector, c.region)], _cluster_number(c.id))
+    new_clusters = []
+    for c in out.clusters:
+        if c in kept:
+            continue
+        cid = c.id
+        if cid in taken:
+            top[(c.sector, c.region)] += 1
+            cid = f"bv-{c.sector}-{c.region}-{top[(c.sector, c.region)]:02d}"
+        taken.add(cid)
+        new_clusters.append(c.model_copy(update={"id": cid}))
+    clusters = [*kept, *new_clusters]
+    terms = bv_objective_parts(instance, clusters)
+    stage = out.stages["bv"]
+    if dropped:
+        notes.append(
+            f"[B8] {dropped} still-valid cluster(s) re-formed so that the schools left over "
+            "by the change can be clustered"
+        )
+    notes.append(f"BV: {len(kept)} baseline cluster(s) kept, {len(new_clusters)} formed anew")
+    result = StageResult(
+        status=stage.status if stage.status in {"infeasible", "unknown"} else "feasible",
+        objective=sum(terms.values()),
+        bound=None,
+        gap=None,
+        parts=terms,
+        notes=(*stage.notes, *notes),
+    )
+    return (
+        out.model_copy(
+            update={"clusters": tuple(clusters), "stages": {**out.stages, "bv": result}}
+        ),
+        notes,
+    )
+
+
+def replan(
+    instance: Instance, baseline: Plan, params: SolveParams, strict: bool = False
+) -> tuple[Instance, Plan, Any, list[str], set[str]]:
+    """Re-plan ``instance`` close to ``baseline``: LOS with move penalties
+    (:func:`composer.solvers.whatif.replan_los`), BV keeping the clusters that still hold
+    (:func:`keep_clusters`), and the other stages the baseline has (calendar) solved anew.
+
+    Returns (instance planned, plan, LOS validity, notes, learners the change removed).
+    """
+    from composer.pipeline import finish_plan, no_progress, stage_function
+    from composer.solvers.whatif import replan_los
+
+    planned, plan, valid, notes = replan_los(instance, baseline, params, strict)
+    for name in baseline.stages:
+        if name == "los" or baseline.stages[name].status == "not_planned":
+            continue
+        if name == "bv":
+            plan, more = keep_clusters(planned, plan, baseline, params)
+            notes.extend(more)
+            continue
+        fn = stage_function(name)
+        if fn is not None:
+            plan = fn(planned, plan, params, no_progress)
+    ids = planned.index.learner
+    removed = {lr for n in baseline.networks for lr in n.learners if lr not in ids}
+    return planned, finish_plan(plan), valid, notes, removed
+
+
 def run_scenario(s: Scenario) -> dict[str, Any]:
     """Apply the change, re-plan close to the baseline, check, diff (as plain data)."""
     from composer.check import check_plan
@@ -272,9 +433,7 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
     from composer.io.change_io import apply_change, load_change
     from composer.io.json_io import instance_to_json, plan_to_json, read_plan
     from composer.params import SolveParams
-    from composer.pipeline import finish_plan, stage_function
     from composer.replan import plan_diff
-    from composer.solvers.whatif import replan_los
 
     base_instance = load_instance(Path(s.instance_path))
     baseline = read_plan(Path(s.baseline_path))
@@ -283,19 +442,8 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
         change, lines = load_change(Path(s.change_path))
         instance = apply_change(base_instance, change, Path(s.change_path).name, lines)
     params = SolveParams(time_limit=s.time_limit, workers=s.workers, processes=1, seed=s.seed)
-    plan: Plan
-    planned, plan, valid, notes = replan_los(instance, baseline, params, s.strict)
-    bv = stage_function("bv")
-    had_bv = "bv" in baseline.stages and baseline.stages["bv"].status != "not_planned"
-    if bv is not None and had_bv:
-        from composer.pipeline import no_progress
-
-        plan = bv(planned, plan, params, no_progress)
-    plan = finish_plan(plan)
+    planned, plan, valid, notes, removed = replan(instance, baseline, params, s.strict)
     report = check_plan(planned, plan)
-    removed = {lr for lr in valid.baseline_of} ^ {
-        lr for n in baseline.networks for lr in n.learners
-    }
     diff = plan_diff(baseline, plan, valid.stays, removed, notes)
     return {
         "name": s.name,
