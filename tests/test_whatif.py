@@ -293,3 +293,4 @@ def test_bv_keeps_clusters_that_still_hold() -> None:
     diff = plan_diff(baseline, plan)
     assert diff.data["clusters_kept"] == 1
     assert {c["school"] for c in diff.data["clusters"]} == {"a0", "a1", "a2", "a3", "a4"}
+    assert any("1 still-valid cluster(s) re-formed" in n for n in notes)
