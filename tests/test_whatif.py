@@ -294,3 +294,59 @@ def test_bv_keeps_clusters_that_still_hold() -> None:
     assert diff.data["clusters_kept"] == 1
     assert {c["school"] for c in diff.data["clusters"]} == {"a0", "a1", "a2", "a3", "a4"}
     assert any("1 still-valid cluster(s) re-formed" in n for n in notes)
+
+
+def test_solve_with_last_years_plan_keeps_networks_together(cli, tmp_path: Path) -> None:
+    # last year: l0-l2 in N1, l3-l5 in N2. This year l0 and l3 have left, n1 and n2 are
+    # new, travel and own school weigh nothing and l1 prefers N2: a fresh solve moves l1
+    # to N2 (preference 20 saved). With last year's plan as the baseline everyone who
+    # stays keeps last year's network (a move of a still-valid member costs more than
+    # any plan), and the newcomers fill the seats.
+    last = _instance()
+    baseline = solve_los(last)
+    base = tmp_path / "last"
+    base.mkdir()
+    write_plan(baseline, base / "plan.json")
+    change = _change(
+        {"op": "remove", "what": "learners", "ids": ["l0", "l3"]},
+        {
+            "op": "add",
+            "what": "learners",
+            "rows": [
+                {"id": "n1", "name": "New One", "kind": "starter", "home_school": "s1"},
+                {"id": "n2", "name": "New Two", "kind": "starter", "home_school": "s2"},
+            ],
+        },
+        {"op": "modify", "what": "learners", "id": "l1", "fields": {"preferred_networks": ["N2"]}},
+        {"op": "set", "key": "los.settings.weights.travel", "value": 0},
+        {"op": "set", "key": "los.settings.weights.own_school", "value": 0},
+    )
+    this_year = apply_change(last, change)
+    write_instance(this_year, tmp_path / "year2.json", "json")
+    out = tmp_path / "out"
+    result = cli(
+        "solve",
+        tmp_path / "year2.json",
+        "--out",
+        out,
+        "--baseline",
+        base / "plan.json",
+        "--stage",
+        "los",
+        "--time-limit",
+        "10",
+        "--workers",
+        "1",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    from composer.io.json_io import read_plan
+
+    plan = read_plan(out / "plan.json")
+    assert check_plan(this_year, plan).ok
+    before, after = _members(baseline), _members(plan)
+    assert all(after[lr] == before[lr] for lr in after if lr in before)
+    assert {"n1", "n2"} <= set(after)
+    assert after["l1"] == "N1"
+    fresh = _members(solve_los(this_year))
+    assert fresh["l1"] == "N2"  # without the baseline l1 would move

@@ -399,22 +399,36 @@ def keep_clusters(
 
 
 def replan(
-    instance: Instance, baseline: Plan, params: SolveParams, strict: bool = False
+    instance: Instance,
+    baseline: Plan,
+    params: SolveParams,
+    strict: bool = False,
+    stages: tuple[str, ...] | None = None,
 ) -> tuple[Instance, Plan, Any, list[str], set[str]]:
     """Re-plan ``instance`` close to ``baseline``: LOS with move penalties
     (:func:`composer.solvers.whatif.replan_los`), BV keeping the clusters that still hold
-    (:func:`keep_clusters`), and the other stages the baseline has (calendar) solved anew.
+    (:func:`keep_clusters`), any other stage (calendar) solved anew.
 
-    Returns (instance planned, plan, LOS validity, notes, learners the change removed).
+    ``stages`` defaults to the stages the baseline planned. Returns (instance planned,
+    plan, LOS validity, notes, learners the change removed).
     """
+    from composer import __version__
     from composer.pipeline import finish_plan, no_progress, stage_function
-    from composer.solvers.whatif import replan_los
+    from composer.solvers.whatif import Validity, replan_los
 
-    planned, plan, valid, notes = replan_los(instance, baseline, params, strict)
-    for name in baseline.stages:
-        if name == "los" or baseline.stages[name].status == "not_planned":
+    if stages is None:
+        stages = tuple(n for n, r in baseline.stages.items() if r.status != "not_planned")
+    notes: list[str] = []
+    if "los" in stages:
+        planned, plan, valid, notes = replan_los(instance, baseline, params, strict)
+    else:
+        planned, valid = instance, Validity()
+        plan = Plan(instance=instance.name, instance_hash=instance.content_hash())
+    plan = plan.model_copy(update={"tool_version": __version__, "parameters": params.record()})
+    for name in stages:
+        if name == "los":
             continue
-        if name == "bv":
+        if name == "bv" and baseline.clusters:
             plan, more = keep_clusters(planned, plan, baseline, params)
             notes.extend(more)
             continue

@@ -140,6 +140,13 @@ def summary_lines(plan: Plan, log: RunLog) -> list[str]:
 )
 @click.option("--set", "sets", multiple=True, help="Override a setting: --set bv.allow_seven=true")
 @click.option("--force", is_flag=True, help="Replace an existing, non-empty output folder.")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A previous plan.json (e.g. last year's): keep its networks and clusters together "
+    "where the rules allow (see composer whatif).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress line or summary.")
 @click.option(
     "--export",
@@ -159,6 +166,7 @@ def solve(
     stages: tuple[str, ...],
     sets: tuple[str, ...],
     force: bool,
+    baseline: Path | None,
     quiet: bool,
     exports: tuple[str, ...],
 ) -> None:
@@ -185,7 +193,10 @@ def solve(
     live = LiveLine(quiet)
     with stop_on_signals(params) as received:
         try:
-            plan, log = run_pipeline(instance, params, live)
+            if baseline is None:
+                plan, log = run_pipeline(instance, params, live)
+            else:
+                plan, log = _solve_near(instance, params, baseline)
         finally:
             live.close()
     with staged_dir(out, force=True) as tmp:
@@ -212,6 +223,20 @@ def solve(
         echo_err("  run `composer explain` for the smallest set of conflicting rules")
         sys.exit(EXIT_INFEASIBLE)
     sys.exit(EXIT_OK)
+
+
+def _solve_near(instance: Any, params: SolveParams, baseline: Path) -> tuple[Plan, RunLog]:
+    """Solve keeping a previous plan together where the rules allow (issue 7)."""
+    from composer.io.json_io import read_plan
+    from composer.replan import replan
+
+    started = time.perf_counter()
+    _, plan, _, _, _ = replan(
+        instance, read_plan(baseline), params, strict=True, stages=params.stages
+    )
+    log = RunLog()
+    log.total_seconds = time.perf_counter() - started
+    return plan, log
 
 
 COMMANDS = [solve]
