@@ -28,6 +28,7 @@ proposed relaxation with the real solver and the checker.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +116,10 @@ class ExplainModel:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+        solver.parameters.linearization_level = 2
+        # as in the LOS full model: presolve turns the roster rows into clauses the LP
+        # loses; without it the LP proves counting conflicts (L1 seats) directly
+        solver.parameters.cp_model_presolve = False
         status = solver.solve(m)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return "feasible", []
@@ -128,8 +133,16 @@ class ExplainModel:
             return "infeasible", core
         return "unknown", []
 
-    def minimal_core(self, time_limit: float) -> tuple[Check, list[Element], bool]:
-        """(status, minimal core, proven minimal) with every group enforced."""
+    def minimal_core(
+        self, time_limit: float, budget: float = 120.0
+    ) -> tuple[Check, list[Element], bool]:
+        """(status, minimal core, proven minimal) with every group enforced.
+
+        The deletion filter stops after ``budget`` seconds; the core is then a conflict
+        but not proven minimal (a large region can have a core of hundreds of groups,
+        each needing a solve to prove it is needed).
+        """
+        started = time.monotonic()
         status, core = self.check(list(self.groups), time_limit)
         if status != "infeasible":
             return status, [], True
@@ -137,6 +150,8 @@ class ExplainModel:
         core = list(dict.fromkeys(core)) or list(self.groups)
         i = 0
         while i < len(core):
+            if time.monotonic() - started > budget:
+                return "infeasible", [self.groups[k][1] for k in core], False
             trial = core[:i] + core[i + 1 :]
             result, smaller = self.check(trial, time_limit)
             if result == "infeasible":
@@ -259,11 +274,12 @@ class LosExplainModel(ExplainModel):
                 f"{learner.id} teaches at {', '.join(slot_label(slots[s]) for s in busy)} "
                 "and must be free at their network's slot",
             )
+            free = [s for s in range(len(slots)) if s not in set(busy)]
             for n in self.networks_of[lr]:
-                for s in busy:
-                    m.add_bool_or([self.x[(lr, n)].Not(), self.y[(n, s)].Not()]).only_enforce_if(
-                        enforce
-                    )
+                # x[l,n] <= sum of y[n,s] over the slots l is free (one linear row per pair)
+                m.add(sum(self.y[(n, s)] for s in free) >= self.x[(lr, n)]).only_enforce_if(
+                    enforce
+                )
         # --- L1 size, L2 kinds
         for n, net in enumerate(nets):
             low, high = los_rules.size_bounds(inst, net)
@@ -331,12 +347,12 @@ class LosExplainModel(ExplainModel):
                 "availability",
                 f"{fac.id} ({fac.role}) is available on {days}{blocks}",
             )
-            for n, pos in opts:
-                for s, key in enumerate(slots):
-                    if not fac.available(*key):
-                        m.add_bool_or(
-                            [self.lead[(n, pos, f)].Not(), self.y[(n, s)].Not()]
-                        ).only_enforce_if(avail)
+            present = [s for s, key in enumerate(slots) if fac.available(*key)]
+            if len(present) < len(slots):
+                for n, pos in opts:
+                    m.add(
+                        sum(self.y[(n, s)] for s in present) >= self.lead[(n, pos, f)]
+                    ).only_enforce_if(avail)
             networks = sorted({n for n, _ in opts})
             if len(networks) >= 2:
                 once = self.lit(
