@@ -70,7 +70,11 @@ def explanation_lines(e: Any) -> list[str]:
     if e.status == "feasible":
         return [f"{label}: feasible, nothing to explain"]
     if e.status == "unknown":
-        return [f"{label}: could not decide within the time limit (raise --time-limit)"]
+        lines = [f"{label}: could not decide within the time limit (raise --time-limit)"]
+        if e.notes:
+            lines.append("  found without search (the solver's pruning):")
+            lines.extend(f"    {note}" for note in e.notes[:20])
+        return lines
     proven = "a minimal conflict" if e.minimal else "a conflict (minimality not proven in time)"
     lines = [f"{label}: no plan. {proven} of {len(e.core)} rule group(s):"]
     grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)

@@ -50,7 +50,10 @@ def explain(
 
     instance = load_instance(path)
     found = run_explain(instance, time_limit)
-    infeasible = [e for e in found if e.status == "infeasible"]
+    # an undecided part whose pruning already shows a blocking reason has no plan either
+    infeasible = [
+        e for e in found if e.status == "infeasible" or (e.status == "unknown" and e.notes)
+    ]
     for e in found:
         for line in explanation_lines(e):
             click.echo(line)

@@ -83,6 +83,9 @@ class Explanation:
     minimal: bool = True
     relaxations: list[Relaxation] = field(default_factory=list)
     relaxed_status: Check | None = None
+    notes: list[str] = field(default_factory=list)
+    """Reasons found without search (the LOS stage's pruning) when the model could not
+    decide in time."""
 
 
 # --------------------------------------------------------------------------- cores
@@ -277,9 +280,7 @@ class LosExplainModel(ExplainModel):
             free = [s for s in range(len(slots)) if s not in set(busy)]
             for n in self.networks_of[lr]:
                 # x[l,n] <= sum of y[n,s] over the slots l is free (one linear row per pair)
-                m.add(sum(self.y[(n, s)] for s in free) >= self.x[(lr, n)]).only_enforce_if(
-                    enforce
-                )
+                m.add(sum(self.y[(n, s)] for s in free) >= self.x[(lr, n)]).only_enforce_if(enforce)
         # --- L1 size, L2 kinds
         for n, net in enumerate(nets):
             low, high = los_rules.size_bounds(inst, net)
@@ -713,13 +714,20 @@ def explain_part(
                 result.relaxations.append(option)
                 result.relaxed_status = "feasible"
                 return result
-        # no single change suffices: take the cheapest valid one and look again
+        # no single change suffices: take the cheapest one that breaks this core (the
+        # core's groups, as far as they remain, become satisfiable) and look again
+        core_keys = [x.key for x in current_core]
         for option in options:
             trial = apply(current, option.change)
-            if trial is not None:
-                result.relaxations.append(option)
-                current = trial
-                break
+            if trial is None:
+                continue
+            trial_model = build(trial)
+            left = [k for k in core_keys if k in trial_model.groups]
+            if trial_model.check(left, time_limit)[0] != "feasible":
+                continue
+            result.relaxations.append(option)
+            current = trial
+            break
         else:
             result.relaxed_status = "infeasible"
             return result
@@ -750,7 +758,13 @@ def explain_instance(
             def build(full: Instance, wanted: tuple[str, ...] = wanted) -> ExplainModel:
                 return LosExplainModel(sub_instance(full, wanted))
 
-            found.append(explain_part("los", "+".join(regions), instance, build, apply, time_limit))
+            result = explain_part("los", "+".join(regions), instance, build, apply, time_limit)
+            if result.status == "unknown":
+                from composer.solvers.los_model import prepare_region
+
+                blocking = prepare_region(sub_instance(instance, wanted)).blocking
+                result.notes = [r.render() for r in blocking]
+            found.append(result)
     if any(s.bv_subsidy for s in instance.schools):
         found.append(explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit))
     return found
