@@ -98,6 +98,22 @@ def _b4() -> Instance:
     )
 
 
+def _l4_fixed() -> Instance:
+    # N1 is fixed on Monday block 1; l0 teaches then
+    return los_instance(
+        [learner("l0", busy={"mon": ["1"]})],
+        [network("N1", slot={"weekday": "mon", "block": "1"})],
+    )
+
+
+def _pin() -> Instance:
+    # four learners pinned to N1, which takes 3 (N2 has room)
+    return los_instance(
+        [learner(f"l{i}", network="N1") for i in range(4)],
+        [network("N1"), network("N2")],
+    )
+
+
 CASES: list[tuple[str, Callable[[], Instance], str, str, str]] = [
     # name, builder, programme, rule id, item named in the core
     ("L1-max", _l1_max, "los", "L1", "N1"),
@@ -109,6 +125,8 @@ CASES: list[tuple[str, Callable[[], Instance], str, str, str]] = [
     ("L5-once", _l5_once, "los", "L5", "so"),
     ("L6", _l6, "los", "L6", "so"),
     ("L7", _l7, "los", "L7", "l0"),
+    ("L4-fixed-slot", _l4_fixed, "los", "L4", "N1"),
+    ("P1-pin", _pin, "los", "P1", "l0"),
     ("B8", _b8, "bv", "B8", "po:r1"),
     ("B4", _b4, "bv", "B4", "c1"),
 ]
