@@ -21,6 +21,7 @@ from composer.bv_rules import (
 )
 from composer.errors import Issue
 from composer.model.instance import Instance
+from composer.tn_rules import tn_findings
 
 
 def _b8(instance: Instance) -> list[Issue]:
@@ -171,6 +172,7 @@ def diagnose(instance: Instance) -> list[Issue]:
         *_l5_shared_day(instance),
         *_l1_capacity(instance),
         *_los_no_network(instance),
+        *tn_findings(instance),
     ]
 
 
