@@ -167,11 +167,17 @@ class TnCandidates:
     refusals: dict[int, dict[int, Refusal]] = field(default_factory=dict)
     schools: dict[str, list[int]] = field(default_factory=dict)
     """participant positions per school id, in instance order"""
+    pin_of: dict[int, int] = field(default_factory=dict)
+    """the network position each pinned participant is pinned to"""
 
     def why_none(self, p: int) -> Refusal:
-        """The reason a participant has no network (the first refusal, or no network)."""
-        found = list(self.refusals.get(p, {}).values())
-        return found[0] if found else Refusal("T3", "the instance has no TN network")
+        """The reason a participant has no network: why not their pinned network when they
+        have a pin, else the first refusal that is not about a pin."""
+        found = self.refusals.get(p, {})
+        if p in self.pin_of and self.pin_of[p] in found:
+            return found[self.pin_of[p]]
+        rest = [r for r in found.values() if r.rule != "P1"] or list(found.values())
+        return rest[0] if rest else Refusal("T3", "the instance has no TN network")
 
 
 def candidates(instance: Instance) -> TnCandidates:
@@ -187,6 +193,11 @@ def candidates(instance: Instance) -> TnCandidates:
     for p, part in enumerate(tn.participants):
         schools[part.school].append(p)
     out.schools = dict(schools)
+    out.pin_of = {
+        p: instance.index.tn_network[part.network]
+        for p, part in enumerate(tn.participants)
+        if part.network is not None and part.network in instance.index.tn_network
+    }
     for p, part in enumerate(tn.participants):
         allowed: list[int] = []
         refused: dict[int, Refusal] = {}

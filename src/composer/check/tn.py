@@ -59,8 +59,8 @@ def _composed(plan: Plan) -> bool:
 @rule_check("T3", stage="tn")
 def check_t3_members(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Per network and school at most ``tn.members_per_school`` people, a non-leader only with
-    a leader of their school, a school in one network (``tn.school_together``), and every
-    participant either placed or listed as unplaced with a reason."""
+    a leader of their school, a school in one network (``tn.school_together``), and, in a
+    plan made by the TN stage, every participant either placed or listed as unplaced."""
     tn = instance.tn
     school_nets: dict[str, set[str]] = defaultdict(set)
     for group, _net, members in _groups(instance, plan):
@@ -96,8 +96,9 @@ def check_t3_members(instance: Instance, plan: Plan) -> Iterator[Violation]:
                     "(tn.school_together)",
                     (school_id, *sorted(nets)),
                 )
-    if not _composed(plan):
-        return
+    result = plan.stages.get("tn")
+    if result is None or result.status not in {"optimal", "feasible"}:
+        return  # only the TN stage claims to have placed or listed everyone
     placed = {p for g in plan.tn_networks for p in g.participants}
     listed = {u.id for u in plan.unplaced if u.what == "participant"}
     for part in tn.participants:
