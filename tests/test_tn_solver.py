@@ -275,3 +275,14 @@ def test_pins_that_cannot_all_hold_are_named():
     result = plan.stages["tn"]
     assert result.status == "infeasible"
     assert any("[P1]" in n and "pinned to A" in n and "must move" in n for n in result.notes)
+
+
+def test_pins_of_one_school_to_two_networks_cannot_both_hold():
+    # a1 and a2 (one school, both leaders) are pinned to A and B: a school joins one
+    # network (T3), so the pins conflict: warned before solving, infeasible after.
+    people = [person("a1", "s1", network="A"), person("a2", "s1", "teamleider", network="B")]
+    inst = tn_instance(people, [network("A"), network("B")])
+    assert any(i.rule == "T3" and "pinned to A, B" in i.message for i in diagnose(inst))
+    plan = solve_tn(inst)
+    assert plan.stages["tn"].status == "infeasible"
+    assert any("must move" in n for n in plan.stages["tn"].notes)

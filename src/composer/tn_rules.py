@@ -185,7 +185,9 @@ def candidates(instance: Instance) -> TnCandidates:
 
     Static: the pin, a network that can never be held (T7), the network's region (T6); then
     T3: a non-leader may join a network only where a leader of their school may, and with
-    ``tn.school_together`` a school with a pinned participant joins only that network.
+    ``tn.school_together`` a school with a pinned participant joins only a network its pins
+    name (pins of one school to two networks cannot all hold: the solve is infeasible and
+    says which pin to move).
     """
     tn = instance.tn
     out = TnCandidates()
@@ -210,25 +212,23 @@ def candidates(instance: Instance) -> TnCandidates:
         out.networks_of[p] = allowed
         out.refusals[p] = refused
     for school_id, members in out.schools.items():
-        pinned = sorted({pin for p in members if (pin := tn.participants[p].network) is not None})
+        # pins the static rules allow (an impossible pin leaves its participant out and
+        # binds nobody else)
+        pinned = sorted(
+            {
+                tn.networks[out.pin_of[p]].id
+                for p in members
+                if p in out.pin_of and out.pin_of[p] in out.networks_of[p]
+            }
+        )
         if tn.school_together and pinned:
             for p in members:
-                part = tn.participants[p]
                 for n in list(out.networks_of[p]):
                     if tn.networks[n].id not in pinned:
                         out.networks_of[p].remove(n)
                         out.refusals[p][n] = Refusal(
                             "T3",
                             f"school {school_id} joins one network and has a participant "
-                            f"pinned to {', '.join(str(x) for x in pinned)}",
-                        )
-                if part.network is not None and len(pinned) > 1:
-                    n = instance.index.tn_network[part.network]
-                    if n in out.networks_of[p]:
-                        out.networks_of[p].remove(n)
-                        out.refusals[p][n] = Refusal(
-                            "T3",
-                            f"school {school_id} joins one network but its participants are "
                             f"pinned to {', '.join(str(x) for x in pinned)}",
                         )
         leader_nets: set[int] = set()
@@ -351,6 +351,22 @@ def tn_findings(instance: Instance) -> list[Issue]:
     for p, part in enumerate(tn.participants):
         if pin_possible(instance, cand, p):
             pinned[instance.index.tn_network[part.network or ""]].append(p)
+    if tn.school_together:
+        for school_id, people in sorted(cand.schools.items()):
+            pins_to = sorted(
+                {
+                    tn.participants[p].network or ""
+                    for p in people
+                    if pin_possible(instance, cand, p)
+                }
+            )
+            if len(pins_to) > 1:
+                warn(
+                    "T3",
+                    f"the participants of school {school_id} are pinned to {', '.join(pins_to)}; "
+                    "a school joins one network (tn.school_together)",
+                    "pin them to one network or set tn.school_together to false",
+                )
     for n, members in sorted(pinned.items()):
         net = tn.networks[n]
         if len(members) > net.max_size:

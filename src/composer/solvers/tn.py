@@ -26,6 +26,7 @@ solves it once more with the pins as soft wishes and names the pins it had to br
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import defaultdict
@@ -69,6 +70,10 @@ class TnModel:
 
     instance: Instance
     cand: TnCandidates
+    parts: list[int]
+    """the participants of this model (positions): a component of the candidate graph"""
+    nets: list[int]
+    """the networks of this model (positions)"""
     soft_pins: bool = False
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     x: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
@@ -79,20 +84,29 @@ class TnModel:
     one_value: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     has_value: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     pin_broken: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    by_net: dict[int, list[int]] = field(default_factory=dict)
 
     def members(self, n: int) -> list[int]:
         """Participants that may join network ``n``."""
-        return [p for (p, m) in self.x if m == n]
+        return self.by_net.get(n, [])
+
+    def schools(self) -> dict[str, list[int]]:
+        """This model's participants per school."""
+        mine = set(self.parts)
+        out = {s: [p for p in ps if p in mine] for s, ps in self.cand.schools.items()}
+        return {s: ps for s, ps in out.items() if ps}
 
 
 def _add_variables(m: TnModel) -> None:
     tn = m.instance.tn
-    for p, nets in m.cand.networks_of.items():
+    for p in m.parts:
         pid = tn.participants[p].id
-        for n in nets:
+        for n in m.cand.networks_of[p]:
             m.x[p, n] = m.model.new_bool_var(f"x[p={pid},n={tn.networks[n].id}]")
+            m.by_net.setdefault(n, []).append(p)
         m.unplaced[p] = m.model.new_bool_var(f"unplaced[p={pid}]")
-    for n, net in enumerate(tn.networks):
+    for n in m.nets:
+        net = tn.networks[n]
         m.held[n] = m.model.new_bool_var(f"held[n={net.id}]")
         m.size[n] = m.model.new_int_var(0, net.max_size, f"size[n={net.id}]")
 
@@ -101,7 +115,7 @@ def _add_placement(m: TnModel) -> None:
     """Every participant is in one network or unplaced; a pin that may hold holds."""
     tn = m.instance.tn
     idx = m.instance.index
-    for p in m.cand.networks_of:
+    for p in m.parts:
         m.model.add_exactly_one([m.unplaced[p], *(m.x[p, n] for n in m.cand.networks_of[p])])
         if not pin_possible(m.instance, m.cand, p):
             continue
@@ -117,7 +131,7 @@ def _add_placement(m: TnModel) -> None:
 def _add_t3_members(m: TnModel) -> None:
     """T3: a leader plus at most one other per school and network; schools stay together."""
     tn = m.instance.tn
-    for school_id, members in m.cand.schools.items():
+    for school_id, members in m.schools().items():
         nets = sorted({n for p in members for n in m.cand.networks_of[p]})
         for n in nets:
             here = [p for p in members if (p, n) in m.x]
@@ -143,7 +157,8 @@ def _add_t6_composition(m: TnModel) -> None:
     """T6: homogeneous networks hold one value; diverse ones at least two from two members."""
     inst = m.instance
     tn = inst.tn
-    for n, net in enumerate(tn.networks):
+    for n in m.nets:
+        net = tn.networks[n]
         by_value: dict[str, list[int]] = defaultdict(list)
         for p in m.members(n):
             by_value[attribute_value(inst, tn.participants[p], net.composition_attribute)].append(p)
@@ -171,7 +186,8 @@ def _add_t6_composition(m: TnModel) -> None:
 def _add_t7_size(m: TnModel) -> None:
     """T7: a held network has min-with-absence..max members; one not held has none."""
     tn = m.instance.tn
-    for n, net in enumerate(tn.networks):
+    for n in m.nets:
+        net = tn.networks[n]
         low, high = size_bounds(net)
         m.model.add(m.size[n] == sum(m.x[p, n] for p in m.members(n)))
         if low > high:
@@ -184,9 +200,9 @@ def _add_t7_size(m: TnModel) -> None:
 def _add_redundant(m: TnModel) -> None:
     tn = m.instance.tn
     # redundant: every participant is counted once, in a network or as unplaced
-    m.model.add(sum(m.size.values()) + sum(m.unplaced.values()) == len(tn.participants))
+    m.model.add(sum(m.size.values()) + sum(m.unplaced.values()) == len(m.parts))
     if tn.school_together:
-        for members in m.cand.schools.values():
+        for members in m.schools().values():
             placed = [m.x[p, n] for p in members for n in m.cand.networks_of[p]]
             if len(members) > tn.members_per_school and placed:
                 # redundant: a school sits in one network, so it places at most
@@ -204,23 +220,31 @@ def _set_objective(m: TnModel) -> None:
     )
     diversity = sum(
         w.diversity * (m.size[n] - sum(v for (k, _), v in m.has_value.items() if k == n))
-        for n, net in enumerate(tn.networks)
-        if net.composition == "diverse"
+        for n in m.nets
+        if tn.networks[n].composition == "diverse"
     )
     closed = sum(w.closed_network * (1 - held) for held in m.held.values())
     unplaced = sum(w.unplaced * u for u in m.unplaced.values())
     objective = theme + diversity + closed + unplaced
     if m.soft_pins:
         # a broken pin outweighs everything else together
-        big = 1 + w.unplaced * len(tn.participants) + w.closed_network * len(tn.networks)
-        big += (w.unwanted_theme + w.theme_rank * 10 + w.diversity) * len(tn.participants)
+        big = 1 + w.unplaced * len(m.parts) + w.closed_network * len(m.nets)
+        big += (w.unwanted_theme + w.theme_rank * 10 + w.diversity) * len(m.parts)
         objective += big * sum(m.pin_broken.values())
     m.model.minimize(objective)
 
 
-def build_model(instance: Instance, cand: TnCandidates, soft_pins: bool = False) -> TnModel:
-    """The CP-SAT model of the TN composition, one function per rule family."""
-    m = TnModel(instance, cand, soft_pins)
+def build_model(
+    instance: Instance,
+    cand: TnCandidates,
+    component: tuple[list[int], list[int]] | None = None,
+    soft_pins: bool = False,
+) -> TnModel:
+    """The CP-SAT model of the TN composition, one function per rule family, for the
+    ``component`` (participants, networks) or, by default, the whole instance."""
+    tn = instance.tn
+    parts, nets = component or (list(range(len(tn.participants))), list(range(len(tn.networks))))
+    m = TnModel(instance, cand, parts, nets, soft_pins)
     _add_variables(m)
     _add_placement(m)
     _add_t3_members(m)
@@ -228,7 +252,74 @@ def build_model(instance: Instance, cand: TnCandidates, soft_pins: bool = False)
     _add_t7_size(m)
     _add_redundant(m)
     _set_objective(m)
+    _add_hint(m, greedy_start(m))
     return m
+
+
+# --------------------------------------------------------------------------- start
+
+
+def greedy_start(m: TnModel) -> dict[int, int]:
+    """A quick composition to start the search from (a CP-SAT hint; it need not be
+    feasible): school by school, fewest options first, each school's delegation (its
+    leaders first, at most ``members_per_school``) goes whole to the network where it adds
+    the least theme and diversity cost, has room and keeps a homogeneous network to one
+    value; a pinned school goes to its pin. Returns participant -> network."""
+    inst = m.instance
+    tn = inst.tn
+    w = tn.weights
+    size: dict[int, int] = defaultdict(int)
+    seen: dict[int, set[str]] = defaultdict(set)
+    assign: dict[int, int] = {}
+    value = {
+        (p, n): attribute_value(inst, tn.participants[p], tn.networks[n].composition_attribute)
+        for (p, n) in m.x
+    }
+    schools = m.schools()
+
+    def options(members: list[int]) -> set[int]:
+        sets = [set(m.cand.networks_of[p]) for p in members]
+        return set.intersection(*sets) if sets else set()
+
+    order = sorted(schools, key=lambda sid: (len(options(schools[sid][:1])), sid))
+    for sid in order:
+        people = sorted(schools[sid], key=lambda p: (not is_leader(inst, tn.participants[p]), p))
+        delegation = people[: tn.members_per_school]
+        if not delegation or not is_leader(inst, tn.participants[delegation[0]]):
+            continue
+        best: tuple[int, int, list[int]] | None = None
+        for team in (delegation, delegation[:1]):
+            for n in sorted(options(team)):
+                net = tn.networks[n]
+                pins = {tn.participants[p].network for p in team} - {None}
+                if pins and pins != {net.id}:
+                    continue
+                if size[n] + len(team) > net.max_size:
+                    continue
+                vals = [value[p, n] for p in team]
+                if net.composition == "homogeneous" and len(set(vals) | seen[n]) > 1:
+                    continue
+                cost = sum(theme_cost(w, tn.participants[p], net) for p in team)
+                if net.composition == "diverse":
+                    cost += w.diversity * (len(vals) - len(set(vals) - seen[n]))
+                cost += w.unplaced * (len(delegation) - len(team))
+                if best is None or (cost, n) < best[:2]:
+                    best = (cost, n, team)
+        if best is not None:
+            _, n, team = best
+            for p in team:
+                assign[p] = n
+                seen[n].add(value[p, n])
+            size[n] += len(team)
+    return assign
+
+
+def _add_hint(m: TnModel, assign: dict[int, int]) -> None:
+    """Hint the search with ``assign`` (participant -> network)."""
+    for (p, n), var in m.x.items():
+        m.model.add_hint(var, assign.get(p) == n)
+    for p, var in m.unplaced.items():
+        m.model.add_hint(var, p not in assign)
 
 
 # --------------------------------------------------------------------------- reading back
@@ -237,7 +328,8 @@ def build_model(instance: Instance, cand: TnCandidates, soft_pins: bool = False)
 def _groups(m: TnModel, solver: cp_model.CpSolver) -> list[PlannedTnNetwork]:
     tn = m.instance.tn
     groups = []
-    for n, net in enumerate(tn.networks):
+    for n in m.nets:
+        net = tn.networks[n]
         members = sorted(p for p in m.members(n) if solver.value(m.x[p, n]))
         if members:
             groups.append(
@@ -303,19 +395,30 @@ def why_unplaced(
 
 
 def _unplaced_rows(
-    instance: Instance, cand: TnCandidates, groups: list[PlannedTnNetwork]
+    instance: Instance,
+    cand: TnCandidates,
+    groups: list[PlannedTnNetwork],
+    failed: dict[tuple[str, int], str],
 ) -> list[Unplaced]:
+    """Every participant in no network and every network not held, with rule and reason;
+    ``failed`` holds the reason for those of parts the solver found no plan for."""
     tn = instance.tn
     placed = {pid for g in groups for pid in g.participants}
     rows = []
     for p, part in enumerate(tn.participants):
         if part.id in placed:
             continue
+        if ("p", p) in failed:
+            rows.append(Unplaced(id=part.id, what="participant", reason=failed["p", p], rule="P1"))
+            continue
         rule, reason = why_unplaced(instance, cand, p, groups)
         rows.append(Unplaced(id=part.id, what="participant", reason=reason, rule=rule))
     held = {g.id for g in groups}
     for n, net in enumerate(tn.networks):
         if net.id in held:
+            continue
+        if ("n", n) in failed:
+            rows.append(Unplaced(id=net.id, what="network", reason=failed["n", n], rule="P1"))
             continue
         low, high = size_bounds(net)
         able = sum(1 for nets in cand.networks_of.values() if n in nets)
@@ -330,11 +433,45 @@ def _unplaced_rows(
 # --------------------------------------------------------------------------- the stage
 
 
+def components(instance: Instance, cand: TnCandidates) -> list[tuple[list[int], list[int]]]:
+    """Independent parts of the composition: the connected components of the graph of
+    candidate pairs (participants of one school joined, T3). Participants and networks
+    without any candidate pair share one last part. Largest first."""
+    import networkx as nx
+
+    tn = instance.tn
+    graph = nx.Graph()
+    graph.add_nodes_from(("p", p) for p in range(len(tn.participants)))
+    graph.add_nodes_from(("n", n) for n in range(len(tn.networks)))
+    for p, nets in cand.networks_of.items():
+        graph.add_edges_from((("p", p), ("n", n)) for n in nets)
+    for members in cand.schools.values():
+        graph.add_edges_from((("p", a), ("p", b)) for a, b in itertools.pairwise(members))
+    linked: list[tuple[list[int], list[int]]] = []
+    loose: tuple[list[int], list[int]] = ([], [])
+    for nodes in nx.connected_components(graph):
+        parts = sorted(i for kind, i in nodes if kind == "p")
+        nets = sorted(i for kind, i in nodes if kind == "n")
+        if any(cand.networks_of[p] for p in parts):
+            linked.append((parts, nets))
+        else:
+            loose[0].extend(parts)
+            loose[1].extend(nets)
+    linked.sort(key=lambda c: (-sum(len(cand.networks_of[p]) for p in c[0]), c[1]))
+    if loose[0] or loose[1]:
+        linked.append((sorted(loose[0]), sorted(loose[1])))
+    return linked
+
+
 def _broken_pins(
-    instance: Instance, cand: TnCandidates, time_limit: float, params: SolveParams
+    instance: Instance,
+    cand: TnCandidates,
+    component: tuple[list[int], list[int]],
+    time_limit: float,
+    params: SolveParams,
 ) -> list[str]:
     """The pins a plan has to break (solved with the pins as soft wishes)."""
-    m = build_model(instance, cand, soft_pins=True)
+    m = build_model(instance, cand, component, soft_pins=True)
     run = run_cpsat(
         m.model, time_limit=time_limit, workers=params.workers, seed=params.seed, stop=params.stop
     )
@@ -348,9 +485,25 @@ def _broken_pins(
     ]
 
 
+def _margin(time_limit: float) -> float:
+    """Seconds of the stage's time limit kept back from the solver (0.5 s + 3 %, at most 3 s)."""
+    return min(3.0, 0.5 + 0.03 * time_limit)
+
+
+def _label(instance: Instance, component: tuple[list[int], list[int]]) -> str:
+    nets = [instance.tn.networks[n].id for n in component[1]]
+    shown = ", ".join(nets[:4]) + (" ..." if len(nets) > 4 else "")
+    return f"networks {shown}" if nets else "participants without a network"
+
+
 def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Progress) -> Plan:
     """Compose the TN networks of ``instance`` into ``plan`` (``tn_networks``, ``unplaced``
-    and the stage result)."""
+    and the stage result).
+
+    Independent parts (:func:`components`, e.g. the networks of different regions) are
+    solved one after the other, each with a share of the time left in proportion to its
+    candidate pairs; the stage never runs past ``params.time_limit``.
+    """
     t0 = time.perf_counter()
     tn = instance.tn
     if not tn.participants or not tn.networks:
@@ -359,47 +512,90 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         return plan.model_copy(update={"stages": {**plan.stages, STAGE: result}})
     notes = [f"[{i.rule}] {i.message}" for i in tn_findings(instance)]
     cand = candidates(instance)
-    m = build_model(instance, cand)
+    parts_list = components(instance, cand)
     progress(
-        STAGE, f"composing {len(tn.participants)} participants into {len(tn.networks)} networks"
+        STAGE,
+        f"composing {len(tn.participants)} participants into {len(tn.networks)} networks "
+        f"({len(parts_list)} independent part(s))",
     )
+    weight = [1 + sum(len(cand.networks_of[p]) for p in c[0]) for c in parts_list]
+    groups: list[PlannedTnNetwork] = []
+    statuses: list[Status] = []
+    bound_total: float | None = 0.0
+    model_total = 0.0
+    failed: dict[tuple[str, int], str] = {}
+    for k, component in enumerate(parts_list):
+        # keep a margin for building models and reading results (a loaded machine)
+        left = params.time_limit - (time.perf_counter() - t0) - _margin(params.time_limit)
+        limit = max(0.1, left * weight[k] / sum(weight[k:]))
+        m = build_model(instance, cand, component)
 
-    def report(objective: float, bound: float, _elapsed: float) -> None:
-        progress(STAGE, "improved", objective, bound)
+        def report(objective: float, bound: float, _elapsed: float) -> None:
+            progress(STAGE, "improved", objective, bound)
 
-    limit = max(0.2, params.time_limit - (time.perf_counter() - t0) - 0.2)
-    run = run_cpsat(
-        m.model,
-        time_limit=limit,
-        workers=params.workers,
-        seed=params.seed,
-        stop=params.stop,
-        progress=report,
-    )
-    if not run.has_solution:
-        status: Status = run.status
-        if status == "infeasible":
-            rest = max(0.2, params.time_limit - (time.perf_counter() - t0) - 0.1)
-            broken = _broken_pins(instance, cand, rest, params)
-            notes.append(
-                "[P1] the pins cannot all hold together with T3, T6 and T7"
-                + (f"; a plan must move {', '.join(broken)}" if broken else "")
-                + "; change or remove these pins"
+        run = run_cpsat(
+            m.model,
+            time_limit=limit,
+            workers=params.workers,
+            seed=params.seed,
+            stop=params.stop,
+            progress=report if len(parts_list) == 1 else None,
+        )
+        statuses.append(run.status)
+        if not run.has_solution:
+            bound_total = None
+            why = (
+                f"the pins of {_label(instance, component)} cannot all hold (see the notes)"
+                if run.status == "infeasible"
+                else f"no composition of {_label(instance, component)} found in time"
             )
-        else:
-            notes.append(f"no TN composition found within {limit:.1f}s; raise --time-limit")
+            failed.update({("p", p): why for p in component[0]})
+            failed.update({("n", n): why for n in component[1]})
+            if run.status == "infeasible":
+                rest = max(0.1, min(limit, params.time_limit - (time.perf_counter() - t0) - 0.5))
+                broken = _broken_pins(instance, cand, component, rest, params)
+                notes.append(
+                    f"[P1] {_label(instance, component)}: the pins cannot all hold together "
+                    "with T3, T6 and T7"
+                    + (f"; a plan must move {', '.join(broken)}" if broken else "")
+                    + "; change or remove these pins"
+                )
+            else:
+                notes.append(
+                    f"{_label(instance, component)}: no composition found within "
+                    f"{limit:.1f}s; raise --time-limit"
+                )
+            continue
+        groups.extend(_groups(m, run.solver))
+        model_total += run.objective or 0.0
+        if bound_total is not None and run.bound is not None:
+            # the objective is whole, so the bound rounds up to the next whole number
+            bound_total += float(math.ceil(run.bound - 1e-6))
+        if run.status != "optimal" and len(parts_list) > 1:
+            notes.append(
+                f"{_label(instance, component)}: {run.status}, objective {run.objective:g}, "
+                f"bound {run.bound:g}"
+            )
+    order = {net.id: n for n, net in enumerate(tn.networks)}
+    groups.sort(key=lambda g: order[g.id])
+    unplaced = _unplaced_rows(instance, cand, groups, failed)
+    if "infeasible" in statuses or "unknown" in statuses:
+        status: Status = "infeasible" if "infeasible" in statuses else "unknown"
         result = StageResult(status=status, notes=tuple(notes))
         progress(STAGE, status)
-        return plan.model_copy(update={"stages": {**plan.stages, STAGE: result}})
-
-    groups = _groups(m, run.solver)
+        return plan.model_copy(
+            update={
+                "tn_networks": (*plan.tn_networks, *groups),
+                "unplaced": (*plan.unplaced, *unplaced),
+                "stages": {**plan.stages, STAGE: result},
+            }
+        )
     parts = tn_objective_parts(instance, groups)
     total = sum(parts.values())
-    if run.objective is not None and abs(total - run.objective) > 1e-6:
-        notes.append(f"internal: model objective {run.objective:g} differs from {total:g}")
-    # the objective is whole, so the bound rounds up to the next whole number
-    bound = None if run.bound is None else float(math.ceil(run.bound - 1e-6))
-    status = "optimal" if bound is not None and bound >= total - 1e-6 else run.status
+    if abs(total - model_total) > 1e-6:
+        notes.append(f"internal: model objective {model_total:g} differs from {total:g}")
+    bound = bound_total
+    status = "optimal" if bound is not None and bound >= total - 1e-6 else "feasible"
     gap = relative_gap(total, bound)
     if gap:
         notes.append(f"gap {gap:.2%} ({status})")
@@ -410,7 +606,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     return plan.model_copy(
         update={
             "tn_networks": (*plan.tn_networks, *groups),
-            "unplaced": (*plan.unplaced, *_unplaced_rows(instance, cand, groups)),
+            "unplaced": (*plan.unplaced, *unplaced),
             "stages": {**plan.stages, STAGE: result},
         }
     )
