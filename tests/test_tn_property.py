@@ -69,7 +69,14 @@ def tiny_tn(draw: Any) -> Instance:
                 "network": pin,
             }
         )
-    return tn_instance(people, networks, schools=schools, regions=("r1", "r2"))
+    return tn_instance(
+        people,
+        networks,
+        schools=schools,
+        regions=("r1", "r2"),
+        school_together=draw(st.booleans()),
+        members_per_school=draw(st.sampled_from((1, 2, 2))),
+    )
 
 
 def brute_force(instance: Instance) -> float | None:
@@ -91,7 +98,7 @@ def brute_force(instance: Instance) -> float | None:
     return best
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instance=tiny_tn())
 def test_solver_optimum_equals_brute_force(instance):
     plan = solve_tn(instance)
