@@ -286,3 +286,22 @@ def test_pins_of_one_school_to_two_networks_cannot_both_hold():
     plan = solve_tn(inst)
     assert plan.stages["tn"].status == "infeasible"
     assert any("must move" in n for n in plan.stages["tn"].notes)
+
+
+def test_the_calendar_schedules_only_what_the_tn_stage_composed():
+    # p1 is pinned to A, which can never be held (min 4 at 50 % absence needs 8 > max 6):
+    # the TN stage holds no network, and the calendar must not fall back to the pin.
+    from composer.check import check_plan
+    from composer.params import SolveParams
+    from composer.pipeline import solve
+
+    inst = tn_instance(
+        [person("p1", "s1", network="A")],
+        [network("A", min_size=4, max_size=6, expected_absence=0.5)],
+        kickoff_date="2026-09-15",
+        kickoff_location="s1",
+    )
+    plan, _ = solve(inst, SolveParams(time_limit=10, workers=1, stages=("tn", "calendar")))
+    assert plan.tn_networks == ()
+    assert [s for s in plan.sessions if s.programme == "tn" and s.group == "A"] == []
+    assert check_plan(inst, plan).ok

@@ -1,4 +1,4 @@
-"""The TN stage: compose the thematic networks (T3, T6, T7, pins) with one CP-SAT model.
+"""The TN stage: compose the thematic networks (T3, T6, T7, pins) with CP-SAT.
 
 Who may join what is decided first in plain Python (:func:`composer.tn_rules.candidates`:
 pins, the network's region, networks that can never be held, T3 leaders), so a pair that
@@ -18,10 +18,12 @@ no plan could use never becomes a variable. The model then decides, for every re
   rule that forbids it).
 
 The objective is :mod:`composer.objective.tn`'s (themes, diversity, networks not held,
-unplaced participants), built from the same functions the checker uses. The networks are
-few and every participant may be placed anywhere in principle, so one model is solved for
-the whole instance. When the pins cannot all hold the model is infeasible; the stage then
-solves it once more with the pins as soft wishes and names the pins it had to break.
+unplaced participants), built from the same functions the checker uses. Parts that share
+no candidate pair (typically the networks of different regions) are independent
+(:func:`components`) and solved one after the other, each from a greedy start
+(:func:`greedy_start`, a CP-SAT hint). When the pins of a part cannot all hold its model is
+infeasible; the stage then solves it once more with the pins as soft wishes and names the
+pins it had to break.
 """
 
 from __future__ import annotations
