@@ -366,7 +366,11 @@ def tn_instance(**tn):
     data["tn"] = {
         "kickoff_date": "2026-09-15",
         "kickoff_location": "HU",
-        "networks": [{"id": "t1", "facilitator": "pb1"}, {"id": "t2", "facilitator": "pb1"}],
+        # t1 holds p1-p4 (four schoolleiders: homogeneous on function, T6; 2..12, T7)
+        "networks": [
+            {"id": "t1", "facilitator": "pb1", "min_size": 2, "composition": "homogeneous"},
+            {"id": "t2", "facilitator": "pb1", "min_size": 1},
+        ],
         "participants": [
             {"id": f"p{i}", "name": f"P{i}", "school": s, "function": "schoolleider"}
             for i, s in enumerate(["s3", "s3", "s4", "s4"], start=1)

@@ -360,19 +360,22 @@ def test_cli_refuses_a_plan_for_another_instance_and_writes_nothing(cli, tmp_pat
 
 
 def test_solve_export_writes_into_the_solve_folder(cli, tmp_path):
-    # Two networks in one region can only visit each other (L9); that is not this test's
-    # subject, so visits are switched off for the run.
+    # Every stage runs. Two networks in one region can only visit each other (L9); that is
+    # not this test's subject, so visits are switched off for the run. The sample's
+    # calendar holds one school year, so BV clusters run for one (bv.horizon_years=1).
     inst, _ = write_inputs(tmp_path)
     out = tmp_path / "solved"
     result = cli(
         "solve", inst, "--out", out, "--quiet", "--set", "los.settings.visits_per_year=0",
-        "--stage", "los", "--stage", "bv", "--export", "html", "--export", "csv",
+        "--set", "bv.horizon_years=1", "--export", "html", "--export", "csv",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert {"plan.json", "run.json", "report.html", "csv"} <= {p.name for p in out.iterdir()}
     plan = json.loads((out / "plan.json").read_text())
     summary = pd.read_csv(out / "csv" / "summary.csv", encoding="utf-8-sig", dtype=str)
     assert summary.set_index("item").loc["status", "value"] == plan["status"]
+    assert set(plan["stages"]) == {"los", "bv", "tn", "calendar"}
+    assert plan["stages"]["tn"]["status"] == "optimal"
 
 
 @settings(max_examples=40, deadline=None)

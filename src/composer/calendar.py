@@ -392,8 +392,10 @@ class BusyIndex:
 
 def tn_groups(instance: Instance, plan: Plan) -> tuple[tuple[PlannedTnNetwork, ...], list[str]]:
     """The TN groups to schedule: ``plan.tn_networks``, else derived from the pins
-    (``participant.network``); notes about participants left out."""
-    if plan.tn_networks:
+    (``participant.network``); notes about participants left out. A plan composed by the
+    TN stage is taken as it is, even when it holds no network (none could be held)."""
+    composed = plan.stages.get("tn")
+    if plan.tn_networks or (composed is not None and composed.status in {"optimal", "feasible"}):
         return plan.tn_networks, []
     notes: list[str] = []
     members: dict[str, list[str]] = defaultdict(list)

@@ -5,7 +5,8 @@ impossible or poor: a sector-region whose eligible schools cannot be split into
 clusters (B8) and the remedies, too few OCW coordinators for the clusters a region
 needs (B4), a network whose two facilitators share no day (L5), less seat capacity
 than learners in a region (L1), a learner no LOS network could take (kind, component,
-region, roster, travel), with the reason per learner. ``composer validate`` prints
+region, roster, travel), with the reason per learner, and the TN findings of
+:func:`composer.tn_rules.tn_findings` (T3, T6, T7, pins). ``composer validate`` prints
 them; ``composer solve`` prints them before solving.
 """
 
@@ -21,6 +22,7 @@ from composer.bv_rules import (
 )
 from composer.errors import Issue
 from composer.model.instance import Instance
+from composer.tn_rules import tn_findings
 
 
 def _b8(instance: Instance) -> list[Issue]:
@@ -171,6 +173,7 @@ def diagnose(instance: Instance) -> list[Issue]:
         *_l5_shared_day(instance),
         *_l1_capacity(instance),
         *_los_no_network(instance),
+        *tn_findings(instance),
     ]
 
 

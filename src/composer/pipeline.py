@@ -40,6 +40,7 @@ StageFn = Callable[[Instance, Plan, SolveParams, Progress], Plan]
 STAGE_FUNCTIONS: dict[str, str] = {
     "los": "composer.solvers.los:run_stage",
     "bv": "composer.solvers.bv:run_stage",
+    "tn": "composer.solvers.tn:run_stage",
     "calendar": "composer.solvers.calendar:run_stage",
 }
 """Stage name → ``module:function`` of its runner, imported when the stage runs."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from composer.check import bv, calendar, los, structure  # noqa: F401  (register the rule checks)
+from composer.check import bv, calendar, los, structure, tn  # noqa: F401  (register the rule checks)
 from composer.check.core import CheckReport, Violation, registered_checks, run_checks
 from composer.model.instance import Instance
 from composer.model.plan import Plan

@@ -442,6 +442,29 @@ class TnNetwork(Frozen):
     helpers_per_meeting: int = Field(default=1, ge=1, le=2, description="T5")
 
 
+class TnWeights(Frozen):
+    """Weights of the TN soft goals (themes, T6 diversity, placement); a planner may override
+    any of them per run (``--set tn.weights.theme_rank=5``)."""
+
+    theme_rank: NonNegativeInt = Field(
+        default=10,
+        description="per place down a participant's theme list (0 for their first theme)",
+    )
+    unwanted_theme: NonNegativeInt = Field(
+        default=40,
+        description="per participant in a network whose theme is not on their list",
+    )
+    diversity: NonNegativeInt = Field(
+        default=5,
+        description="T6: per member of a diverse network whose value of the network's "
+        "attribute another member already brings",
+    )
+    closed_network: NonNegativeInt = Field(
+        default=500, description="T7: per network left without members (not held)"
+    )
+    unplaced: NonNegativeInt = Field(default=1000, description="per participant in no network")
+
+
 class TnProgramme(Frozen):
     """Thematic networks for school leaders (DOMAIN.md section 3)."""
 
@@ -452,6 +475,27 @@ class TnProgramme(Frozen):
     meeting_weekdays: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
     meeting_start: TimeOfDay = dt.time(14, 0)
     meeting_end: TimeOfDay = dt.time(17, 0)
+    leader_functions: tuple[str, ...] = Field(
+        default=(
+            "schoolleider",
+            "teamleider",
+            "directeur",
+            "adjunct-directeur",
+            "locatieleider",
+            "afdelingsleider",
+        ),
+        description="T3: functions that count as a school leader or team leader "
+        "(compared without case)",
+    )
+    members_per_school: PositiveInt = Field(
+        default=2,
+        description="T3: a leader plus one other person: at most this many of one school "
+        "in a network",
+    )
+    school_together: bool = Field(
+        default=True, description="T3: the participants of one school join one network together"
+    )
+    weights: TnWeights = TnWeights()
     networks: tuple[TnNetwork, ...] = ()
     participants: tuple[TnParticipant, ...] = ()
 
