@@ -10,7 +10,7 @@ import click
 from pydantic import BaseModel
 
 from composer.cli.main import echo_err, guarded
-from composer.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATIONS
+from composer.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATIONS, InputError, Issue
 from composer.io import load_instance, read_plan
 from composer.model.instance import Instance
 from composer.model.plan import Plan
@@ -60,12 +60,35 @@ def validate(path: Path, quiet: bool) -> None:
 def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
     """Check PLAN against the instance at PATH, rule by rule; recompute the objective.
 
+    The plan is checked under the settings it was solved with: the ``--set`` overrides it
+    records in ``parameters.overrides`` are applied to the instance first (and named), so a
+    plan solved with, say, visits switched off is not blamed for having none.
+
     Exit 0 when no rule is broken, 1 with violations or an objective mismatch.
     """
     from composer.check import check_plan
+    from composer.params import apply_overrides
 
     instance = load_instance(instance_path)
     plan = read_plan(plan_path)
+    overrides = plan.parameters.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise InputError(
+            [
+                Issue(
+                    "parameters.overrides must be an object of setting: value",
+                    source=str(plan_path),
+                    key="parameters.overrides",
+                    fix="solve again to rewrite the plan, or remove parameters.overrides",
+                )
+            ],
+            "bad plan",
+        )
+    if overrides:
+        instance = apply_overrides(instance, overrides)
+        if not as_json:
+            shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(overrides.items()))
+            click.echo(f"checked under the plan's settings: {shown}")
     report = check_plan(instance, plan)
     if as_json:
         click.echo(
