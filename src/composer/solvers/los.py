@@ -73,7 +73,14 @@ from composer.parallel import map_tasks
 from composer.params import SolveParams
 from composer.pipeline import Progress, relative_gap
 from composer.solvers.cpsat import CpRun, run_cpsat
-from composer.solvers.los_model import POSITIONS, GroupMode, LosModel, RegionData, prepare_region
+from composer.solvers.los_model import (
+    POSITIONS,
+    GroupMode,
+    LosModel,
+    RegionData,
+    prepare_region,
+    visit_deficit,
+)
 from composer.solvers.los_search import (
     Start,
     greedy_start,
@@ -259,11 +266,12 @@ def solve_region_here(
 
     best: Start | None = None
     best_value: float | None = None
+    visits: dict[Any, int] = {}  # L9 visit deficits by slot pattern
     bound: float | None = None
 
     def offer(candidate: Start) -> None:
         nonlocal best, best_value
-        if not candidate.complete or not _sound(data, candidate):
+        if not candidate.complete or not _sound(data, candidate, visits):
             return
         value = start_objective(data, candidate)
         if best_value is None or value < best_value:
@@ -463,10 +471,12 @@ class _Either(threading.Event):
         return any(e.is_set() for e in self._events)
 
 
-def _sound(data: RegionData, start: Start) -> bool:
+def _sound(data: RegionData, start: Start, cache: dict[Any, int] | None = None) -> bool:
     """A cheap guard on a constructed plan: every network has a slot and two leaders, a
     size within L1, its L2 students, and members who are candidates free at its slot;
-    every learner who must be placed is. (The checker remains the referee.)"""
+    every learner who must be placed is; the slots admit the L9 visit cycle
+    (:func:`~composer.solvers.los_model.visit_deficit`). (The checker remains the
+    referee.)"""
     sizes: dict[int, int] = defaultdict(int)
     students: dict[int, int] = defaultdict(int)
     for lr, n in start.network_of.items():
@@ -482,7 +492,10 @@ def _sound(data: RegionData, start: Start) -> bool:
             return False
         if (n, "so") not in start.leaders or (n, "second") not in start.leaders:
             return False
-    return all(lr in start.network_of or data.may_unplace[lr] for lr in data.learners)
+    if not all(lr in start.network_of or data.may_unplace[lr] for lr in data.learners):
+        return False
+    # L9: the slots leave room for every region's visit cycle
+    return visit_deficit(data, start.slot, cache) == 0
 
 
 def _read_solution(data: RegionData, built: LosModel, solver: Any) -> Start:
@@ -573,7 +586,7 @@ def _explain_infeasible(d: RegionData, task: RegionTask) -> list[Refusal]:
     explain`` (issue 7) will shrink this to items.
     """
     limit = min(5.0, max(0.0, task.deadline - time.time()))
-    families = "L1, L2, L4, L5, L6"
+    families = "L1, L2, L4, L5, L6, L9"
     if limit < 0.2:
         return [Refusal("L1", f"no plan satisfies {families} together (no time to narrow it)")]
     built = LosModel(d, "family")
@@ -589,7 +602,7 @@ def _explain_infeasible(d: RegionData, task: RegionTask) -> list[Refusal]:
         Refusal(
             names[0],
             f"rules {', '.join(names)} cannot all hold together in this region "
-            "(the rosters, sizes, slots and facilitators leave no common plan)",
+            "(the rosters, sizes, slots, facilitators and yearly visits leave no common plan)",
         )
     ]
 
