@@ -69,7 +69,7 @@ from composer.los_rules import Position, Refusal, SlotKey
 from composer.model.instance import STUDENT_KINDS, Instance, LosProgramme
 from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, StageResult, Status, Unplaced
 from composer.objective.los import TERMS
-from composer.parallel import map_tasks
+from composer.parallel import cluster_address, map_tasks
 from composer.params import SolveParams
 from composer.pipeline import Progress, relative_gap
 from composer.solvers.cpsat import CpRun, run_cpsat
@@ -119,6 +119,9 @@ class RegionTask:
     remaining_floor: float = 0.0
     """The floors of the regions that start after this one (in-process runs)."""
     channel: Any = None
+    """Stop flag, progress and time shares shared with local worker processes (a
+    multiprocessing manager); always None for a Dask cluster, whose tasks must be plain
+    picklable data."""
     groups: GroupMode = "off"
 
 
@@ -820,7 +823,12 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         remaining -= weight
     progress(STAGE, f"{len(region_tasks)} region(s)")
     results: list[RegionResult] = []
-    if processes > 1:
+    if cluster_address() is not None:
+        # a Dask cluster: the tasks travel as plain data (no manager proxy can reach a
+        # worker), so each region sizes its share from the figures it carries and stops
+        # at the deadline; there is no live progress or Ctrl-C from the workers
+        results = map_tasks(solve_region, region_tasks, processes)
+    elif processes > 1:
         with _channel(params, progress, total, sum(floors)) as channel:
             for task in region_tasks:
                 task.channel = channel

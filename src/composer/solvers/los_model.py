@@ -333,8 +333,18 @@ def blocking_reasons(d: RegionData) -> list[Refusal]:
 def visit_fits(d: RegionData, visitor: int, s_visitor: int, host: int, s_host: int) -> bool:
     """L9: the duo of ``visitor`` (meeting at ``s_visitor``) can attend ``host``'s session
     at ``s_host`` in a week their own network meets: not the same slot, and on one
-    weekday time to travel between the two schools (the L5 rule for one person)."""
-    return d.fits(visitor, s_visitor, host, s_host)
+    weekday time to travel between the two schools (the L5 rule for one person). With
+    ``visits_within_availability`` the visitor's fixed facilitators must also be
+    available at the host's slot (open positions are the calendar's to check)."""
+    if not d.fits(visitor, s_visitor, host, s_host):
+        return False
+    if d.settings.visits_within_availability:
+        net = d.network(visitor)
+        for pos in POSITIONS:
+            fixed = los_rules.fixed_facilitator(net, pos)
+            if fixed is not None and not d.available(d.inst.index.facilitator[fixed], s_host):
+                return False
+    return True
 
 
 def visit_regions(d: RegionData) -> dict[str, list[int]]:
