@@ -189,9 +189,12 @@ def solve_region(task: RegionTask) -> RegionResult:
         return solve_region_here(task, None, None, state)
     state = channel.take(task.key, task.weight, task.floor)
     try:
-        return solve_region_here(
+        result = solve_region_here(
             task, channel.stop, channel.report, state, lambda end: channel.started(task.key, end)
         )
+        if result.objective is not None:  # the final figures, bound included
+            channel.report(task.key, result.objective, result.bound or 0.0)
+        return result
     finally:
         channel.finished(task.key)
 
@@ -610,6 +613,57 @@ def _explain_infeasible(d: RegionData, task: RegionTask) -> list[Refusal]:
     ]
 
 
+# --------------------------------------------------------------------------- live line
+
+
+class _Live:
+    """The stage's live progress line: the best objective and bound summed over the
+    regions that have a plan so far, and how many of all regions that is. A heartbeat
+    thread repeats the line every ``every`` seconds so the elapsed time the CLI shows keeps
+    moving while a region searches without finding anything new."""
+
+    def __init__(self, progress: Progress, regions: int, every: float = 1.0) -> None:
+        self.progress = progress
+        self.regions = regions
+        self.every = every
+        self.best: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="los-live", daemon=True)
+
+    def __enter__(self) -> _Live:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.done.set()
+        self.thread.join(2.0)
+
+    def report(self, key: str, objective: float, bound: float) -> None:
+        """A region's best objective and bound so far."""
+        with self.lock:
+            self.best[key] = (objective, min(bound, objective))
+        self.emit()
+
+    def emit(self) -> None:
+        with self.lock:
+            values = list(self.best.values())
+        if not values:
+            self.progress(STAGE, f"0 of {self.regions} region(s) planned so far")
+            return
+        self.progress(
+            STAGE,
+            f"{len(values)} of {self.regions} region(s) planned so far",
+            sum(v for v, _ in values),
+            sum(b for _, b in values),
+        )
+
+    def _beat(self) -> None:
+        while not self.done.wait(self.every):
+            with contextlib.suppress(Exception):
+                self.emit()
+
+
 # --------------------------------------------------------------------------- channel
 
 
@@ -658,7 +712,7 @@ def _ignore_sigint() -> None:
 
 @contextlib.contextmanager
 def _channel(
-    params: SolveParams, progress: Progress, total_weight: float, total_floor: float
+    params: SolveParams, live: _Live, total_weight: float, total_floor: float
 ) -> Iterator[_Channel]:
     import multiprocessing
     from multiprocessing.managers import SyncManager
@@ -676,7 +730,7 @@ def _channel(
                 key, objective, bound = channel.queue.get(timeout=0.1)
             except Exception:
                 continue
-            progress(STAGE, f"region {key}", objective, bound)
+            live.report(key, objective, bound)
 
     thread = threading.Thread(target=pump, name="los-progress", daemon=True)
     thread.start()
@@ -823,29 +877,29 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         remaining -= weight
     progress(STAGE, f"{len(region_tasks)} region(s)")
     results: list[RegionResult] = []
-    if cluster_address() is not None:
-        # a Dask cluster: the tasks travel as plain data (no manager proxy can reach a
-        # worker), so each region sizes its share from the figures it carries and stops
-        # at the deadline; there is no live progress or Ctrl-C from the workers
-        results = map_tasks(solve_region, region_tasks, processes)
-    elif processes > 1:
-        with _channel(params, progress, total, sum(floors)) as channel:
-            for task in region_tasks:
-                task.channel = channel
+    with _Live(progress, len(region_tasks)) as live:
+        if cluster_address() is not None:
+            # a Dask cluster: the tasks travel as plain data (no manager proxy can reach
+            # a worker), so each region sizes its share from the figures it carries and
+            # stops at the deadline; no region progress or Ctrl-C reaches the workers
             results = map_tasks(solve_region, region_tasks, processes)
+        elif processes > 1:
+            with _channel(params, live, total, sum(floors)) as channel:
+                for task in region_tasks:
+                    task.channel = channel
+                results = map_tasks(solve_region, region_tasks, processes)
+                for task in region_tasks:
+                    task.channel = None
+        else:
             for task in region_tasks:
-                task.channel = None
-    else:
-
-        def report(key: str, objective: float, bound: float) -> None:
-            progress(STAGE, f"region {key}", objective, bound)
-
-        for task in region_tasks:
-            if params.stop.is_set():
-                results.append(RegionResult(task.key, task.regions, "unknown", stopped=True))
-                continue
-            state = ShareState(task.remaining_weight, task.remaining_floor)
-            results.append(solve_region_here(task, params.stop, report, state))
+                if params.stop.is_set():
+                    results.append(RegionResult(task.key, task.regions, "unknown", stopped=True))
+                    continue
+                state = ShareState(task.remaining_weight, task.remaining_floor)
+                solved = solve_region_here(task, params.stop, live.report, state)
+                if solved.objective is not None:  # the final figures, bound included
+                    live.report(task.key, solved.objective, solved.bound or 0.0)
+                results.append(solved)
     by_key = {r.key: r for r in results}
     ordered = [by_key["+".join(regions)] for regions, _, _ in tasks]
     return _assemble(instance, plan, ordered)
