@@ -390,6 +390,10 @@ def visit_deficit(d: RegionData, slot: dict[int, int], cache: dict[Any, int] | N
         if cache is not None and key in cache:
             total += cache[key]
             continue
+        if k == 1 and _rotation_fits(d, nets, at):
+            if cache is not None:
+                cache[key] = 0
+            continue
         arcs = [
             (i, j, 0)
             for i, a in enumerate(nets)
@@ -426,6 +430,23 @@ def visit_deficit(d: RegionData, slot: dict[int, int], cache: dict[Any, int] | N
             cache[key] = missing
         total += missing
     return total
+
+
+def _rotation_fits(d: RegionData, nets: list[int], at: dict[int, int]) -> bool:
+    """A quick proof that one visit each is possible: the networks sorted by slot,
+    ``h = ceil(n/2)``, and the cycle v0 -> vh -> v1 -> v(h+1) -> ... -> v(h-1) -> v0 (for two
+    networks: they visit each other). Consecutive networks lie about half the slot order
+    apart, so when no slot holds much more than a third of the region they meet at
+    different slots (usually on different days); every step is tested with
+    :func:`visit_fits`. False means "not shown", not "impossible"."""
+    order = sorted(nets, key=lambda n: (at[n], n))
+    n = len(order)
+    h = (n + 1) // 2
+    cycle = [order[i // 2] if i % 2 == 0 else order[h + i // 2] for i in range(n)]
+    return all(
+        visit_fits(d, cycle[i], at[cycle[i]], cycle[(i + 1) % n], at[cycle[(i + 1) % n]])
+        for i in range(n)
+    )
 
 
 # --------------------------------------------------------------------------- model
