@@ -19,6 +19,14 @@ Formulation (one region; ``l`` learner, ``n`` network, ``s`` slot, ``f`` facilit
   two or more networks, the only ones who could be double-booked.
 - There is no learner x network x slot variable: a learner's roster is linked to the
   network's slot by ``x[l,n] <= sum of y[n,s] over the slots s where l is free``.
+- L9: ``visit[v,h]`` the duo of v visits h (per region, only when
+  ``visits_per_year`` k > 0): every network visits and hosts k, no pair both ways from
+  2k+1 networks on, and an arc only between slots one person can attend both of (not
+  the same slot; on one weekday, time to travel), so the calendar's visit cycle exists.
+  Necessary and, for k = 1 when only "same slot" blocks a visit, sufficient: no slot
+  holds more than half the region's networks (Hall's condition; conversely a complete
+  multipartite graph with no part above half is Hamiltonian). The search keeps the same
+  rule through :func:`~composer.solvers.los_model.visit_deficit`.
 - Identical networks (same rules, place, candidates, slots and leaders, named by no
   learner) get ordered slot indices (symmetry breaking).
 - Search mode (``RegionData.elastic``): every learner has ``u[l]``; leaving out one who
