@@ -101,6 +101,9 @@ class RegionData:
     outside_slots: dict[int, int] = field(default_factory=dict)
     """For a neighbourhood: the slot of every network of the region outside it (L9: the
     visit cycle spans the whole region)."""
+    visits: bool = True
+    """False: the model leaves L9 out (a neighbourhood of a region too large to carry
+    every visit arc in each round; the search checks the visits of its result)."""
 
     def unplaced_cost(self, lr: int) -> int:
         """What leaving ``lr`` out costs: ``weights.unplaced`` where allowed, else
@@ -353,7 +356,7 @@ def visit_regions(d: RegionData) -> dict[str, list[int]]:
     ``visits_per_year`` is 0; regions with too few networks for k visits are left out (the
     calendar reports them)."""
     k = d.settings.visits_per_year
-    if k <= 0:
+    if k <= 0 or not d.visits:
         return {}
     nets: dict[str, list[int]] = defaultdict(list)
     for n in sorted({*d.networks, *d.outside_slots}):

@@ -529,8 +529,11 @@ def neighbourhood(d: RegionData, start: Start, chosen: set[int], reach: bool = T
         base_members=base_members,
         size_cap=size_cap,
         blocking=[],
-        outside_slots={n: start.slot[n] for n in d.networks if n not in chosen and n not in frozen},
     )
+    if len(d.networks) <= VISIT_MODEL_NETWORKS:
+        sub.outside_slots = {n: start.slot[n] for n in d.networks if n not in sub.networks}
+    else:
+        sub.visits = False
     slots_of = {n: [start.slot[n]] for n in frozen}
     for n in chosen:
         fixed_here = [f for f in (d.fixed[(n, "so")], d.fixed[(n, "second")]) if f is not None]
@@ -550,6 +553,12 @@ def neighbourhood(d: RegionData, start: Start, chosen: set[int], reach: bool = T
             ]
     sub.leaders = leaders
     return sub
+
+
+VISIT_MODEL_NETWORKS = 40
+"""Neighbourhoods of regions up to this many networks carry the region's L9 visit arcs
+(at most 1,560); larger ones leave L9 to a check of each result (a round whose result
+misses more visits is discarded)."""
 
 
 def nearest_networks(d: RegionData) -> dict[int, list[int]]:
@@ -612,6 +621,7 @@ def large_neighbourhood_search(
     rng.shuffle(centres)
     quiet = 0  # rounds in a row without improvement
     visits: dict[Any, int] = {}  # L9 visit deficits by slot pattern
+    short = visit_deficit(d, start.slot, visits)
     current = start
     value = start_objective(d, start)
     k = max(2, min(size, len(d.networks)))
@@ -655,6 +665,15 @@ def large_neighbourhood_search(
         if not run.has_solution or run.objective is None or run.objective >= before - 0.5:
             quiet += 1
             continue
+        slot = dict(current.slot)
+        for (n, s), var in built.v.y.items():
+            if run.solver.boolean_value(var):
+                slot[n] = s
+        after = visit_deficit(d, slot, visits)
+        if after > short:
+            quiet += 1  # L9: the slots would leave fewer visits possible
+            continue
+        short = after
         solver = run.solver
         v = built.v
         moved = set(sub.learners)
