@@ -797,18 +797,29 @@ class LosModel:
             def lit(n: int, s: int) -> Any:
                 return 1 if n in d.outside_slots else v.y[(n, s)]
 
+            # slots by weekday: without visits_within_availability only slots of one
+            # weekday can clash, so each slot is compared with at most a day's blocks
+            by_day: dict[int, dict[str, list[int]]] = {n: defaultdict(list) for n in nets}
+            for n in nets:
+                for t in slots_of[n]:
+                    by_day[n][d.slots[t][0]].append(t)
+            anywhere = not d.settings.visits_within_availability
             for a in nets:
                 for b in nets:
-                    if a == b or not any(
-                        visit_fits(d, a, s, b, t) for s in slots_of[a] for t in slots_of[b]
-                    ):
+                    if a == b:
                         continue
+                    clashes: dict[int, list[int]] = {}
+                    for s in slots_of[a]:
+                        near = by_day[b][d.slots[s][0]] if anywhere else slots_of[b]
+                        clashes[s] = [t for t in near if not visit_fits(d, a, s, b, t)]
+                    if all(len(clashes[s]) == len(slots_of[b]) for s in slots_of[a]):
+                        continue  # every slot pair clashes: no arc
                     arc = m.new_bool_var(f"visit[v={a},h={b}]")
                     v.visit[(a, b)] = arc
-                    for s in slots_of[a]:
-                        clash = [lit(b, t) for t in slots_of[b] if not visit_fits(d, a, s, b, t)]
+                    for s, clash in clashes.items():
                         if clash:
-                            m.add(sum([arc, lit(a, s), *clash]) <= 2).only_enforce_if(enforce)
+                            terms = [arc, lit(a, s), *(lit(b, t) for t in clash)]
+                            m.add(sum(terms) <= 2).only_enforce_if(enforce)
             for n in nets:
                 out = [v.visit[(n, b)] for b in nets if (n, b) in v.visit]
                 into = [v.visit[(a, n)] for a in nets if (a, n) in v.visit]

@@ -555,10 +555,10 @@ def neighbourhood(d: RegionData, start: Start, chosen: set[int], reach: bool = T
     return sub
 
 
-VISIT_MODEL_NETWORKS = 40
+VISIT_MODEL_NETWORKS = 12
 """Neighbourhoods of regions up to this many networks carry the region's L9 visit arcs
-(at most 1,560); larger ones leave L9 to a check of each result (a round whose result
-misses more visits is discarded)."""
+(at most 132, so a round stays cheap to build); larger ones leave L9 to a check of each
+result (a round whose result misses more visits is discarded)."""
 
 
 def nearest_networks(d: RegionData) -> dict[int, list[int]]:
