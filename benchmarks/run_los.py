@@ -85,8 +85,11 @@ def commit() -> str:
 
 
 def instance_file(path: Path) -> Path:
-    """An instance folder holds ``instance.json``; a file is used as it is."""
-    return path / "instance.json" if path.is_dir() else path
+    """The path ``composer solve`` reads: a CSV folder (``instance.yaml``) or a file as it
+    is; an older folder holding ``instance.json`` gives that file."""
+    if path.is_dir() and not (path / "instance.yaml").exists():
+        return path / "instance.json"
+    return path
 
 
 REGION_NOTE = re.compile(

@@ -19,6 +19,14 @@ Formulation (one region; ``l`` learner, ``n`` network, ``s`` slot, ``f`` facilit
   two or more networks, the only ones who could be double-booked.
 - There is no learner x network x slot variable: a learner's roster is linked to the
   network's slot by ``x[l,n] <= sum of y[n,s] over the slots s where l is free``.
+- L9: ``visit[v,h]`` the duo of v visits h (per region, only when
+  ``visits_per_year`` k > 0): every network visits and hosts k, no pair both ways from
+  2k+1 networks on, and an arc only between slots one person can attend both of (not
+  the same slot; on one weekday, time to travel), so the calendar's visit cycle exists.
+  Necessary and, for k = 1 when only "same slot" blocks a visit, sufficient: no slot
+  holds more than half the region's networks (Hall's condition; conversely a complete
+  multipartite graph with no part above half is Hamiltonian). The search keeps the same
+  rule through :func:`~composer.solvers.los_model.visit_deficit`.
 - Identical networks (same rules, place, candidates, slots and leaders, named by no
   learner) get ordered slot indices (symmetry breaking).
 - Search mode (``RegionData.elastic``): every learner has ``u[l]``; leaving out one who
@@ -69,11 +77,18 @@ from composer.los_rules import Position, Refusal, SlotKey
 from composer.model.instance import STUDENT_KINDS, Instance, LosProgramme
 from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, StageResult, Status, Unplaced
 from composer.objective.los import TERMS
-from composer.parallel import map_tasks
+from composer.parallel import cluster_address, map_tasks
 from composer.params import SolveParams
 from composer.pipeline import Progress, relative_gap
 from composer.solvers.cpsat import CpRun, run_cpsat
-from composer.solvers.los_model import POSITIONS, GroupMode, LosModel, RegionData, prepare_region
+from composer.solvers.los_model import (
+    POSITIONS,
+    GroupMode,
+    LosModel,
+    RegionData,
+    prepare_region,
+    visit_deficit,
+)
 from composer.solvers.los_search import (
     Start,
     greedy_start,
@@ -112,6 +127,9 @@ class RegionTask:
     remaining_floor: float = 0.0
     """The floors of the regions that start after this one (in-process runs)."""
     channel: Any = None
+    """Stop flag, progress and time shares shared with local worker processes (a
+    multiprocessing manager); always None for a Dask cluster, whose tasks must be plain
+    picklable data."""
     groups: GroupMode = "off"
 
 
@@ -179,9 +197,12 @@ def solve_region(task: RegionTask) -> RegionResult:
         return solve_region_here(task, None, None, state)
     state = channel.take(task.key, task.weight, task.floor)
     try:
-        return solve_region_here(
+        result = solve_region_here(
             task, channel.stop, channel.report, state, lambda end: channel.started(task.key, end)
         )
+        if result.objective is not None:  # the final figures, bound included
+            channel.report(task.key, result.objective, result.bound or 0.0)
+        return result
     finally:
         channel.finished(task.key)
 
@@ -259,11 +280,12 @@ def solve_region_here(
 
     best: Start | None = None
     best_value: float | None = None
+    visits: dict[Any, int] = {}  # L9 visit deficits by slot pattern
     bound: float | None = None
 
     def offer(candidate: Start) -> None:
         nonlocal best, best_value
-        if not candidate.complete or not _sound(data, candidate):
+        if not candidate.complete or not _sound(data, candidate, visits):
             return
         value = start_objective(data, candidate)
         if best_value is None or value < best_value:
@@ -463,10 +485,12 @@ class _Either(threading.Event):
         return any(e.is_set() for e in self._events)
 
 
-def _sound(data: RegionData, start: Start) -> bool:
+def _sound(data: RegionData, start: Start, cache: dict[Any, int] | None = None) -> bool:
     """A cheap guard on a constructed plan: every network has a slot and two leaders, a
     size within L1, its L2 students, and members who are candidates free at its slot;
-    every learner who must be placed is. (The checker remains the referee.)"""
+    every learner who must be placed is; the slots admit the L9 visit cycle
+    (:func:`~composer.solvers.los_model.visit_deficit`). (The checker remains the
+    referee.)"""
     sizes: dict[int, int] = defaultdict(int)
     students: dict[int, int] = defaultdict(int)
     for lr, n in start.network_of.items():
@@ -482,7 +506,10 @@ def _sound(data: RegionData, start: Start) -> bool:
             return False
         if (n, "so") not in start.leaders or (n, "second") not in start.leaders:
             return False
-    return all(lr in start.network_of or data.may_unplace[lr] for lr in data.learners)
+    if not all(lr in start.network_of or data.may_unplace[lr] for lr in data.learners):
+        return False
+    # L9: the slots leave room for every region's visit cycle
+    return visit_deficit(data, start.slot, cache) == 0
 
 
 def _read_solution(data: RegionData, built: LosModel, solver: Any) -> Start:
@@ -573,7 +600,7 @@ def _explain_infeasible(d: RegionData, task: RegionTask) -> list[Refusal]:
     explain`` (issue 7) will shrink this to items.
     """
     limit = min(5.0, max(0.0, task.deadline - time.time()))
-    families = "L1, L2, L4, L5, L6"
+    families = "L1, L2, L4, L5, L6, L9"
     if limit < 0.2:
         return [Refusal("L1", f"no plan satisfies {families} together (no time to narrow it)")]
     built = LosModel(d, "family")
@@ -589,9 +616,60 @@ def _explain_infeasible(d: RegionData, task: RegionTask) -> list[Refusal]:
         Refusal(
             names[0],
             f"rules {', '.join(names)} cannot all hold together in this region "
-            "(the rosters, sizes, slots and facilitators leave no common plan)",
+            "(the rosters, sizes, slots, facilitators and yearly visits leave no common plan)",
         )
     ]
+
+
+# --------------------------------------------------------------------------- live line
+
+
+class _Live:
+    """The stage's live progress line: the best objective and bound summed over the
+    regions that have a plan so far, and how many of all regions that is. A heartbeat
+    thread repeats the line every ``every`` seconds so the elapsed time the CLI shows keeps
+    moving while a region searches without finding anything new."""
+
+    def __init__(self, progress: Progress, regions: int, every: float = 1.0) -> None:
+        self.progress = progress
+        self.regions = regions
+        self.every = every
+        self.best: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="los-live", daemon=True)
+
+    def __enter__(self) -> _Live:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.done.set()
+        self.thread.join(2.0)
+
+    def report(self, key: str, objective: float, bound: float) -> None:
+        """A region's best objective and bound so far."""
+        with self.lock:
+            self.best[key] = (objective, min(bound, objective))
+        self.emit()
+
+    def emit(self) -> None:
+        with self.lock:
+            values = list(self.best.values())
+        if not values:
+            self.progress(STAGE, f"0 of {self.regions} region(s) planned so far")
+            return
+        self.progress(
+            STAGE,
+            f"{len(values)} of {self.regions} region(s) planned so far",
+            sum(v for v, _ in values),
+            sum(b for _, b in values),
+        )
+
+    def _beat(self) -> None:
+        while not self.done.wait(self.every):
+            with contextlib.suppress(Exception):
+                self.emit()
 
 
 # --------------------------------------------------------------------------- channel
@@ -642,7 +720,7 @@ def _ignore_sigint() -> None:
 
 @contextlib.contextmanager
 def _channel(
-    params: SolveParams, progress: Progress, total_weight: float, total_floor: float
+    params: SolveParams, live: _Live, total_weight: float, total_floor: float
 ) -> Iterator[_Channel]:
     import multiprocessing
     from multiprocessing.managers import SyncManager
@@ -660,7 +738,7 @@ def _channel(
                 key, objective, bound = channel.queue.get(timeout=0.1)
             except Exception:
                 continue
-            progress(STAGE, f"region {key}", objective, bound)
+            live.report(key, objective, bound)
 
     thread = threading.Thread(target=pump, name="los-progress", daemon=True)
     thread.start()
@@ -807,24 +885,29 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         remaining -= weight
     progress(STAGE, f"{len(region_tasks)} region(s)")
     results: list[RegionResult] = []
-    if processes > 1:
-        with _channel(params, progress, total, sum(floors)) as channel:
-            for task in region_tasks:
-                task.channel = channel
+    with _Live(progress, len(region_tasks)) as live:
+        if cluster_address() is not None:
+            # a Dask cluster: the tasks travel as plain data (no manager proxy can reach
+            # a worker), so each region sizes its share from the figures it carries and
+            # stops at the deadline; no region progress or Ctrl-C reaches the workers
             results = map_tasks(solve_region, region_tasks, processes)
+        elif processes > 1:
+            with _channel(params, live, total, sum(floors)) as channel:
+                for task in region_tasks:
+                    task.channel = channel
+                results = map_tasks(solve_region, region_tasks, processes)
+                for task in region_tasks:
+                    task.channel = None
+        else:
             for task in region_tasks:
-                task.channel = None
-    else:
-
-        def report(key: str, objective: float, bound: float) -> None:
-            progress(STAGE, f"region {key}", objective, bound)
-
-        for task in region_tasks:
-            if params.stop.is_set():
-                results.append(RegionResult(task.key, task.regions, "unknown", stopped=True))
-                continue
-            state = ShareState(task.remaining_weight, task.remaining_floor)
-            results.append(solve_region_here(task, params.stop, report, state))
+                if params.stop.is_set():
+                    results.append(RegionResult(task.key, task.regions, "unknown", stopped=True))
+                    continue
+                state = ShareState(task.remaining_weight, task.remaining_floor)
+                solved = solve_region_here(task, params.stop, live.report, state)
+                if solved.objective is not None:  # the final figures, bound included
+                    live.report(task.key, solved.objective, solved.bound or 0.0)
+                results.append(solved)
     by_key = {r.key: r for r in results}
     ordered = [by_key["+".join(regions)] for regions, _, _ in tasks]
     return _assemble(instance, plan, ordered)

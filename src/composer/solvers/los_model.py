@@ -10,7 +10,7 @@ formulation.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -98,6 +98,12 @@ class RegionData:
     size_cap: dict[int, int] = field(default_factory=dict)
     """For a neighbourhood: network -> a lower maximum size than L1's (a frozen network
     whose schoolopleider has no spare capacity may not grow)."""
+    outside_slots: dict[int, int] = field(default_factory=dict)
+    """For a neighbourhood: the slot of every network of the region outside it (L9: the
+    visit cycle spans the whole region)."""
+    visits: bool = True
+    """False: the model leaves L9 out (a neighbourhood of a region too large to carry
+    every visit arc in each round; the search checks the visits of its result)."""
 
     def unplaced_cost(self, lr: int) -> int:
         """What leaving ``lr`` out costs: ``weights.unplaced`` where allowed, else
@@ -324,6 +330,128 @@ def blocking_reasons(d: RegionData) -> list[Refusal]:
     return found
 
 
+# --------------------------------------------------------------------------- L9 visits
+
+
+def visit_fits(d: RegionData, visitor: int, s_visitor: int, host: int, s_host: int) -> bool:
+    """L9: the duo of ``visitor`` (meeting at ``s_visitor``) can attend ``host``'s session
+    at ``s_host`` in a week their own network meets: not the same slot, and on one
+    weekday time to travel between the two schools (the L5 rule for one person). With
+    ``visits_within_availability`` the visitor's fixed facilitators must also be
+    available at the host's slot (open positions are the calendar's to check)."""
+    if not d.fits(visitor, s_visitor, host, s_host):
+        return False
+    if d.settings.visits_within_availability:
+        net = d.network(visitor)
+        for pos in POSITIONS:
+            fixed = los_rules.fixed_facilitator(net, pos)
+            if fixed is not None and not d.available(d.inst.index.facilitator[fixed], s_host):
+                return False
+    return True
+
+
+def visit_regions(d: RegionData) -> dict[str, list[int]]:
+    """L9: per region with a network in the (sub)problem, every network of the region that
+    takes part in the visit cycle (those outside a neighbourhood included). Empty when
+    ``visits_per_year`` is 0; regions with too few networks for k visits are left out (the
+    calendar reports them)."""
+    k = d.settings.visits_per_year
+    if k <= 0 or not d.visits:
+        return {}
+    nets: dict[str, list[int]] = defaultdict(list)
+    for n in sorted({*d.networks, *d.outside_slots}):
+        nets[d.network(n).region].append(n)
+    inside = {d.network(n).region for n in d.networks if n not in d.outside_slots}
+    return {r: ns for r, ns in sorted(nets.items()) if r in inside and len(ns) >= k + 1}
+
+
+def visit_slots(d: RegionData, n: int) -> list[int]:
+    """The slots network n can have in the visit model (its own when outside)."""
+    return [d.outside_slots[n]] if n in d.outside_slots else list(d.slots_of[n])
+
+
+def visit_deficit(d: RegionData, slot: dict[int, int], cache: dict[Any, int] | None = None) -> int:
+    """L9: how many visits the best visit plan misses when network n meets at ``slot[n]``
+    (0: every network of every region can visit and host ``visits_per_year``).
+
+    Solved exactly by the calendar's own visit model
+    (:func:`composer.solvers.calendar.visits.solve_visit_task`) on the arcs
+    :func:`visit_fits` allows, after two quick tests (a network nobody can visit or host;
+    more than half the region at one slot). ``cache`` remembers answers per region and
+    slot pattern.
+    """
+    from composer.solvers.calendar.visits import VisitTask, solve_visit_task
+
+    k = d.settings.visits_per_year
+    total = 0
+    for region, nets in visit_regions(d).items():
+        at = {n: d.outside_slots.get(n, slot.get(n, -1)) for n in nets}
+        if any(s < 0 for s in at.values()):
+            total += k * len(nets)  # a network without a slot cannot take part
+            continue
+        key = (region, tuple(at[n] for n in nets))
+        if cache is not None and key in cache:
+            total += cache[key]
+            continue
+        if k == 1 and _rotation_fits(d, nets, at):
+            if cache is not None:
+                cache[key] = 0
+            continue
+        arcs = [
+            (i, j, 0)
+            for i, a in enumerate(nets)
+            for j, b in enumerate(nets)
+            if i != j and visit_fits(d, a, at[a], b, at[b])
+        ]
+        outs: dict[int, int] = defaultdict(int)
+        ins: dict[int, int] = defaultdict(int)
+        for i, j, _ in arcs:
+            outs[i] += 1
+            ins[j] += 1
+        crowd = max(Counter(at.values()).values())
+        if crowd > len(nets) // 2 or any(outs[i] < k or ins[i] < k for i in range(len(nets))):
+            # certainly short (Hall: a slot's networks need as many others to visit; a
+            # network needs k arcs out and in); a lower bound on the visits missing
+            missing = max(
+                (crowd - len(nets) // 2) * k,
+                sum(max(0, k - outs[i]) for i in range(len(nets))),
+                sum(max(0, k - ins[i]) for i in range(len(nets))),
+                1,
+            )
+        else:
+            task = VisitTask(
+                region,
+                tuple(str(n) for n in nets),
+                tuple(arcs),
+                k,
+                forbid_mutual=len(nets) >= 2 * k + 1,
+                time_limit=2.0,
+                workers=1,
+            )
+            missing = solve_visit_task(task).missing
+        if cache is not None:
+            cache[key] = missing
+        total += missing
+    return total
+
+
+def _rotation_fits(d: RegionData, nets: list[int], at: dict[int, int]) -> bool:
+    """A quick proof that one visit each is possible: the networks sorted by slot,
+    ``h = ceil(n/2)``, and the cycle v0 -> vh -> v1 -> v(h+1) -> ... -> v(h-1) -> v0 (for two
+    networks: they visit each other). Consecutive networks lie about half the slot order
+    apart, so when no slot holds much more than a third of the region they meet at
+    different slots (usually on different days); every step is tested with
+    :func:`visit_fits`. False means "not shown", not "impossible"."""
+    order = sorted(nets, key=lambda n: (at[n], n))
+    n = len(order)
+    h = (n + 1) // 2
+    cycle = [order[i // 2] if i % 2 == 0 else order[h + i // 2] for i in range(n)]
+    return all(
+        visit_fits(d, cycle[i], at[cycle[i]], cycle[(i + 1) % n], at[cycle[(i + 1) % n]])
+        for i in range(n)
+    )
+
+
 # --------------------------------------------------------------------------- model
 
 
@@ -339,6 +467,8 @@ class ModelVars:
     over: dict[int, cp_model.IntVar] = field(default_factory=dict)
     under: dict[int, cp_model.IntVar] = field(default_factory=dict)
     missing: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
+    visit: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    visit_gap: dict[int, cp_model.IntVar] = field(default_factory=dict)
 
 
 class LosModel:
@@ -369,6 +499,7 @@ class LosModel:
         self._add_l5_travel()
         self._add_l6_budget()
         self._add_l7_travel_limit()
+        self._add_l9_visitable()
         self._add_symmetry_breaking()
         self._add_objective()
 
@@ -635,6 +766,88 @@ class LosModel:
         """L7 (and the region rule): settled by pruning — ``x[l,n]`` exists only for
         networks of the learner's region within the travel limit; nothing to add."""
 
+    # ------------------------------------------------------------------ L9
+    def _add_l9_visitable(self) -> None:
+        """L9: the slots leave room for the yearly visit cycle of every region.
+
+        Each network's SO+IO duo visits ``visits_per_year`` (k) other networks of its
+        region at the host's slot while its own network does not meet (the calendar
+        stage dates the visits, :mod:`composer.solvers.calendar.visits`). Here the duo of
+        v can visit h when one person could attend v's session and h's (:func:`visit_fits`:
+        not the same slot; on one weekday, time to travel between the two schools). The
+        model holds the visit arcs ``visit[v,h]`` of every region with k+1 or more
+        networks: every network visits and hosts exactly k, no pair visits each other when
+        the region has 2k+1 or more networks (as the calendar demands), and an arc is
+        used only when the two slots fit: ``visit[v,h] + y[v,s] + sum(y[h,t] for t that
+        clash with s) <= 2``. So a plan always admits the calendar's visit cycle, as far as
+        the weekly slots decide it (other sessions of the duo, unavailable days and
+        holidays remain the calendar's business).
+
+        In search mode (elastic) a missing visit costs :attr:`RegionData.big` (variable
+        ``visit_gap[v]``), like a learner left out: every construction is a solution, and
+        an optimum that misses a visit proves that no plan exists. In a neighbourhood,
+        the networks outside it keep their slots (:attr:`RegionData.outside_slots`).
+        """
+        m, d, v = self.model, self.d, self.v
+        k = d.settings.visits_per_year
+        for region, nets in visit_regions(d).items():
+            enforce = self.groups.lits("L9", region)
+            slots_of = {n: visit_slots(d, n) for n in nets}
+
+            def lit(n: int, s: int) -> Any:
+                return 1 if n in d.outside_slots else v.y[(n, s)]
+
+            # slots by weekday: without visits_within_availability only slots of one
+            # weekday can clash, so each slot is compared with at most a day's blocks
+            by_day: dict[int, dict[str, list[int]]] = {n: defaultdict(list) for n in nets}
+            for n in nets:
+                for t in slots_of[n]:
+                    by_day[n][d.slots[t][0]].append(t)
+            anywhere = not d.settings.visits_within_availability
+            for a in nets:
+                for b in nets:
+                    if a == b:
+                        continue
+                    clashes: dict[int, list[int]] = {}
+                    for s in slots_of[a]:
+                        near = by_day[b][d.slots[s][0]] if anywhere else slots_of[b]
+                        clashes[s] = [t for t in near if not visit_fits(d, a, s, b, t)]
+                    if all(len(clashes[s]) == len(slots_of[b]) for s in slots_of[a]):
+                        continue  # every slot pair clashes: no arc
+                    arc = m.new_bool_var(f"visit[v={a},h={b}]")
+                    v.visit[(a, b)] = arc
+                    for s, clash in clashes.items():
+                        if clash:
+                            terms = [arc, lit(a, s), *(lit(b, t) for t in clash)]
+                            m.add(sum(terms) <= 2).only_enforce_if(enforce)
+            for n in nets:
+                out = [v.visit[(n, b)] for b in nets if (n, b) in v.visit]
+                into = [v.visit[(a, n)] for a in nets if (a, n) in v.visit]
+                if d.elastic:
+                    gap = m.new_int_var(0, k, f"visit_gap[n={n}]")
+                    v.visit_gap[n] = gap
+                    m.add(sum(out) + gap == k)
+                    # out = in: the visits form cycles (so the gaps count missing visits)
+                    m.add(sum(into) == sum(out))
+                else:
+                    m.add(sum(out) == k).only_enforce_if(enforce)
+                    m.add(sum(into) == k).only_enforce_if(enforce)
+            if len(nets) >= 2 * k + 1:
+                for (a, b), arc in v.visit.items():
+                    if a < b and (b, a) in v.visit and a in slots_of and b in slots_of:
+                        m.add(arc + v.visit[(b, a)] <= 1).only_enforce_if(enforce)
+            if not d.elastic:
+                inside = [n for n in nets if n not in d.outside_slots]
+                fixed_at: dict[int, int] = defaultdict(int)
+                for n in nets:
+                    if n in d.outside_slots:
+                        fixed_at[d.outside_slots[n]] += 1
+                for s in sorted({s for n in inside for s in d.slots_of[n]}):
+                    at = [v.y[(n, s)] for n in inside if s in d.slots_of[n]]
+                    # redundant: networks at one slot cannot visit each other, so they
+                    # need as many others to visit: at most half the region at a slot
+                    m.add(sum(at) + fixed_at[s] <= len(nets) // 2).only_enforce_if(enforce)
+
     # ------------------------------------------------------------------ symmetry
     def _add_symmetry_breaking(self) -> None:
         """Identical networks (same rules, location, candidates, slots, leaders, and named
@@ -674,6 +887,7 @@ class LosModel:
         w = d.settings.weights
         terms: list[Any] = [cost * v.x[key] for key, cost in d.pair_cost.items() if cost]
         terms.extend(d.unplaced_cost(lr) * u for lr, u in v.u.items() if d.unplaced_cost(lr))
+        terms.extend(d.big * gap for gap in v.visit_gap.values())
         if w.size_balance:
             for n in d.networks:
                 low, high = d.objective.band(d.network(n))

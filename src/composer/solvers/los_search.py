@@ -22,7 +22,7 @@ from composer import los_rules
 from composer.los_rules import Position
 from composer.model.instance import STUDENT_KINDS
 from composer.objective.los import size_deviation
-from composer.solvers.los_model import POSITIONS, RegionData
+from composer.solvers.los_model import POSITIONS, RegionData, visit_deficit, visit_regions
 
 # --------------------------------------------------------------------------- start
 
@@ -103,6 +103,16 @@ def greedy_start(
             if lr not in covered and open_count[lr] == 1 and s not in d.free[lr]
         )
 
+    # L9: at most half of a region's networks at one slot (else the visit cycle cannot
+    # close; see LosModel._add_l9_visitable); the construction avoids fuller slots
+    region_of = {n: d.network(n).region for n in d.networks}
+    half = {r: len(ns) // 2 for r, ns in visit_regions(d).items()}
+    at_slot: dict[tuple[str, int], int] = defaultdict(int)
+
+    def crowded(n: int, s: int) -> bool:
+        r = region_of[n]
+        return r in half and at_slot[(r, s)] >= half[r]
+
     noise = {n: rng.random() for n in d.networks} if rng is not None else {}
     order = sorted(
         d.networks,
@@ -117,13 +127,24 @@ def greedy_start(
             score = prefer[n]
             ranked = sorted(
                 d.slots_of[n],
-                key=lambda s: (lost(n, s), score.get(s, math.inf) * jitter.get(s, 1), s),
+                key=lambda s: (
+                    lost(n, s),
+                    crowded(n, s),
+                    score.get(s, math.inf) * jitter.get(s, 1),
+                    s,
+                ),
             )
         else:
             costs = {s: slot_cost(n, s, band) for s in d.slots_of[n]}
             ranked = sorted(
                 d.slots_of[n],
-                key=lambda s: (lost(n, s), costs[s][0], costs[s][1] * jitter.get(s, 1), s),
+                key=lambda s: (
+                    lost(n, s),
+                    crowded(n, s),
+                    costs[s][0],
+                    costs[s][1] * jitter.get(s, 1),
+                    s,
+                ),
             )
         for lr in d.cand.learners_of[n]:
             open_count[lr] -= 1
@@ -136,6 +157,7 @@ def greedy_start(
                 chosen[pos] = min(options, key=lambda f: (len(booked[f]), -room(f), f))
             if len(chosen) == 2:
                 start.slot[n] = s
+                at_slot[(region_of[n], s)] += 1
                 for pos, f in chosen.items():
                     start.leaders[(n, pos)] = f
                     booked[f].append((n, s))
@@ -508,6 +530,10 @@ def neighbourhood(d: RegionData, start: Start, chosen: set[int], reach: bool = T
         size_cap=size_cap,
         blocking=[],
     )
+    if len(d.networks) <= VISIT_MODEL_NETWORKS:
+        sub.outside_slots = {n: start.slot[n] for n in d.networks if n not in sub.networks}
+    else:
+        sub.visits = False
     slots_of = {n: [start.slot[n]] for n in frozen}
     for n in chosen:
         fixed_here = [f for f in (d.fixed[(n, "so")], d.fixed[(n, "second")]) if f is not None]
@@ -527,6 +553,12 @@ def neighbourhood(d: RegionData, start: Start, chosen: set[int], reach: bool = T
             ]
     sub.leaders = leaders
     return sub
+
+
+VISIT_MODEL_NETWORKS = 12
+"""Neighbourhoods of regions up to this many networks carry the region's L9 visit arcs
+(at most 132, so a round stays cheap to build); larger ones leave L9 to a check of each
+result (a round whose result misses more visits is discarded)."""
 
 
 def nearest_networks(d: RegionData) -> dict[int, list[int]]:
@@ -588,6 +620,8 @@ def large_neighbourhood_search(
     centres = list(d.networks)
     rng.shuffle(centres)
     quiet = 0  # rounds in a row without improvement
+    visits: dict[Any, int] = {}  # L9 visit deficits by slot pattern
+    short = visit_deficit(d, start.slot, visits)
     current = start
     value = start_objective(d, start)
     k = max(2, min(size, len(d.networks)))
@@ -611,6 +645,8 @@ def large_neighbourhood_search(
         built = LosModel(sub)
         built.add_hint(current)
         before = partial_objective(sub, current.network_of, set(sub.networks), sub.learners)
+        # L9: the sub-model charges every missing visit of the regions it touches
+        before += sub.big * visit_deficit(sub, current.slot, visits)
         left = deadline - time.time()
         if left <= 0.05:
             break
@@ -629,6 +665,15 @@ def large_neighbourhood_search(
         if not run.has_solution or run.objective is None or run.objective >= before - 0.5:
             quiet += 1
             continue
+        slot = dict(current.slot)
+        for (n, s), var in built.v.y.items():
+            if run.solver.boolean_value(var):
+                slot[n] = s
+        after = visit_deficit(d, slot, visits)
+        if after > short:
+            quiet += 1  # L9: the slots would leave fewer visits possible
+            continue
+        short = after
         solver = run.solver
         v = built.v
         moved = set(sub.learners)
@@ -650,7 +695,7 @@ def large_neighbourhood_search(
                 leaders[(n, pos)] = f
         complete = all(lr in network_of or d.may_unplace[lr] for lr in d.learners)
         current = Start(slot=slot, leaders=leaders, network_of=network_of, complete=complete)
-        value -= round(before - run.objective)
+        value = start_objective(d, current)
         stats.improvements += 1
         quiet = 0
         if on_improve is not None:
@@ -885,6 +930,9 @@ def slot_search(
         known = start_objective(d, start)
         if missing or known <= value:
             network_of, value, missing = dict(start.network_of), known, 0
+    # L9: visits the slots leave no room for count like learners left out (a repair)
+    visits: dict[Any, int] = {}
+    short = visit_deficit(d, slot, visits)
     sessions: dict[int, set[int]] = defaultdict(set)
     for (n, _pos), f in leaders.items():
         sessions[f].add(n)
@@ -944,13 +992,23 @@ def slot_search(
                 for pos, f in trial.items():
                     leaders[(n, pos)] = f
                 result = evaluator.evaluate(slot, leaders)
-                if result is not None and (result[2], result[1]) < (missing, value):
+                better = False
+                if result is not None and (result[2] + short, result[1]) < (missing + short, value):
+                    # only a slot change can change the visits; the deficit is exact
+                    # (cached), computed only for a move that improves otherwise
+                    after = short if s == old[0] else visit_deficit(d, slot, visits)
+                    better = (result[2] + after, result[1]) < (missing + short, value)
+                elif result is not None and short and s != old[0]:
+                    after = visit_deficit(d, slot, visits)
+                    better = (result[2] + after, result[1]) < (missing + short, value)
+                if better and result is not None:
                     network_of, value, missing = result
+                    short = after
                     for pos in POSITIONS:
                         sessions[old[1][pos]].discard(n)
                         sessions[trial[pos]].add(n)
                     improved = True
-                    if on_improve is not None and not missing:
+                    if on_improve is not None and not missing and not short:
                         on_improve(value)
                     break
                 slot[n] = old[0]
