@@ -68,6 +68,8 @@ def test_every_format_matches_the_plan(exported):
 def test_verification_fails_on_a_lost_session_or_a_dropped_exception(exported, tmp_path):
     # the control: the checks above must notice a missing row and an extra occurrence
     name, plan_path, out = exported
+    if name != "tiny":
+        pytest.skip("the control is about the verifier: one instance is enough")
     plan = read_plan(plan_path)
     with pytest.raises(AssertionError, match="sessions"):
         verify_workbooks(plan.model_copy(update={"sessions": plan.sessions[1:]}), out)
@@ -93,7 +95,9 @@ def test_a_second_export_keeps_every_uid(exported, tmp_path):
     first = sorted(p.relative_to(out / "ics") for p in (out / "ics").rglob("*.ics"))
     second = sorted(p.relative_to(again / "ics") for p in (again / "ics").rglob("*.ics"))
     assert first == second
-    for relative in first:
+    groups = [r for r in first if r.parts[0] != "people"]
+    people = [r for r in first if r.parts[0] == "people"]
+    for relative in groups + people[:: max(1, len(people) // 60)]:  # every group, 60 people
         uids = [
             [str(e["UID"]) for e in icalendar.Calendar.from_ical(p.read_bytes()).walk("VEVENT")]
             for p in (out / "ics" / relative, again / "ics" / relative)

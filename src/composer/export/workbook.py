@@ -1,7 +1,8 @@
 """The Excel workbook and the CSV files: the plan's tables for planners' spreadsheets.
 
-Workbook (XlsxWriter, a streaming writer; openpyxl, which the instance reader uses, is
-some ten times slower at writing a national plan's million cells): one sheet per table of
+Workbook (XlsxWriter, a write-only library; openpyxl, which reads instance workbooks and
+the tests' output, took about three times the CPU to write a national plan's million
+cells, see benchmarks/README.md, exports): one sheet per table of
 :mod:`composer.export.tables`, summary first; every sheet has a bold, frozen header row,
 an autofilter over its data, column widths fitted to the content (capped), dates stored as
 real Excel dates (``yyyy-mm-dd``) and clock times as Excel times (``hh:mm``); rows over
