@@ -1,6 +1,6 @@
 """Issue 6 "done when" on the shipped instances: solve, export every format, verify.
 
-``instances/tiny`` and ``instances/midden-nederland`` (slow: a 30 s solve and ~700
+``instances/tiny`` and ``instances/midden-nederland`` (slow: a 90 s solve and ~700
 calendars) are solved with the CLI, exported with ``composer export --per-region`` and
 checked against plan.json by :mod:`export_verify` (workbook sheets and per-region
 workbooks, every calendar expanded with recurring-ical-events), re-exported to show UIDs
@@ -26,9 +26,11 @@ from test_report_browser import CHROMEDRIVER, CHROMIUM, browser, open_page, text
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
+# midden gets 90 s: with 30 s on the busy shared machine one solve came back infeasible
+# (L11: two networks' SO/IO pairs with no common free moment for the review)
 SHIPPED = [
     pytest.param(("tiny", 10), id="tiny"),
-    pytest.param(("midden-nederland", 30), id="midden-nederland", marks=pytest.mark.slow),
+    pytest.param(("midden-nederland", 90), id="midden-nederland", marks=pytest.mark.slow),
 ]
 
 

@@ -51,7 +51,7 @@ table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
 th,td{border:1px solid var(--line);padding:3px 7px;text-align:left;vertical-align:top}
 th{background:#eef1f5}
 table.sortable th{cursor:pointer}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.over td{background:var(--over)}
 .status{display:inline-block;border-radius:4px;padding:1px 8px;font-weight:600;color:#fff}
 .status.optimal,.status.ok{background:var(--ok)}
