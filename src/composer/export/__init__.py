@@ -60,7 +60,8 @@ def write_exports(
     ctx = ExportContext.build(
         instance, plan, pseudonymise=options.pseudonymise, salt=options.salt, now=options.now
     )
-    tables = build_tables(ctx)
+    needs_tables = bool({"xlsx", "csv", "html"} & set(options.formats))
+    tables = build_tables(ctx) if needs_tables else {}  # the calendars do not use them
     per_region = {}
     if options.per_region and ({"xlsx", "csv"} & set(options.formats)):
         per_region = {

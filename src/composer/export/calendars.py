@@ -118,6 +118,8 @@ class CalendarBuilder:
         self._series: dict[str, list[Series]] = {}
         self._series_events: dict[tuple[str, int], icalendar.Event] = {}
         self._visit_events: dict[int, icalendar.Event] = {}
+        self._bytes: dict[int, bytes] = {}  # id(component) -> its to_ical(); see calendar_bytes
+        self._fixed_head: bytes | None = None
         dates = [s.date for s in ctx.plan.sessions] + [v.date for v in ctx.plan.visits]
         first = min(dates, default=dt.date(2000, 1, 1))
         last = max(dates, default=dt.date(2000, 1, 1))
@@ -289,70 +291,129 @@ class CalendarBuilder:
     # ------------------------------------------------------------------ calendars
     def calendar(self, name: str, events: list[icalendar.Event]) -> icalendar.Calendar:
         """A VCALENDAR with the Amsterdam VTIMEZONE and ``events``."""
-        cal = icalendar.Calendar()
-        cal.add("prodid", PRODID)
-        cal.add("version", "2.0")
-        cal.add("calscale", "GREGORIAN")
-        cal.add("method", "PUBLISH")
-        cal.add("name", name)
-        cal.add("x-wr-calname", name)
-        cal.add("x-wr-timezone", TIMEZONE)
+        cal = self._head(name)
         cal.add_component(self.timezone)
         for event in events:
             cal.add_component(event)
         return cal
 
-    def group_calendars(self) -> dict[str, icalendar.Calendar]:
-        """Relative path → calendar, for every network, cluster and TN network with events."""
+    def _head(self, name: str) -> icalendar.Calendar:
+        cal = self._constant_head()
+        cal.add("name", name)
+        cal.add("x-wr-calname", name)
+        return cal
+
+    @staticmethod
+    def _constant_head() -> icalendar.Calendar:
+        cal = icalendar.Calendar()
+        cal.add("prodid", PRODID)
+        cal.add("version", "2.0")
+        cal.add("calscale", "GREGORIAN")
+        cal.add("method", "PUBLISH")
+        cal.add("x-wr-timezone", TIMEZONE)
+        return cal
+
+    def _component_bytes(self, component: icalendar.cal.Component) -> bytes:
+        # keyed by id(): every component is kept alive by the builder's caches
+        key = id(component)
+        cached = self._bytes.get(key)
+        if cached is None:
+            cached = self._bytes[key] = component.to_ical()
+        return cached
+
+    def calendar_bytes(self, name: str, events: list[icalendar.Event]) -> bytes:
+        """The text of ``calendar(name, events)``, with every component serialised once.
+
+        An event appears in its group's file and in the file of everyone attending it (a
+        weekly series in some twenty files), and the VTIMEZONE and the calendar's fixed
+        properties in every file; the ``icalendar`` package serialises each anew every
+        time, which made the national export take minutes. A VCALENDAR's text is its
+        properties (in any order, RFC 5545 3.6) followed by its components, so this joins
+        texts the package wrote once: the fixed properties, the two naming properties of
+        this file, the VTIMEZONE and each event. It parses to the same calendar as
+        :meth:`calendar` (``tests/test_export.py`` compares them).
+        """
+        if self._fixed_head is None:
+            self._fixed_head = _inner_lines(self._constant_head().to_ical())
+        naming = icalendar.Calendar()
+        naming.add("name", name)
+        naming.add("x-wr-calname", name)
+        parts = [_BEGIN_CALENDAR, self._fixed_head, _inner_lines(naming.to_ical())]
+        parts.append(self._component_bytes(self.timezone))
+        parts += [self._component_bytes(event) for event in events]
+        parts.append(_END_CALENDAR)
+        return b"".join(parts)
+
+    def group_events(self) -> dict[str, tuple[str, list[icalendar.Event]]]:
+        """Relative path → (calendar name, events) of every network, cluster and TN network."""
         ctx = self.ctx
-        out: dict[str, icalendar.Calendar] = {}
+        out: dict[str, tuple[str, list[icalendar.Event]]] = {}
         joint_tn = [s for s in ctx.sessions_by_group.get("all", []) if s.programme == "tn"]
+        hosted: dict[str, list[int]] = defaultdict(list)
+        for i, visit in enumerate(ctx.plan.visits):
+            hosted[visit.host].append(i)
         for net in ctx.plan.networks:
             events = self.events_for_sessions(ctx.sessions_by_group.get(net.id, []))
-            events += [
-                self.visit_event(i) for i, v in enumerate(ctx.plan.visits) if v.host == net.id
-            ]
+            events += [self.visit_event(i) for i in hosted.get(net.id, [])]
             if events:
                 label = ctx.group_name(net.id) or net.id
-                out[f"networks/{net.id}.ics"] = self.calendar(f"Leernetwerk {label}", events)
+                out[f"networks/{net.id}.ics"] = (f"Leernetwerk {label}", events)
         for cluster in ctx.plan.clusters:
             events = self.events_for_sessions(ctx.sessions_by_group.get(cluster.id, []))
             if events:
-                out[f"clusters/{cluster.id}.ics"] = self.calendar(
-                    f"Basisvaardigheden {cluster.id}", events
-                )
+                out[f"clusters/{cluster.id}.ics"] = (f"Basisvaardigheden {cluster.id}", events)
         for tn in ctx.plan.tn_networks:
             sessions = joint_tn + ctx.sessions_by_group.get(tn.id, [])
             events = self.events_for_sessions(sessions)
             if events:
                 label = ctx.group_name(tn.id) or tn.id
-                out[f"tn/{tn.id}.ics"] = self.calendar(f"Thematisch netwerk {label}", events)
+                out[f"tn/{tn.id}.ics"] = (f"Thematisch netwerk {label}", events)
         return out
 
-    def person_calendars(self) -> dict[str, icalendar.Calendar]:
-        """Relative path → calendar, for every person who attends something."""
+    def person_events(self) -> dict[str, tuple[str, list[icalendar.Event]]]:
+        """Relative path → (calendar name, events) of every person who attends something."""
         ctx = self.ctx
         visits_of: dict[str, list[int]] = defaultdict(list)
         for i, visit in enumerate(ctx.plan.visits):
             for fid in ctx.visit_facilitators(visit):
                 visits_of[fid].append(i)
         people = sorted(set(ctx.sessions_of_person) | set(visits_of))
-        out: dict[str, icalendar.Calendar] = {}
+        out: dict[str, tuple[str, list[icalendar.Event]]] = {}
         for pid in people:
             events = self.events_for_sessions(ctx.sessions_of_person.get(pid, []))
             events += [self.visit_event(i) for i in visits_of.get(pid, [])]
-            out[f"people/{pid}.ics"] = self.calendar(f"Rooster {ctx.names.person(pid)}", events)
+            out[f"people/{pid}.ics"] = (f"Rooster {ctx.names.person(pid)}", events)
         return out
+
+    def group_calendars(self) -> dict[str, icalendar.Calendar]:
+        """Relative path → calendar, for every network, cluster and TN network with events."""
+        return {path: self.calendar(*named) for path, named in self.group_events().items()}
+
+    def person_calendars(self) -> dict[str, icalendar.Calendar]:
+        """Relative path → calendar, for every person who attends something."""
+        return {path: self.calendar(*named) for path, named in self.person_events().items()}
+
+
+_BEGIN_CALENDAR = b"BEGIN:VCALENDAR\r\n"
+_END_CALENDAR = b"END:VCALENDAR\r\n"
+
+
+def _inner_lines(text: bytes) -> bytes:
+    """A serialised VCALENDAR without its BEGIN and END lines (its properties)."""
+    if not (text.startswith(_BEGIN_CALENDAR) and text.endswith(_END_CALENDAR)):
+        raise RuntimeError("icalendar wrote a calendar without BEGIN/END:VCALENDAR")
+    return text[len(_BEGIN_CALENDAR) : -len(_END_CALENDAR)]
 
 
 def write_calendars(ctx: ExportContext, folder: Path) -> list[Path]:
     """Write every group and person calendar under ``folder``; returns the files written."""
     builder = CalendarBuilder(ctx)
     written = []
-    calendars = {**builder.group_calendars(), **builder.person_calendars()}
-    for relative, cal in calendars.items():
+    calendars = {**builder.group_events(), **builder.person_events()}
+    for sub in {Path(relative).parent for relative in calendars}:
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    for relative, (name, events) in calendars.items():
         path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(cal.to_ical())
+        path.write_bytes(builder.calendar_bytes(name, events))
         written.append(path)
     return written

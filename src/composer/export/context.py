@@ -55,8 +55,6 @@ class ExportContext:
     instance: Instance
     plan: Plan
     names: Names
-    report: CheckReport
-    hours: FacilitationHours
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @classmethod
@@ -68,7 +66,7 @@ class ExportContext:
         salt: str = "",
         now: dt.datetime | None = None,
     ) -> ExportContext:
-        """Check the plan and compute L6; refuse a plan that names what the instance lacks.
+        """The context of a plan; refuse a plan that names what the instance lacks.
 
         A plan failing the integrity check (unknown or repeated ids,
         :func:`composer.check.structure.check_plan_integrity`) was made for another instance:
@@ -86,15 +84,26 @@ class ExportContext:
                 ],
                 summary="the plan does not match the instance; no output written",
             )
-        report = check_plan(instance, plan)
         return cls(
             instance=instance,
             plan=plan,
             names=Names(instance, pseudonymise=pseudonymise, salt=salt),
-            report=report,
-            hours=facilitation_hours(instance, plan),
             now=now or dt.datetime.now(dt.UTC),
         )
+
+    @cached_property
+    def report(self) -> CheckReport:
+        """The checker's report on the plan, computed when a format first shows it.
+
+        The workbook, CSV files and report show it; calendars do not, so an ``ics``-only
+        export does not pay for checking a national plan.
+        """
+        return check_plan(self.instance, self.plan)
+
+    @cached_property
+    def hours(self) -> FacilitationHours:
+        """Facilitation hours (L6) of the plan, computed on first use."""
+        return facilitation_hours(self.instance, self.plan)
 
     # ------------------------------------------------------------------ checker
     @cached_property

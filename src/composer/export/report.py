@@ -51,7 +51,7 @@ table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
 th,td{border:1px solid var(--line);padding:3px 7px;text-align:left;vertical-align:top}
 th{background:#eef1f5}
 table.sortable th{cursor:pointer}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.over td{background:var(--over)}
 .status{display:inline-block;border-radius:4px;padding:1px 8px;font-weight:600;color:#fff}
 .status.optimal,.status.ok{background:var(--ok)}
@@ -153,9 +153,9 @@ def html_table(
         cells = []
         for c in cols:
             text, sort, numeric = _cell_text(record.get(c))
-            cells.append(
-                f'<td{" class=num" if numeric else ""} data-sort="{esc(sort)}">{esc(text)}</td>'
-            )
+            # the script sorts by data-sort, else by the text: only write it when they differ
+            key = f' data-sort="{esc(sort)}"' if sort != text else ""
+            cells.append(f"<td{' class=num' if numeric else ''}{key}>{esc(text)}</td>")
         attr = f' class="{esc(cls)}"' if cls else ""
         body.append(f"<tr{attr}>{''.join(cells)}</tr>")
     more = (
@@ -289,7 +289,11 @@ def map_svg(ctx: ExportContext) -> str:
                 pts.append((school[home].lat, school[home].lon))
     if not pts:
         return '<p class="muted">no clusters or networks to draw</p>'
-    proj = Projection(pts)
+    # a national plan has thousands of schools: a larger canvas, smaller dots, thinner lines
+    crowded = len(set(pts))
+    radius = 4 if crowded <= 300 else 3 if crowded <= 1200 else 2
+    thin = "1" if crowded <= 300 else "0.6"
+    proj = Projection(pts, *((760, 560) if crowded <= 1200 else (1100, 1200)))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{proj.width}" height="{proj.height}" '
         f'viewBox="0 0 {proj.width} {proj.height}" role="img" aria-label="map" id="map">',
@@ -328,12 +332,13 @@ def map_svg(ctx: ExportContext) -> str:
                 'stroke-opacity="0.5"/>'
             )
         parts += [
-            f'<line x1="{x}" y1="{y}" x2="{cx:.1f}" y2="{cy:.1f}" stroke="{col}" stroke-width="1"/>'
+            f'<line x1="{x}" y1="{y}" x2="{cx:.1f}" y2="{cy:.1f}" stroke="{col}" '
+            f'stroke-width="{thin}"/>'
             for x, y in xy
         ]
         for s, (x, y) in zip(members, xy, strict=True):
             parts.append(
-                f'<circle cx="{x}" cy="{y}" r="4" fill="{col}" class="school">'
+                f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{col}" class="school">'
                 f"<title>{esc(s.name)} ({esc(s.id)}) — cluster {esc(cluster.id)}</title></circle>"
             )
         parts.append(
@@ -351,10 +356,12 @@ def map_svg(ctx: ExportContext) -> str:
                 hx, hy = proj(school[home].lat, school[home].lon)
                 parts.append(
                     f'<line x1="{hx}" y1="{hy}" x2="{lx}" y2="{ly}" stroke="{col}" '
-                    'stroke-opacity="0.45" stroke-dasharray="3 2"/>'
+                    f'stroke-width="{thin}" stroke-opacity="0.45" stroke-dasharray="3 2"/>'
                 )
+        side = 2 * radius + 2
         parts.append(
-            f'<rect x="{lx - 5}" y="{ly - 5}" width="10" height="10" fill="{col}" stroke="#222" '
+            f'<rect x="{lx - side / 2:.1f}" y="{ly - side / 2:.1f}" width="{side}" height="{side}" '
+            f'fill="{col}" stroke="#222" '
             f'class="network"><title>network {esc(net.id)} at {esc(school[net.location].name)}: '
             f"{len(net.learners)} learners</title></rect>"
         )
