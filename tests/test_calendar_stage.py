@@ -421,6 +421,32 @@ def test_l10_development_meetings_three_at_hu_one_at_a_school():
     assert_checked(inst, out)
 
 
+def test_l11_review_right_after_the_session_when_the_duo_shares_no_other_block():
+    # so1 and io1 are available only on Tuesday block 1 (09:00-11:00), when their network n1
+    # meets every week: no free shared block exists, so the review is held right after a
+    # session, 11:00-13:00 at s1, and the notes say so. Refused before this fallback.
+    data = data_with_people(networks=1)
+    data["los"]["settings"] = {"visits_per_year": 0}
+    for fac in data["facilitators"]:
+        if fac["id"] in ("so1", "io1"):
+            fac["available_days"] = ["tue"]
+            fac["available_blocks"] = ["1"]
+    inst = make(data)
+    nets = (network("n1", "tue", "1", "s1", ("so1", "io1"), ("l0", "l1")),)
+    out = solve(inst, Plan(instance="test", networks=nets))
+    reviews = [s for s in out.sessions if s.programme == "review"]
+    assert len(reviews) == 1
+    review = reviews[0]
+    assert review.date.weekday() == 1 and (review.start, review.end) == (
+        dt.time(11, 0),
+        dt.time(13, 0),
+    )
+    assert review.location == "s1" and set(review.facilitators) == {"so1", "io1"}
+    assert any("held right after the session" in n for n in out.stages["calendar"].notes)
+    assert rules_of(inst, out) == {}
+    assert_checked(inst, out)
+
+
 def test_l10_absence_counted_when_every_day_is_taken():
     # one region, networks meeting every weekday afternoon-adjacent: so1/io1 lead five
     # networks (mon..fri block 2, 13:00-15:00), which overlaps 13:30-16:30 every day;

@@ -670,11 +670,69 @@ def _reviews(
                 if placed:
                     break
             if not placed:
+                placed = _review_after_session(
+                    net.id, people, options, used, los[net.id], busy, cal, r, year, acc
+                )
+            if not placed:
                 acc.fail(
                     f"[L11] network {net.id}: its facilitators {', '.join(people)} share no free "
                     f"moment for review {r + 1} in {year.id}; fix: widen their available days "
                     "or blocks"
                 )
+
+
+def _review_after_session(
+    network: str,
+    people: list[str],
+    days: list[dt.date],
+    used: set[dt.date],
+    sessions: list[Session],
+    busy: BusyIndex,
+    cal: SchoolCalendar,
+    r: int,
+    year: SchoolYear,
+    acc: _Acc,
+) -> bool:
+    """Fallback for L11 when the duo shares no free available block: hold the review right
+    after one of the network's own sessions, where both are present anyway, for as long as
+    the session lasts. Days are tried in ``days`` order (nearest to the review's target
+    first); the choice is named in the stage notes."""
+    on_day = {s.date: s for s in sessions if s.programme == "los"}
+    for day in days:
+        session = on_day.get(day)
+        if session is None or day in used or not cal.available_all(people, day):
+            continue
+        begin = dt.datetime.combine(day, session.end)
+        end = begin + (begin - dt.datetime.combine(day, session.start))
+        if end.date() != day:
+            continue
+        start_t, end_t = begin.time(), end.time()
+        if not busy.free(people, day, start_t, end_t, session.location):
+            continue
+        acc.sessions.append(
+            Session(
+                id=session_id("review", network, year.id, str(r + 1)),
+                programme="review",
+                group=network,
+                date=day,
+                start=start_t,
+                end=end_t,
+                location=session.location,
+                facilitators=tuple(people),
+                kind="review",
+                headcount=len(people),
+            )
+        )
+        for p in people:
+            busy.add(p, day, start_t, end_t, session.location, f"review {network}")
+        used.add(day)
+        acc.notes.append(
+            f"[L11] network {network}: its facilitators share no other free block, so review "
+            f"{r + 1} is held right after the session of {day.isoformat()} "
+            f"({start_t:%H:%M}-{end_t:%H:%M})"
+        )
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------- the stage
