@@ -1,12 +1,17 @@
 """The grouping engine: partition items into size- or capacity-bounded groups, exactly.
 
-One engine serves two objectives that share their logic:
+One engine serves three objectives that share their logic:
 
 - **pairwise** (BV clusters, :class:`PairwisePricer`): a group's cost depends on every pair
   of its members and on its size (travel per meeting round, the worst member's average
   travel, same-board pairs); sizes ``min..max`` (plus optional oversize groups);
 - **median** (capacitated p-median, :class:`MedianPricer`): a group is a median and the
   items assigned to it, cost = the sum of item→median distances, total demand ≤ capacity.
+- **pairwise maximise** (maximally diverse grouping, :class:`DiversityPricer`): groups with
+  size bounds per group label, maximise the within-group pair weights (the engine
+  minimises minus them); exact pricing while the groups can be listed, a heuristic
+  pricing beyond, and :func:`improve_diversity_by_swaps` (move/swap local search) for
+  groups too large for the exact LNS.
 
 Formulation: **set partitioning over groups** ("columns"): one binary per candidate group,
 every item in exactly one chosen group, side rows on the number of groups (coordinator

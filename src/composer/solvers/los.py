@@ -69,7 +69,7 @@ from composer.los_rules import Position, Refusal, SlotKey
 from composer.model.instance import STUDENT_KINDS, Instance, LosProgramme
 from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, StageResult, Status, Unplaced
 from composer.objective.los import TERMS
-from composer.parallel import map_tasks
+from composer.parallel import cluster_address, map_tasks
 from composer.params import SolveParams
 from composer.pipeline import Progress, relative_gap
 from composer.solvers.cpsat import CpRun, run_cpsat
@@ -807,7 +807,12 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         remaining -= weight
     progress(STAGE, f"{len(region_tasks)} region(s)")
     results: list[RegionResult] = []
-    if processes > 1:
+    if processes > 1 and cluster_address() is not None:
+        # a Dask cluster: a manager proxy cannot travel to workers started elsewhere (they
+        # hold another authkey), so regions run there without the shared channel (no live
+        # progress or Ctrl-C; each region keeps its own time share and deadline)
+        results = map_tasks(solve_region, region_tasks, processes)
+    elif processes > 1:
         with _channel(params, progress, total, sum(floors)) as channel:
             for task in region_tasks:
                 task.channel = channel
