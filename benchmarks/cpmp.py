@@ -107,6 +107,44 @@ def published() -> dict[str, int]:
     return values
 
 
+def greedy_cpmp(inst: CpmpInstance, dist: np.ndarray | None = None) -> list[int] | None:
+    """A constructive solution (median per point) or None: medians by greedy addition
+    (uncapacitated p-median), then points by largest regret to the nearest median with
+    room. The bench's ``greedy`` peer, and a second incumbent for the engine."""
+    d = (inst.distances() if dist is None else dist).astype(float)
+    medians: list[int] = []
+    best = np.full(inst.n, np.inf)
+    for _ in range(inst.p):
+        totals = np.minimum(best[:, None], d).sum(axis=0)
+        totals[medians] = np.inf
+        m = int(np.argmin(totals))
+        medians.append(m)
+        best = np.minimum(best, d[:, m])
+    demand = [int(v) for v in inst.demand]
+    room = {m: inst.capacity - demand[m] for m in medians}
+    if any(r < 0 for r in room.values()):
+        return None
+    assignment = [-1] * inst.n
+    for m in medians:
+        assignment[m] = m
+    left = [i for i in range(inst.n) if assignment[i] < 0]
+    while left:
+        pick: tuple[float, int, int] | None = None
+        for i in left:
+            fits = sorted((d[i, m], m) for m in medians if room[m] >= demand[i])
+            if not fits:
+                return None
+            regret = fits[1][0] - fits[0][0] if len(fits) > 1 else math.inf
+            if pick is None or regret > pick[0]:
+                pick = (regret, i, fits[0][1])
+        assert pick is not None
+        _, i, m = pick
+        assignment[i] = m
+        room[m] -= demand[i]
+        left.remove(i)
+    return assignment
+
+
 def solve_cpmp(
     inst: CpmpInstance, seconds: float, seed: int = 0, path: Path | None = None
 ) -> dict[str, object]:
@@ -117,6 +155,14 @@ def solve_cpmp(
     start = pricer.start(min(5.0, 0.2 * seconds), seed=seed)
     if start is None:  # a busy machine: try once more with more time
         start = pricer.start(min(15.0, 0.5 * seconds), seed=seed)
+    greedy = greedy_cpmp(inst, dist)
+    if greedy is not None:
+        # the constructive solution when the short CP-SAT start is worse (a busy machine)
+        greedy_start = [
+            pricer.column(m, [i for i in range(inst.n) if greedy[i] == m]) for m in set(greedy)
+        ]
+        if start is None or sum(c.cost for c in greedy_start) < sum(c.cost for c in start):
+            start = greedy_start
     if start is None:
         wall = time.perf_counter() - t0
         return {"status": "unknown", "objective": None, "bound": None, "seconds": wall}
@@ -145,6 +191,7 @@ def solve_cpmp(
             status = "optimal"
     wall = time.perf_counter() - t0
     objective = None
+    assignment: list[int] | None = None
     if columns:
         members = sorted(i for c in columns for i in c.members)
         assert members == list(range(inst.n)), "not a partition"
@@ -157,12 +204,17 @@ def solve_cpmp(
         if path is not None:
             raw = verify_raw(path, [(c.tag, list(c.members)) for c in columns])
             assert raw == objective, f"raw file gives {raw}, the engine {objective}"
+        assignment = [0] * inst.n
+        for c in columns:
+            for i in c.members:
+                assignment[i] = c.tag
     return {
         "status": status,
         "objective": objective,
         "bound": result.bound,
         "seconds": wall,
         "notes": result.notes,
+        "assignment": assignment,
     }
 
 

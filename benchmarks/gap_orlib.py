@@ -152,12 +152,19 @@ def solve(
         solver.parameters.cp_model_presolve = presolve
 
     run = run_cpsat(model, time_limit=time_limit, workers=workers, seed=seed, extra=settings)
+    assignment = None
+    if run.has_solution:
+        assignment = [-1] * inst.jobs
+        for (j, a), var in x.items():
+            if run.solver.value(var):
+                assignment[j] = a
     return {
         "status": run.status,
         "objective": run.objective,
         "bound": run.bound,
         "start": start_value,
         "seconds": round(time.perf_counter() - t0, 2),
+        "assignment": assignment,
     }
 
 

@@ -111,3 +111,29 @@ def test_time_share_keeps_floors_for_later_regions_and_the_deadline():
     # nothing left over: the floor still holds
     share = _share(task(10, 2), ShareState(remaining_weight=40, later_floors=500))
     assert share == 2
+
+
+def test_regions_sent_to_a_dask_cluster_carry_no_manager_proxy(monkeypatch):
+    # A manager proxy cannot be unpacked by Dask workers started elsewhere (another
+    # authkey): with a cluster the region tasks go without the shared channel. The fake
+    # map_tasks stands for the cluster and solves the tasks here; both regions are planned
+    # exactly as in the test above (objective 0).
+    import composer.solvers.los as los
+
+    sent = []
+
+    def fake_cluster(fn, tasks, processes, cluster=None):
+        sent.extend(t.channel for t in tasks)  # as sent (the stage clears it after)
+        return [fn(t) for t in tasks]
+
+    monkeypatch.setattr(los, "cluster_address", lambda cluster=None: "tcp://cluster:8786")
+    monkeypatch.setattr(los, "map_tasks", fake_cluster)
+    from composer.params import SolveParams
+    from composer.pipeline import solve
+
+    inst = two_regions(3)
+    params = SolveParams(time_limit=20, workers=1, processes=2, stages=("los",))
+    plan, _ = solve(inst, params)
+    assert sent == [None, None]
+    assert plan.status == "optimal" and plan.stages["los"].objective == 0
+    assert_checked(inst, plan)

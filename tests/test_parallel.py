@@ -106,3 +106,42 @@ def test_tasks_the_cluster_cannot_unpack_give_a_clear_error(dask_cluster: str) -
             parallel.map_tasks(bench_fake.is_set, [event], 1, cluster=dask_cluster)
     message = caught.value.render()
     assert "could not unpack the tasks" in message and "manager proxy" in message
+
+
+def test_bench_runs_literature_runners_and_peers_on_dask(
+    cli, dask_cluster: str, tmp_path: Path
+) -> None:
+    # the real runners and peers (benchmarks/bench_plugins.py) in Dask workers: the tasks
+    # carry only names and paths, the child processes import the plug-ins themselves.
+    # Four elements, weights 01:1 02:5 03:2 12:2 13:5 23:3; two groups of 2: optimum
+    # {0,2}{1,3} = 10. Six points x = 0,1,2,10,11,12, p = 2, Q = 3: optimum 4.
+    lit = tmp_path / "lit"
+    lit.mkdir()
+    (lit / "m.txt").write_text("4 2 ss 2 2 2 2\n0 1 1\n0 2 5\n0 3 2\n1 2 2\n1 3 5\n2 3 3\n")
+    (lit / "c.txt").write_text(
+        " 1 4\n 6 2 3\n 1 0 0 1\n 2 1 0 1\n 3 2 0 1\n 4 10 0 1\n 5 11 0 1\n 6 12 0 1\n"
+    )
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        textwrap.dedent(
+            """
+            name: dask-lit
+            literature_dir: lit
+            defaults: {time_limit: 10, workers: 1, peers: [greedy]}
+            entries:
+              - {id: m, literature: {kind: mdgp, file: m.txt}}
+              - {id: c, literature: {kind: cpmp, file: c.txt}, peers: [greedy, highs]}
+            """
+        )
+    )
+    db = tmp_path / "h.sqlite"
+    result = cli("bench", suite, "--db", db, "--cluster", dask_cluster)
+    assert result.exit_code == 0, result.output
+    with History(db) as history:
+        runs = history.runs()
+    found = {(r.entry, r.solver): (r.status, r.objective, r.violations) for r in runs}
+    assert found[("m", "composer")] == ("optimal", 10, 0)
+    assert found[("c", "composer")] == ("optimal", 4, 0)
+    assert found[("c", "highs")] == ("optimal", 4, 0)
+    assert found[("m", "greedy")][2] == 0 and found[("c", "greedy")][2] == 0
+    assert not any(r.status == "skipped" for r in runs)

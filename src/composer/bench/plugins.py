@@ -29,11 +29,32 @@ from typing import Any, Literal
 
 from composer.model.plan import Plan, Status
 
-LITERATURE_RUNNERS: dict[str, str] = {}
+_P = "benchmarks.bench_plugins"
+
+LITERATURE_RUNNERS: dict[str, str] = {
+    "cpmp": f"{_P}:run_cpmp",  # grouping engine, median mode
+    "gap": f"{_P}:run_gap",  # the LOS assignment model on CP-SAT
+    "mdgp": f"{_P}:run_mdgp",  # grouping engine, pairwise maximise mode
+}
 """Literature kind → ``module:function`` of composer's engine on that family."""
 
-PEERS: dict[str, dict[str, str]] = {}
-"""Peer name → {stage or literature kind → ``module:function``}."""
+PEERS: dict[str, dict[str, str]] = {
+    "greedy": {
+        "los": f"{_P}:greedy_los",
+        "bv": f"{_P}:greedy_bv",
+        "cpmp": f"{_P}:greedy_cpmp",
+        "gap": f"{_P}:greedy_gap",
+        "mdgp": f"{_P}:greedy_mdgp",
+    },
+    "highs": {
+        "bv": f"{_P}:highs_bv",
+        "cpmp": f"{_P}:highs_cpmp",
+        "gap": f"{_P}:highs_gap",
+    },
+    "kmeans": {"bv": f"{_P}:kmeans_bv"},
+}
+"""Peer name → {stage or literature kind → ``module:function``} (see
+``benchmarks/bench_plugins.py`` for what each one is)."""
 
 
 RunStatus = Status | Literal["error"]

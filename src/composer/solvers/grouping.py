@@ -1,12 +1,17 @@
 """The grouping engine: partition items into size- or capacity-bounded groups, exactly.
 
-One engine serves two objectives that share their logic:
+One engine serves three objectives that share their logic:
 
 - **pairwise** (BV clusters, :class:`PairwisePricer`): a group's cost depends on every pair
   of its members and on its size (travel per meeting round, the worst member's average
   travel, same-board pairs); sizes ``min..max`` (plus optional oversize groups);
 - **median** (capacitated p-median, :class:`MedianPricer`): a group is a median and the
   items assigned to it, cost = the sum of item→median distances, total demand ≤ capacity.
+- **pairwise maximise** (maximally diverse grouping, :class:`DiversityPricer`): groups with
+  size bounds per group label, maximise the within-group pair weights (the engine
+  minimises minus them); exact pricing while the groups can be listed, a heuristic
+  pricing beyond, and :func:`improve_diversity_by_swaps` (move/swap local search) for
+  groups too large for the exact LNS.
 
 Formulation: **set partitioning over groups** ("columns"): one binary per candidate group,
 every item in exactly one chosen group, side rows on the number of groups (coordinator
@@ -1467,3 +1472,330 @@ class MedianPricer:
                 return out.result(False)
         self.nodes += nodes
         return out.result(neighbours is None)
+
+
+# --------------------------------------------------------------------------- diversity
+
+
+def _class_indicator(c: int) -> Callable[[int, int], int]:
+    """A side row's coefficient: 1 for a column of class (tag) ``c``."""
+
+    def coef(size: int, tag: int) -> int:
+        return 1 if tag == c else 0
+
+    return coef
+
+
+class DiversityPricer:
+    """Pairwise **maximise** mode: groups whose within-group pair weights sum to the most.
+
+    The maximally diverse grouping problem (MDGP) and any "spread them out" composition:
+    ``weight[i, j]`` (symmetric, integer) is the diversity of the pair; every group ``g``
+    has size bounds ``bounds[g] = (lo, hi)``; maximise the total within-group weight. The
+    engine minimises, so a group's column cost is **minus** its weight sum (an exact
+    integer) and :func:`solve_grouping`'s bound is minus an upper bound on the diversity.
+
+    Groups with equal bounds are interchangeable: they form a *class* (the column's tag),
+    and :meth:`side_rows` asks for exactly as many groups of each class as there are
+    labels with those bounds (one class when all groups have the same bounds). A solution
+    maps back to group labels by :meth:`labels`.
+
+    Pricing is exact (every group of every allowed size, vectorised) while the number of
+    candidate groups is at most ``exact_limit``; beyond that, and whenever
+    ``neighbours`` is given, a greedy build plus swap search from every item (a heuristic:
+    the LP bound is then not proven and the engine falls back to :meth:`trivial_bound`).
+    Subset-row cuts are not supported (call :func:`solve_grouping` with ``cut_rounds=0``).
+    Large instances are improved by :func:`improve_diversity_by_swaps`.
+    """
+
+    def __init__(
+        self,
+        weight: np.ndarray,
+        bounds: Sequence[tuple[int, int]],
+        exact_limit: int = 2_000_000,
+        classes: Sequence[tuple[int, int]] | None = None,
+    ) -> None:
+        self.W = np.asarray(weight, dtype=np.int64).copy()
+        np.fill_diagonal(self.W, 0)
+        self.n = int(self.W.shape[0])
+        self.bounds = [(int(lo), int(hi)) for lo, hi in bounds]
+        # ``classes`` lets a sub-problem share its parent's tags (LNS)
+        self.classes: list[tuple[int, int]] = (
+            list(classes) if classes is not None else sorted(set(self.bounds))
+        )
+        self.class_count = [self.bounds.count(c) for c in self.classes]
+        self.exact_limit = exact_limit
+        self.nodes = 0
+
+    # -- the model
+    def side_rows(self) -> list[SideRow]:
+        """Exactly as many groups of each class as there are labels with its bounds."""
+        return [
+            SideRow(f"class[{c}]", k, k, _class_indicator(c))
+            for c, k in enumerate(self.class_count)
+        ]
+
+    def classes_of(self, size: int) -> list[int]:
+        """The classes whose bounds admit ``size``."""
+        return [
+            c for c, (lo, hi) in enumerate(self.classes) if lo <= size <= hi and self.class_count[c]
+        ]
+
+    def sizes(self) -> list[int]:
+        """Every size some class in use admits."""
+        return sorted(
+            {
+                s
+                for (lo, hi), k in zip(self.classes, self.class_count, strict=True)
+                if k
+                for s in range(max(1, lo), hi + 1)
+            }
+        )
+
+    def weight_of(self, members: Sequence[int]) -> int:
+        """The group's within-group weight sum."""
+        idx = np.asarray(members, dtype=np.int64)
+        return int(self.W[np.ix_(idx, idx)].sum()) // 2
+
+    def column(self, members: Sequence[int], tag: int) -> Column:
+        """The column of a group of class ``tag`` (cost = minus its weight)."""
+        m = tuple(sorted(int(i) for i in members))
+        return Column(m, -self.weight_of(m), tag)
+
+    def labels(self, columns: Sequence[Column]) -> list[int]:
+        """Group label per item: each class's columns take that class's labels in order."""
+        free: dict[int, list[int]] = {}
+        for g, b in enumerate(self.bounds):
+            free.setdefault(self.classes.index(b), []).append(g)
+        out = [-1] * self.n
+        for col in columns:
+            g = free[col.tag].pop(0)
+            for i in col.members:
+                out[i] = g
+        return out
+
+    # -- the Pricer protocol
+    def max_groups(self) -> int:
+        """Exactly one group per label."""
+        return len(self.bounds)
+
+    def trivial_bound(self) -> float:
+        """Every item gains at most its ``hi-1`` largest positive weights (each pair counted
+        from both ends, hence the half): minus that is a lower bound on the cost."""
+        hi = max(h for (_, h), k in zip(self.classes, self.class_count, strict=True) if k)
+        W = np.where(np.eye(self.n, dtype=bool), 0, np.maximum(self.W, 0)).astype(float)
+        top = -np.sort(-W, axis=1)[:, : max(0, hi - 1)]
+        return -0.5 * float(top.sum())
+
+    @property
+    def distance(self) -> np.ndarray:
+        """Items of high mutual weight belong together: ``max W - W`` as a distance."""
+        return (float(self.W.max()) - self.W).astype(float)
+
+    def restrict(
+        self, items: Sequence[int], groups: Sequence[Column]
+    ) -> tuple[DiversityPricer, list[SideRow]]:
+        """The sub-problem on ``items`` with the classes of ``groups``."""
+        items = list(items)
+        bounds = [self.classes[g.tag] for g in groups]
+        sub = DiversityPricer(
+            self.W[np.ix_(items, items)], bounds, self.exact_limit, classes=self.classes
+        )
+        return sub, sub.side_rows()
+
+    def column_of(self, members: Sequence[int], tag: int, where: dict[int, int]) -> Column:
+        """The sub-problem's column of local ``members`` (classes are shared)."""
+        return self.column(members, tag)
+
+    def lift(self, column: Column, items: Sequence[int]) -> Column:
+        """A sub-problem's column in this problem's indices."""
+        return self.column([items[i] for i in column.members], column.tag)
+
+    def candidate_count(self) -> int:
+        """How many groups exact pricing would have to consider."""
+        return sum(math.comb(self.n, s) for s in self.sizes())
+
+    def enumerate(
+        self,
+        pi: np.ndarray,
+        offset: Callable[[int, int], float],
+        threshold: float,
+        limit: int,
+        deadline: float,
+        neighbours: int | None = None,
+        penalty: CutPenalty | None = None,
+        enough: int | None = None,
+    ) -> Enumeration:
+        """Groups of reduced cost ``-weight - Σπ - offset`` at most ``threshold``."""
+        out = _Collector(threshold, limit, enough)
+        if neighbours is None and self.candidate_count() <= self.exact_limit:
+            complete = self._exact(pi, offset, out, deadline)
+            return out.result(complete)
+        self._heuristic(pi, offset, out, deadline)
+        return out.result(False)
+
+    def _exact(
+        self, pi: np.ndarray, offset: Callable[[int, int], float], out: _Collector, deadline: float
+    ) -> bool:
+        W = self.W.astype(float)
+        for s in self.sizes():
+            tags = self.classes_of(s)
+            combos = itertools.combinations(range(self.n), s)
+            while True:
+                chunk = np.array(list(itertools.islice(combos, 100_000)), dtype=np.int64)
+                if chunk.size == 0:
+                    break
+                if time.perf_counter() > deadline:
+                    return False
+                chunk = chunk.reshape(-1, s)
+                self.nodes += len(chunk)
+                value = np.zeros(len(chunk))
+                for a in range(s):
+                    value += pi[chunk[:, a]]
+                    for b in range(a + 1, s):
+                        value += W[chunk[:, a], chunk[:, b]]
+                for tag in tags:
+                    rc = -value - offset(s, tag)
+                    for k in np.flatnonzero(rc <= out.current() + TOL).tolist():
+                        out.add(float(rc[k]), self.column(chunk[k].tolist(), tag))
+        return True
+
+    def _heuristic(
+        self, pi: np.ndarray, offset: Callable[[int, int], float], out: _Collector, deadline: float
+    ) -> None:
+        """From every item and class: grow the group by the best gain (weight to the group
+        plus the item's dual), keep the best size within the bounds, then swap members
+        with outsiders while that helps."""
+        W = self.W.astype(float)
+        n = self.n
+        for tag, (lo, hi) in enumerate(self.classes):
+            if not self.class_count[tag]:
+                continue
+            for a in range(n):
+                if time.perf_counter() > deadline:
+                    return
+                inside = np.zeros(n, dtype=bool)
+                inside[a] = True
+                gain = W[a] + pi
+                value = float(pi[a])
+                best: tuple[float, np.ndarray] | None = None
+                for size in range(2, hi + 1):
+                    g = np.where(inside, -math.inf, gain)
+                    j = int(np.argmax(g))
+                    value += float(g[j])
+                    inside[j] = True
+                    gain = gain + W[j]
+                    if size >= lo and (best is None or value - offset(size, tag) > best[0]):
+                        best = (value - offset(size, tag), inside.copy())
+                if best is None:
+                    continue
+                members = best[1]
+                link = W[:, members].sum(axis=1)
+                for _ in range(2 * hi):
+                    ins, outs = np.flatnonzero(members), np.flatnonzero(~members)
+                    if outs.size == 0:
+                        break
+                    # swap i (inside) for o (outside): o's link without i, minus i's link
+                    delta = (
+                        (link[outs] + pi[outs])[None, :]
+                        - W[np.ix_(ins, outs)]
+                        - (link[ins] + pi[ins])[:, None]
+                    )
+                    k = int(np.argmax(delta))
+                    if delta.flat[k] <= TOL:
+                        break
+                    i, o = int(ins[k // outs.size]), int(outs[k % outs.size])
+                    members[i], members[o] = False, True
+                    link += W[:, o] - W[:, i]
+                    self.nodes += 1
+                group = np.flatnonzero(members).tolist()
+                col = self.column(group, tag)
+                rc = col.cost - float(pi[group].sum()) - offset(len(group), tag)
+                out.add(rc, col)
+
+
+def improve_diversity_by_swaps(
+    pricer: DiversityPricer,
+    columns: list[Column],
+    until: float,
+    seed: int = 0,
+    perturb: int = 3,
+) -> tuple[list[Column], int]:
+    """Iterated local search for the maximise mode (groups too large for the exact LNS).
+
+    Moves (one item to another group, sizes permitting) and swaps (two items of two
+    groups), best improvement first, to a local optimum; then ``perturb`` random swaps and
+    again, keeping the best partition, until ``until``. Classes and size bounds always
+    hold. Returns the best columns and the number of improving steps.
+    """
+    import random
+
+    rng = random.Random(seed)
+    W = pricer.W.astype(float)
+    n = pricer.n
+    group = np.full(n, -1, dtype=np.int64)
+    tags = [c.tag for c in columns]
+    for k, col in enumerate(columns):
+        group[list(col.members)] = k
+    if (group < 0).any():
+        raise ValueError("the columns do not cover every item")
+    K = len(columns)
+    lo = np.array([pricer.classes[t][0] for t in tags])
+    hi = np.array([pricer.classes[t][1] for t in tags])
+
+    def total(g: np.ndarray) -> float:
+        same = g[:, None] == g[None, :]
+        return float((W * same).sum()) / 2
+
+    def descend(g: np.ndarray) -> int:
+        steps = 0
+        onehot = np.zeros((n, K))
+        onehot[np.arange(n), g] = 1
+        M = W @ onehot  # M[i, k]: weight of i to group k
+        size = onehot.sum(axis=0).astype(np.int64)
+        while time.perf_counter() < until:
+            own = M[np.arange(n), g]
+            # moves: i to group k
+            move = M - own[:, None]
+            movable = (size[g] > lo[g])[:, None] & (size < hi)[None, :]
+            move = np.where(movable & (np.arange(K)[None, :] != g[:, None]), move, -math.inf)
+            # swaps: i and j of different groups
+            swap = M[:, g] - own[:, None] + (M[:, g] - own[:, None]).T - 2 * W
+            swap = np.where(g[:, None] != g[None, :], swap, -math.inf)
+            mi = int(np.argmax(move))
+            si = int(np.argmax(swap))
+            best_move, best_swap = move.flat[mi], swap.flat[si]
+            if max(best_move, best_swap) <= TOL:
+                break
+            if best_move >= best_swap:
+                i, k = divmod(mi, K)
+                old = int(g[i])
+                M[:, old] -= W[:, i]
+                M[:, k] += W[:, i]
+                size[old] -= 1
+                size[k] += 1
+                g[i] = k
+            else:
+                i, j = divmod(si, n)
+                gi, gj = int(g[i]), int(g[j])
+                M[:, gi] += W[:, j] - W[:, i]
+                M[:, gj] += W[:, i] - W[:, j]
+                g[i], g[j] = gj, gi
+            steps += 1
+        return steps
+
+    steps = descend(group)
+    best, best_value = group.copy(), total(group)
+    current = group
+    while time.perf_counter() < until and K > 1:
+        trial = best.copy() if rng.random() < 0.5 else current.copy()
+        for _ in range(perturb):
+            i, j = rng.randrange(n), rng.randrange(n)
+            trial[i], trial[j] = trial[j], trial[i]
+        steps += descend(trial)
+        value = total(trial)
+        current = trial
+        if value > best_value + TOL:
+            best, best_value = trial.copy(), value
+    out = [pricer.column(np.flatnonzero(best == k).tolist(), tags[k]) for k in range(K)]
+    return out, steps
