@@ -69,6 +69,7 @@ from composer.los_rules import Position, Refusal, SlotKey
 from composer.model.instance import STUDENT_KINDS, Instance, LosProgramme
 from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, StageResult, Status, Unplaced
 from composer.objective.los import TERMS
+from composer.parallel import ignore_sigint as parallel_ignore_sigint
 from composer.parallel import map_tasks
 from composer.params import SolveParams
 from composer.pipeline import Progress, relative_gap
@@ -648,7 +649,7 @@ def _channel(
     from multiprocessing.managers import SyncManager
 
     manager = SyncManager(ctx=multiprocessing.get_context("spawn"))
-    manager.start(_ignore_sigint)
+    manager.start(parallel_ignore_sigint)  # a light import in the manager process
     channel = _Channel(manager, total_weight, total_floor)
     done = threading.Event()
 
