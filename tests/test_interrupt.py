@@ -67,7 +67,7 @@ def test_signal_writes_best_plan_so_far_marked_interrupted(tmp_path, signum, cod
         time.sleep(0.1)
     assert marker.exists(), proc.communicate()
     proc.send_signal(signum)
-    stdout, stderr = proc.communicate(timeout=120)
+    _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == code, stderr
     assert "Traceback" not in stderr
 

@@ -28,9 +28,7 @@ def test_quiet_prints_no_warnings(cli, tmp_path):
 
 
 def test_no_plan_within_the_time_limit_exits_3(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(
-        pipeline, "STAGE_FUNCTIONS", {"bv": "reliability_stages:unknown_stage"}
-    )
+    monkeypatch.setattr(pipeline, "STAGE_FUNCTIONS", {"bv": "reliability_stages:unknown_stage"})
     result = cli("solve", TINY, "--out", tmp_path / "out", "--time-limit", "7", "--quiet")
     assert result.exit_code == 3, result.output
     assert "no plan found within the time limit of 7 s (stage(s) bv: status unknown)" in (
