@@ -104,3 +104,21 @@ def test_pipeline_counts_time_spent_before_it_and_records_the_limit(monkeypatch)
     assert plan.parameters["time_limit"] == 20.0  # the plan records what was asked
     assert "clock_start" not in plan.parameters
     assert json.dumps(plan.parameters)  # nothing that is not plain data
+
+
+def test_the_clock_starts_at_the_process_start_only_for_the_entry_point(monkeypatch):
+    import sys
+
+    import pytest
+
+    from composer import params
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the process start is read from /proc (elsewhere: now)")
+    monkeypatch.setattr(params, "_entry_clock", [])
+    before = time.perf_counter()
+    assert params.clock_start_now() >= before  # in a test runner: now, not pytest's start
+    params.mark_process_entry()
+    started = params.clock_start_now()
+    assert started <= before  # the entry point: this process's start, before this test
+    assert abs(started - params.process_start()) < 0.1

@@ -78,6 +78,24 @@ def process_start() -> float:
     return now_perf - age if 0.0 <= age < 3600.0 else now_perf
 
 
+_entry_clock: list[float] = []
+
+
+def mark_process_entry() -> None:
+    """Called by the command-line entry point: this process exists to run one command,
+    so its time limit starts at the process start (see :func:`clock_start_now`)."""
+    _entry_clock[:] = [process_start()]
+
+
+def clock_start_now() -> float:
+    """Where a command's time limit starts: the process start when the process was
+    started for this command (:func:`mark_process_entry`), else now (in a test runner
+    or a notebook the process is older than the command)."""
+    import time
+
+    return _entry_clock[0] if _entry_clock else time.perf_counter()
+
+
 def parse_override(text: str) -> tuple[str, Any]:
     """Parse ``key.path=value``; the value is read as JSON when it can be (numbers, true)."""
     if "=" not in text:

@@ -30,8 +30,8 @@ from composer.params import (
     STAGES,
     SolveParams,
     apply_overrides,
+    clock_start_now,
     parse_override,
-    process_start,
 )
 from composer.pipeline import RunLog
 from composer.pipeline import solve as run_pipeline
@@ -193,7 +193,7 @@ def solve(
     whole command, from start to plan.json written (not --export). --quiet prints errors
     only.
     """
-    clock_start = process_start()
+    clock_start = clock_start_now()
     overrides = dict(parse_override(s) for s in sets)
     refuse_overwriting_input(path, out)
     instance = apply_overrides(load_instance(path), overrides)
