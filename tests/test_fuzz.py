@@ -277,3 +277,17 @@ def test_damaged_stage_result_is_refused_with_its_place(tmp_path):
     with pytest.raises(ComposerError) as refused:
         read_plan(path)
     assert "plan.json, key stages.los.notes[0]: expected text" in str(refused.value)
+
+
+def test_workbook_writer_refuses_text_xml_cannot_hold(tmp_path):
+    # found by the round-trip property: U+FFFF was written and the workbook was unreadable
+    from composer.io import write_instance
+
+    instance = load_instance(BASE)
+    school = instance.schools[0].model_copy(update={"name": "P|\uffffm"})
+    broken = instance.model_copy(update={"schools": (school, *instance.schools[1:])})
+    with pytest.raises(ComposerError) as refused:
+        write_instance(broken, tmp_path / "x.xlsx", "xlsx")
+    assert "sheet schools, row 2, column name" in str(refused.value)
+    assert "U+FFFF" in str(refused.value)
+    assert not (tmp_path / "x.xlsx").exists()
