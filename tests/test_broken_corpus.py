@@ -1,5 +1,9 @@
 """The bad-input corpus (tests/broken/MANIFEST.yaml): every case is refused with exit 2,
-the location and a message a planner understands, no traceback, and nothing written."""
+the location and a message a planner understands, no traceback, and nothing written, by
+`composer validate`, `composer convert` and `composer solve`.
+
+Change files (what-if edits against a baseline plan) are not in this corpus yet: they
+are built on another branch."""
 
 from __future__ import annotations
 
@@ -63,6 +67,13 @@ def test_broken_input_is_refused(case, cli, tmp_path, base):
     assert case["where"] in converted.output
     assert case["message"] in converted.output
     assert not out.exists()
+
+    # solve refuses too, and neither creates its output folder nor touches anything
+    solved = cli("solve", target, "--out", tmp_path / "solved", "--quiet")
+    assert solved.exit_code == 2, solved.output
+    assert "Traceback" not in solved.output
+    assert case["where"] in solved.output
+    assert not (tmp_path / "solved").exists()
     assert _snapshot(tmp_path) == before, "something was written"
 
 

@@ -29,16 +29,22 @@ TINY = INSTANCES / "tiny"
 
 
 def solve_in_child(
-    tmp_path: Path, name: str, stages: dict[str, str], seed: int, hash_seed: str
+    tmp_path: Path,
+    name: str,
+    stages: dict[str, str],
+    seed: int,
+    hash_seed: str,
+    instance: Path = TINY,
+    time_limit: int = 60,
 ) -> bytes:
-    """plan.json of ``composer solve TINY --workers 1 --seed SEED`` in a fresh process."""
+    """plan.json of ``composer solve INSTANCE --workers 1 --seed SEED`` in a fresh process."""
     out = tmp_path / name
     spec = {
         "mode": "solve",
         "stage_functions": stages,
         "args": [
             "solve",
-            str(TINY),
+            str(instance),
             "--out",
             str(out),
             "--workers",
@@ -46,7 +52,7 @@ def solve_in_child(
             "--seed",
             str(seed),
             "--time-limit",
-            "60",
+            str(time_limit),
             "--quiet",
         ],
     }
@@ -62,7 +68,7 @@ def solve_in_child(
         env=env,
         timeout=600,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode in (0, 3), done.stderr  # 3: a stage without a plan; still compared
     return (out / "plan.json").read_bytes()
 
 
@@ -91,3 +97,20 @@ def test_same_instance_seed_and_one_worker_give_identical_bytes(
         assert plan["clusters"] and first != solve_in_child(
             tmp_path, "c", registered, seed=1, hash_seed="1"
         )
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="known: the LOS, BV and calendar stages cut their searches at wall-clock "
+    "deadlines, so a busy machine reaches another point of the search (measured: BV "
+    "objective 162,264 vs 158,868 and calendar unknown vs feasible at 30 s on a loaded "
+    "machine); tiny repeats because its searches end by proof",
+    strict=False,
+)
+def test_midden_nederland_with_every_real_stage_gives_identical_bytes(tmp_path: Path) -> None:
+    registered = dict(pipeline.STAGE_FUNCTIONS)
+    assert {"los", "bv", "calendar"} <= set(registered)
+    midden = INSTANCES / "midden-nederland"
+    first = solve_in_child(tmp_path, "a", registered, 0, "1", midden, time_limit=30)
+    second = solve_in_child(tmp_path, "b", registered, 0, "2", midden, time_limit=30)
+    assert first == second

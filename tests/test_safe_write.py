@@ -40,3 +40,28 @@ def test_staged_dir_leaves_old_folder_when_interrupted(tmp_path):
         raise KeyboardInterrupt
     assert (out / "plan.json").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_staged_dir_swaps_an_existing_folder_whole(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("old")
+    (out / "extra.txt").write_text("old")
+    with staged_dir(out, force=True) as tmp:
+        (tmp / "plan.json").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json"]
+    assert (out / "plan.json").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing left beside it
+
+
+def test_exchange_paths_swaps_two_folders(tmp_path):
+    from composer.io.safe_write import exchange_paths
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x").write_text("a")
+    (b / "x").write_text("b")
+    if not exchange_paths(a, b):
+        pytest.skip("this system cannot swap paths atomically (the two-step fallback is used)")
+    assert (a / "x").read_text() == "b" and (b / "x").read_text() == "a"

@@ -17,10 +17,13 @@ Two backends, one contract (``[fn(t) for t in tasks]``, in task order):
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from composer.errors import InputError, Issue
@@ -35,10 +38,52 @@ DASK_CONNECT_TIMEOUT = 20.0
 """Seconds to wait for the Dask scheduler before giving up with a planner-facing error."""
 
 
-def _ignore_sigint() -> None:
+def ignore_sigint() -> None:
+    """Process initializer: ignore Ctrl-C (the parent decides how to stop)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_ignore_sigint = ignore_sigint
+
+
+_shared: ProcessPoolExecutor | None = None
+_shared_size = 0
+
+
+def _import(modules: Sequence[str]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+@contextlib.contextmanager
+def shared_pool(processes: int, warm: Sequence[str] = ()) -> Iterator[None]:
+    """Within this block, :func:`map_tasks` reuses one pool of ``processes`` local worker
+    processes instead of starting a fresh pool per call.
+
+    Starting a worker means a new interpreter importing composer, NumPy and OR-Tools
+    (1-2 s each on a busy machine); a solve maps tasks once per stage, so sharing the
+    pool saves that for every stage but the first. ``warm`` names modules each worker
+    imports at once, while the caller prepares the first stage. Workers ignore Ctrl-C
+    and are shut down when the block ends.
+    """
+    global _shared, _shared_size
+    size = max(1, min(processes, os.cpu_count() or 1))
+    if _shared is not None or size <= 1 or cluster_address() is not None:
+        yield
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_ignore_sigint)
+    if warm:
+        for _ in range(size):
+            pool.submit(_import, tuple(warm))
+    _shared, _shared_size = pool, size
+    try:
+        yield
+    finally:
+        _shared, _shared_size = None, 0
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def cluster_address(cluster: str | None = None) -> str | None:
@@ -82,6 +127,13 @@ def map_tasks(
     processes = max(1, min(processes, len(tasks), os.cpu_count() or 1))
     if processes <= 1:
         return [fn(task) for task in tasks]
+    if _shared is not None and processes <= _shared_size:
+        try:
+            return list(_shared.map(fn, tasks))
+        except BrokenProcessPool:
+            # a worker died (killed, out of memory): later calls start fresh pools
+            globals()["_shared"] = None
+            raise
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=processes, mp_context=context, initializer=_ignore_sigint

@@ -18,6 +18,7 @@ from composer.io.issues import build_model
 from composer.model.instance import Instance
 
 STAGES: tuple[str, ...] = ("los", "bv", "tn", "calendar")
+_NOT_RECORDED = frozenset({"stop", "clock_start"})
 """The stages of a solve, in the order they run (the calendar needs the groups)."""
 
 
@@ -37,19 +38,62 @@ class SolveParams:
     stages: tuple[str, ...] = STAGES
     overrides: dict[str, Any] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+    clock_start: float | None = field(default=None, compare=False, repr=False)
+    """``time.perf_counter()`` at which the ``time_limit`` clock started (the CLI passes
+    the process start, so loading and hashing count); None: when the pipeline starts."""
 
     def record(self) -> dict[str, Any]:
-        """The parameters as recorded in plan.json (no stop flag)."""
+        """The parameters as recorded in plan.json (no stop flag, no clock: a plan holds
+        nothing that differs between identical runs)."""
         return {
             f.name: list(value) if isinstance(value, tuple) else value
             for f in fields(self)
-            if f.name != "stop" and not isinstance(value := getattr(self, f.name), threading.Event)
+            if f.name not in _NOT_RECORDED
+            and not isinstance(value := getattr(self, f.name), threading.Event)
         }
 
     @property
     def parallel_processes(self) -> int:
         """How many subproblems run at once."""
         return max(1, self.processes if self.processes is not None else self.workers)
+
+
+def process_start() -> float:
+    """``time.perf_counter()`` at which this process started (Linux ``/proc``), so a time
+    limit covers the interpreter's start and imports too; elsewhere: now."""
+    import os
+    import time
+
+    now_perf = time.perf_counter()
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            # the fields after the command name (which may hold spaces) start at ')'
+            after = handle.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as handle:
+            uptime = float(handle.read().split()[0])
+        started_after_boot = int(after[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return now_perf
+    age = uptime - started_after_boot
+    return now_perf - age if 0.0 <= age < 3600.0 else now_perf
+
+
+_entry_clock: list[float] = []
+
+
+def mark_process_entry() -> None:
+    """Called by the command-line entry point: this process exists to run one command,
+    so its time limit starts at the process start (see :func:`clock_start_now`)."""
+    _entry_clock[:] = [process_start()]
+
+
+def clock_start_now() -> float:
+    """Where a command's time limit starts: the process start when the process was
+    started for this command (:func:`mark_process_entry`), else now (in a test runner
+    or a notebook the process is older than the command)."""
+    import time
+
+    return _entry_clock[0] if _entry_clock else time.perf_counter()
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -9,6 +9,7 @@ under ``plan.stages[name]``. A stage with nothing to plan in the instance report
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Protocol
 from composer import __version__
 from composer.model.instance import Instance
 from composer.model.plan import Plan, StageResult, Status
+from composer.parallel import shared_pool
 from composer.params import SolveParams
 
 
@@ -54,6 +56,26 @@ def stage_function(name: str) -> StageFn | None:
     module, _, func = target.partition(":")
     fn: StageFn = getattr(importlib.import_module(module), func)
     return fn
+
+
+STAGE_WEIGHTS: dict[str, float] = {"los": 4.0, "bv": 4.0, "tn": 2.0, "calendar": 2.0}
+"""How the time left is shared among the stages still to run (time a stage does not use
+flows to the ones after it)."""
+
+
+def write_reserve(time_limit: float) -> float:
+    """Seconds kept back from the time limit for writing plan.json and run.json."""
+    return min(3.0, 0.2 + 0.01 * time_limit)
+
+
+def stage_budget(end: float, now: float, name: str, rest: list[str]) -> float:
+    """The time limit of stage ``name``: its weighted share of the time left until
+    ``end``, shared with the stages in ``rest`` (still to run after it); 0.1 s at least,
+    so a stage can still return what it has."""
+    left = end - now
+    mine = STAGE_WEIGHTS.get(name, 1.0)
+    total = mine + sum(STAGE_WEIGHTS.get(n, 1.0) for n in rest)
+    return max(0.1, left * mine / total)
 
 
 @dataclass
@@ -111,26 +133,50 @@ def finish_plan(plan: Plan) -> Plan:
 def solve(
     instance: Instance, params: SolveParams, progress: Progress = no_progress
 ) -> tuple[Plan, RunLog]:
-    """Run the requested stages on ``instance`` and return the plan and its timings."""
+    """Run the requested stages on ``instance`` and return the plan and its timings.
+
+    ``params.time_limit`` covers the whole solve from ``params.clock_start`` (the CLI
+    passes its process start, so loading the instance counts) to the plan being written:
+    each stage is given its share (:data:`STAGE_WEIGHTS`) of the time left, less
+    :func:`write_reserve`.
+    """
     log = RunLog()
     started = time.perf_counter()
+    clock = params.clock_start if params.clock_start is not None else started
+    end = clock + params.time_limit - write_reserve(params.time_limit)
     plan = Plan(
         instance=instance.name,
         instance_hash=instance.content_hash(),
         tool_version=__version__,
         parameters=params.record(),
     )
-    for name in params.stages:
-        fn = stage_function(name)
-        if fn is None:
-            continue
-        if params.stop.is_set():
-            plan = plan.model_copy(update={"interrupted": True})
-            break
-        t0 = time.perf_counter()
-        plan = fn(instance, plan, params, progress)
-        log.wall_seconds[name] = time.perf_counter() - t0
+    runnable = [name for name in params.stages if stage_function(name) is not None]
+    warm = [STAGE_FUNCTIONS[name].partition(":")[0] for name in runnable]
+    with shared_pool(params.parallel_processes, warm):
+        plan = _run_stages(instance, plan, params, progress, runnable, end, log)
     if params.stop.is_set():
         plan = plan.model_copy(update={"interrupted": True})
     log.total_seconds = time.perf_counter() - started
     return finish_plan(plan), log
+
+
+def _run_stages(
+    instance: Instance,
+    plan: Plan,
+    params: SolveParams,
+    progress: Progress,
+    runnable: list[str],
+    end: float,
+    log: RunLog,
+) -> Plan:
+    for i, name in enumerate(runnable):
+        fn = stage_function(name)
+        assert fn is not None
+        if params.stop.is_set():
+            plan = plan.model_copy(update={"interrupted": True})
+            break
+        t0 = time.perf_counter()
+        budget = stage_budget(end, t0, name, runnable[i + 1 :])
+        plan = fn(instance, plan, dataclasses.replace(params, time_limit=budget), progress)
+        log.wall_seconds[name] = time.perf_counter() - t0
+    return plan

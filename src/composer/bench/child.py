@@ -31,7 +31,9 @@ EXIT_INTERNAL = 70
 def _solve(spec: dict[str, Any]) -> int:
     from composer import pipeline
     from composer.cli.main import cli
+    from composer.params import mark_process_entry
 
+    mark_process_entry()  # this process runs one solve: its start counts
     pipeline.STAGE_FUNCTIONS.clear()
     pipeline.STAGE_FUNCTIONS.update(spec.get("stage_functions", {}))
     try:

@@ -100,4 +100,7 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
+    from composer.params import mark_process_entry
+
+    mark_process_entry()  # the time limit of `composer solve` counts the start-up too
     cli(prog_name="composer")

@@ -15,12 +15,24 @@ import click
 from rich.console import Console
 
 from composer.cli.main import echo_err, guarded
-from composer.errors import EXIT_INFEASIBLE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
+from composer.errors import (
+    EXIT_INFEASIBLE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    OutputExistsError,
+)
 from composer.io import load_instance
 from composer.io.json_io import plan_to_json
 from composer.io.safe_write import check_output_dir, staged_dir
 from composer.model.plan import Plan
-from composer.params import STAGES, SolveParams, apply_overrides, parse_override
+from composer.params import (
+    STAGES,
+    SolveParams,
+    apply_overrides,
+    clock_start_now,
+    parse_override,
+)
 from composer.pipeline import RunLog
 from composer.pipeline import solve as run_pipeline
 
@@ -45,6 +57,17 @@ def stop_on_signals(params: SolveParams) -> Iterator[dict[str, int]]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def refuse_overwriting_input(instance_path: Path, out: Path) -> None:
+    """Refuse an output folder that is, or holds, the instance: ``--force`` would replace
+    the planner's input with the outputs."""
+    inp, dest = Path(instance_path).resolve(), Path(out).resolve()
+    if inp == dest or dest in inp.parents:
+        raise OutputExistsError(
+            f"--out {out} is the instance's own folder (or holds it): writing there would "
+            "replace the input; choose another --out"
+        )
 
 
 class LiveLine:
@@ -172,16 +195,23 @@ def solve(
 ) -> None:
     """Plan the instance at PATH and write OUT/plan.json and OUT/run.json.
 
-    Exit 0 with a plan, 3 when infeasible (the blocking rule ids are printed),
-    130/143 when interrupted (the best plan found so far is written, marked as such).
+    Exit 0 with a plan; 3 when infeasible (the blocking rule ids are printed) or when a
+    stage found no plan within the time limit (status unknown); 130/143 when interrupted
+    (the best plan found so far is written, marked as such). --time-limit covers the
+    whole command, from start to plan.json written (not --export). --quiet prints errors
+    only.
     """
+    clock_start = clock_start_now()
     overrides = dict(parse_override(s) for s in sets)
+    refuse_overwriting_input(path, out)
     instance = apply_overrides(load_instance(path), overrides)
     check_output_dir(out, force)
     from composer.diagnostics import diagnose
 
-    for issue in diagnose(instance):
-        echo_err(f"warning: {issue.render()}")
+    warnings = diagnose(instance)
+    if not quiet:
+        for issue in warnings:
+            echo_err(f"warning: {issue.render()}")
     params = SolveParams(
         time_limit=time_limit,
         workers=workers,
@@ -189,6 +219,7 @@ def solve(
         processes=processes,
         stages=tuple(s for s in STAGES if s in stages) if stages else STAGES,
         overrides=overrides,
+        clock_start=clock_start,
     )
     live = LiveLine(quiet)
     with stop_on_signals(params) as received:
@@ -221,6 +252,14 @@ def solve(
         for note in blocking:
             echo_err(f"  {note}")
         echo_err("  run `composer explain` for the smallest set of conflicting rules")
+        sys.exit(EXIT_INFEASIBLE)
+    if plan.status == "unknown":
+        stuck = sorted(n for n, r in plan.stages.items() if r.status == "unknown")
+        echo_err(
+            f"no plan found within the time limit of {time_limit:g} s "
+            f"(stage(s) {', '.join(stuck)}: status unknown); plan.json holds what was found"
+        )
+        echo_err("  fix: give more time with --time-limit, or plan fewer stages with --stage")
         sys.exit(EXIT_INFEASIBLE)
     sys.exit(EXIT_OK)
 

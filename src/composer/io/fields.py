@@ -214,7 +214,11 @@ def field_at(model: type[BaseModel], path: Sequence[str | int]) -> FieldInfo | N
         if current is None or part not in current.model_fields:
             return None
         info = current.model_fields[part]
-        kind = kind_of(info)
+        try:
+            kind = kind_of(info)
+        except TypeError:  # a field the tables never hold (a plan's dict of stages)
+            current = None
+            continue
         current = kind.model if kind.base == "model" else None
     return info
 
@@ -226,7 +230,10 @@ def model_at(model: type[BaseModel], path: Sequence[str | int]) -> type[BaseMode
     info = field_at(model, path)
     if info is None:
         return None
-    kind = kind_of(info)
+    try:
+        kind = kind_of(info)
+    except TypeError:  # a field type the tables never hold: no model to name
+        return None
     return kind.model if kind.base == "model" else None
 
 

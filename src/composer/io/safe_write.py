@@ -3,14 +3,18 @@
 Every file is written to a temporary file in the same folder and renamed into place
 (``os.replace`` is atomic on one file system): a reader sees the old file or the new
 one, never a mix. A folder of outputs is built in a temporary sibling folder and renamed
-into place as a whole. An existing output folder is only replaced with ``force``.
+into place as a whole; an existing folder is swapped with it in one atomic step where
+the system can (Linux ``renameat2``), so a killed run leaves the old folder or the new
+one, never none. An existing output folder is only replaced with ``force``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +51,26 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def exchange_paths(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2`` with
+    ``RENAME_EXCHANGE``); False when the system or file system cannot, nothing changed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(
+        at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), _RENAME_EXCHANGE
+    )
+    return bool(result == 0)
+
+
 def check_output_dir(out: Path, force: bool) -> None:
     """Refuse an existing, non-empty output folder unless ``force`` (before any work)."""
     out = Path(out)
@@ -73,7 +97,10 @@ def staged_dir(out: Path, force: bool = False) -> Iterator[Path]:
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
-        if out.exists():
+        if out.exists() and exchange_paths(tmp, out):
+            # one atomic step: ``out`` is the old folder or the new one, never missing
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             os.replace(out, old)
             os.replace(tmp, out)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 """Ids are letters, digits, ``_ . -`` and start with a letter or digit (no spaces or ``;``)."""
@@ -61,8 +61,15 @@ def _parse_time(value: object) -> object:
     return value
 
 
-TimeOfDay = Annotated[dt.time, BeforeValidator(_parse_time)]
-"""A time of day; accepts ``13:30``, ``13.30`` and spreadsheet time cells."""
+def _naive_time(value: dt.time) -> dt.time:
+    # a number is read by pydantic as seconds in UTC; a time of day here has no zone
+    if value.tzinfo is not None:
+        raise ValueError(f"expected a time of day like 13:30, got {value.isoformat()}")
+    return value
+
+
+TimeOfDay = Annotated[dt.time, BeforeValidator(_parse_time), AfterValidator(_naive_time)]
+"""A time of day (no time zone); accepts ``13:30``, ``13.30`` and spreadsheet time cells."""
 
 
 class Frozen(BaseModel):

@@ -78,6 +78,7 @@ from composer.model.instance import STUDENT_KINDS, Instance, LosProgramme
 from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, StageResult, Status, Unplaced
 from composer.objective.los import TERMS
 from composer.parallel import cluster_address, map_tasks
+from composer.parallel import ignore_sigint as parallel_ignore_sigint
 from composer.params import SolveParams
 from composer.pipeline import Progress, relative_gap
 from composer.solvers.cpsat import CpRun, run_cpsat
@@ -726,7 +727,7 @@ def _channel(
     from multiprocessing.managers import SyncManager
 
     manager = SyncManager(ctx=multiprocessing.get_context("spawn"))
-    manager.start(_ignore_sigint)
+    manager.start(parallel_ignore_sigint)  # a light import in the manager process
     channel = _Channel(manager, total_weight, total_floor)
     done = threading.Event()
 
