@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from composer import los_rules
@@ -86,10 +87,27 @@ def greedy_start(
         cap = los_rules.so_capacity(inst, inst.facilitators[f])
         return math.inf if cap is None else cap - so_load[f] - pending_load[f]
 
-    def slot_cost(n: int, s: int, band: int) -> tuple[int, int]:
-        """The cost of the ``band`` cheapest candidates free at s (fewer is worse)."""
-        costs = sorted(d.pair_cost[(lr, n)] for lr in d.cand.learners_of[n] if s in d.free[lr])
-        return (-min(len(costs), band), sum(costs[:band]))
+    # rosters as a learner x slot matrix, so a network's slot costs are a few array
+    # operations (a national region: 160 networks x 2,800 candidates x 25 slots)
+    row_of = {lr: i for i, lr in enumerate(d.learners)}
+    free_matrix = np.zeros((len(d.learners), len(d.slots)), dtype=bool)
+    for lr, i in row_of.items():
+        free_matrix[i, list(d.free[lr])] = True
+
+    def slot_costs(n: int, band: int) -> dict[int, tuple[int, int]]:
+        """Per slot of n, the cost of the ``band`` cheapest candidates free then (fewer
+        candidates is worse): ``(-count, cost)``."""
+        members = d.cand.learners_of[n]
+        costs = np.array([d.pair_cost[(lr, n)] for lr in members], dtype=np.int64)
+        rows = free_matrix[[row_of[lr] for lr in members]] if members else None
+        out: dict[int, tuple[int, int]] = {}
+        for s in d.slots_of[n]:
+            if rows is None:
+                out[s] = (0, 0)
+                continue
+            chosen = np.sort(costs[rows[:, s]])[:band]
+            out[s] = (-len(chosen), int(chosen.sum()))
+        return out
 
     # coverage: a learner needs one network whose slot they are free at
     covered: set[int] = set()
@@ -135,7 +153,7 @@ def greedy_start(
                 ),
             )
         else:
-            costs = {s: slot_cost(n, s, band) for s in d.slots_of[n]}
+            costs = slot_costs(n, band)
             ranked = sorted(
                 d.slots_of[n],
                 key=lambda s: (
@@ -291,7 +309,7 @@ def lagrangian_bound(
     for every slot. Then ``sum(lam) + sum over networks of that minimum (+ min(0,
     weights.unplaced - lam[l]) per learner who may be unplaced)`` is a lower bound for
     every ``lam``; the multipliers are improved by subgradient steps (at least
-    ``min_iterations`` of them unless ``hard_deadline`` passes; Polyak step sizes
+    ``min_iterations`` of them unless ``hard_deadline`` passes, and always one; Polyak step sizes
     towards the start's objective; ``warm`` continues from earlier multipliers). L2, L5,
     L6 and the kind mix are left out, which only
     weakens the bound. Unavoidable kind-mix penalties (a kind with no candidate left)
@@ -350,7 +368,8 @@ def lagrangian_bound(
     for iteration in range(iterations):
         now = time.time()
         if (iteration >= min_iterations and now > deadline) or (
-            hard_deadline is not None and now > hard_deadline
+            # the first step always runs under a hard deadline: a bound for the gap
+            iteration > 0 and hard_deadline is not None and now > hard_deadline
         ):
             break
         value = lam.sum() + constant
