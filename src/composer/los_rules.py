@@ -584,6 +584,12 @@ def _prune(instance: Instance, cand: Candidates, slots: list[SlotKey]) -> None:
     student = np.array([all_learners[lr].kind in STUDENT_KINDS for lr in cand.learners], bool)
     usable = {n: np.array([s in set(cand.slots_of[n]) for s in slots], bool) for n in cand.networks}
 
+    pinned_to: dict[str, set[int]] = {}
+    for lr in cand.learners:
+        pin = all_learners[lr].network
+        if pin is not None:
+            pinned_to.setdefault(pin, set()).add(lr)
+
     changed = True
     while changed:
         changed = False
@@ -620,7 +626,8 @@ def _prune(instance: Instance, cand: Candidates, slots: list[SlotKey]) -> None:
             matrix = free[rows]
             counts = matrix.sum(axis=0)
             student_counts = matrix[student[rows]].sum(axis=0)
-            pinned = [i for i, lr in enumerate(members) if all_learners[lr].network == net.id]
+            pins = pinned_to.get(net.id)
+            pinned = [i for i, lr in enumerate(members) if lr in pins] if pins else []
             for k in (int(v) for v in np.flatnonzero(usable[n])):
                 slot = slots[k]
                 busy_pins = [all_learners[members[i]].id for i in pinned if not matrix[i, k]]
