@@ -38,6 +38,16 @@ class Start:
     complete: bool = False
 
 
+def free_rows(d: RegionData) -> tuple[dict[int, int], np.ndarray]:
+    """L4 as a matrix: the row of each learner, and ``free[row, slot]`` (slot positions
+    of ``d.slots``), for vectorised look-ups instead of a set test per pair and slot."""
+    row_of = {lr: i for i, lr in enumerate(d.learners)}
+    free = np.zeros((len(d.learners), len(d.slots)), dtype=bool)
+    for lr, i in row_of.items():
+        free[i, list(d.free[lr])] = True
+    return row_of, free
+
+
 def greedy_start(
     d: RegionData,
     prefer: dict[int, dict[int, float]] | None = None,
@@ -89,10 +99,7 @@ def greedy_start(
 
     # rosters as a learner x slot matrix, so a network's slot costs are a few array
     # operations (a national region: 160 networks x 2,800 candidates x 25 slots)
-    row_of = {lr: i for i, lr in enumerate(d.learners)}
-    free_matrix = np.zeros((len(d.learners), len(d.slots)), dtype=bool)
-    for lr, i in row_of.items():
-        free_matrix[i, list(d.free[lr])] = True
+    row_of, free_matrix = free_rows(d)
 
     def slot_costs(n: int, band: int) -> dict[int, tuple[int, int]]:
         """Per slot of n, the cost of the ``band`` cheapest candidates free then (fewer
@@ -327,6 +334,7 @@ def lagrangian_bound(
     unplaceable = np.array([d.may_unplace[lr] for lr in learners], bool)
     constant = 0.0
     nets = []
+    row_of, free_matrix = free_rows(d)
     for n in d.networks:
         net = d.network(n)
         members = [lr for lr in d.cand.learners_of[n] if (lr, n) in d.pair_cost]
@@ -335,7 +343,7 @@ def lagrangian_bound(
         slots = d.slots_of[n]
         if not members or not slots:
             return Lagrangian(None)
-        free = np.array([[s in d.free[lr] for s in slots] for lr in members], bool)
+        free = free_matrix[np.ix_([row_of[lr] for lr in members], slots)]
         cost = np.array([d.pair_cost[(lr, n)] for lr in members], float)
         idx = np.array([pos[lr] for lr in members])
         sizes = np.arange(1, high + 1)
