@@ -137,3 +137,27 @@ def test_regions_sent_to_a_dask_cluster_carry_no_manager_proxy(monkeypatch):
     assert sent == [None, None]
     assert plan.status == "optimal" and plan.stages["los"].objective == 0
     assert_checked(inst, plan)
+
+
+def test_a_region_whose_share_is_spent_still_gets_the_construction(monkeypatch):
+    # Every region's share is spent before it starts (share 0): the stage must not build
+    # or run the full model (both patched to fail), yet return the construction's plan,
+    # clean by the checker, with a Lagrangian bound so the gap is reported per region.
+    from pathlib import Path
+
+    from composer.io import load_instance
+    from composer.solvers import los
+
+    def no_model(*_args, **_kwargs):
+        raise AssertionError("the full model was built with no time left")
+
+    monkeypatch.setattr(los, "_share", lambda task, state: 0.0)
+    monkeypatch.setattr(los, "LosModel", no_model)
+    monkeypatch.setattr(los, "run_cpsat", no_model)
+    inst = load_instance(Path(__file__).parent.parent / "instances" / "tiny")
+    plan = solve_los(inst)
+    assert plan.status in {"feasible", "optimal"}
+    assert_checked(inst, plan)
+    stage = plan.stages["los"]
+    assert stage.bound is not None and stage.bound <= stage.objective
+    assert all("(bound None)" not in note for note in stage.notes if note.startswith("region"))

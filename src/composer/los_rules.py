@@ -483,18 +483,45 @@ def candidates(
         cand.learners_of[n] = []
         cand.network_refusals[n] = []
     in_scope = set(ns)
+    idx = instance.index
+    regions = {lr: learner_region(instance, all_learners[lr]) for lr in ls}
+    limits = {n: travel_limit(instance, all_networks[n]) for n in ns}
+    offered = {n: frozenset(all_networks[n].components) for n in ns}
+    location = {n: idx.school[all_networks[n].location] for n in ns}
+    agreed_missing = {
+        n: all_networks[n].type == "mixed" and not all_networks[n].mixed_agreed for n in ns
+    }
     for lr in ls:
         learner = all_learners[lr]
         cand.refusals[lr] = {}
         cand.networks_of[lr] = []
         # networks of other regions are refused by region without listing each one,
         # except the one a learner is pinned to
-        considered = list(by_region.get(learner_region(instance, learner), []))
+        considered = list(by_region.get(regions[lr], []))
         pinned = instance.index.network.get(learner.network or "")
         if pinned is not None and pinned in in_scope and pinned not in considered:
             considered.append(pinned)
+        home = idx.school[learner.home_school]
+        needs = set(learner.needs)
         for n in considered:
-            refusal = join_refusal(instance, learner, all_networks[n])
+            net = all_networks[n]
+            # join_refusal's tests in its order on precomputed figures (hundreds of
+            # thousands of pairs nationally); only the failing rule builds its message
+            limit = limits[n]
+            if learner.network is not None and learner.network != net.id:
+                refusal = pin_refusal(learner, net)
+            elif net.region != regions[lr]:
+                refusal = region_refusal(instance, learner, net)
+            elif agreed_missing[n]:
+                refusal = kind_refusal(learner, net)
+            elif not needs <= offered[n] or (
+                learner.kind == "uu_student" and not fits_uu_student(instance, learner, net)
+            ):
+                refusal = component_refusal(instance, learner, net)
+            elif limit is not None and idx.travel_minutes(home, location[n]) > limit:
+                refusal = travel_refusal(instance, learner, net)
+            else:
+                refusal = None
             if refusal is None:
                 cand.networks_of[lr].append(n)
                 cand.learners_of[n].append(lr)
@@ -557,6 +584,12 @@ def _prune(instance: Instance, cand: Candidates, slots: list[SlotKey]) -> None:
     student = np.array([all_learners[lr].kind in STUDENT_KINDS for lr in cand.learners], bool)
     usable = {n: np.array([s in set(cand.slots_of[n]) for s in slots], bool) for n in cand.networks}
 
+    pinned_to: dict[str, set[int]] = {}
+    for lr in cand.learners:
+        pin = all_learners[lr].network
+        if pin is not None:
+            pinned_to.setdefault(pin, set()).add(lr)
+
     changed = True
     while changed:
         changed = False
@@ -593,7 +626,8 @@ def _prune(instance: Instance, cand: Candidates, slots: list[SlotKey]) -> None:
             matrix = free[rows]
             counts = matrix.sum(axis=0)
             student_counts = matrix[student[rows]].sum(axis=0)
-            pinned = [i for i, lr in enumerate(members) if all_learners[lr].network == net.id]
+            pins = pinned_to.get(net.id)
+            pinned = [i for i, lr in enumerate(members) if lr in pins] if pins else []
             for k in (int(v) for v in np.flatnonzero(usable[n])):
                 slot = slots[k]
                 busy_pins = [all_learners[members[i]].id for i in pinned if not matrix[i, k]]

@@ -214,6 +214,12 @@ the full CP-SAT model (a region of seed 000's size has ~12,000); larger ones by 
 neighbourhood search, with the Lagrangian bound as their bound."""
 
 
+MODEL_SECONDS_PER_PAIR = 1.2e-4
+"""Seconds to build the full model per candidate pair (measured on the national regions,
+2 busy cores: 15,000 pairs in 1.6-2.5 s); a region whose share left cannot hold twice
+that goes on with the search alone."""
+
+
 def _full_model_parameters(solver: Any) -> None:
     # CP-SAT's presolve turns the roster links x[l,n] <= sum(y) into clauses that its LP
     # relaxation leaves out; without presolve the LP keeps them and its bound is far
@@ -306,13 +312,23 @@ def solve_region_here(
             1 for lr in data.learners if lr not in candidate.network_of and not data.may_unplace[lr]
         )
 
+    # the cheap construction first, so a plan exists early; every later phase is cut or
+    # skipped when the region's share is spent (the stage honours --time-limit)
+    built_at = time.time()
     start = greedy_start(data)
+    construction = time.time() - built_at
     offer(start)
+    # a bound for the gap: at least one subgradient step (a fraction of a construction)
     lagrange = lagrangian_bound(
-        data, start, at(0.08), iterations=150, min_iterations=40, hard_deadline=end
+        data,
+        start,
+        at(0.08),
+        iterations=150,
+        min_iterations=40,
+        hard_deadline=end,
     )
     bound = lagrange.bound
-    if lagrange.slot_values:
+    if lagrange.slot_values and end - time.time() > 2 * construction:
         guided = greedy_start(data, lagrange.slot_values)
         offer(guided)
         if len(guided.slot) == len(data.networks) and (
@@ -324,7 +340,10 @@ def solve_region_here(
     small = len(data.pair_cost) <= FULL_MODEL_PAIRS
     open_gap = best_value is None or bound is None or best_value > bound
     infeasible = False
-    if small and open_gap and not stopped():
+    # the full model only when the share leaves time to build it and then to solve it
+    # (building costs about MODEL_SECONDS_PER_PAIR per candidate pair; measured)
+    room = end - time.time() >= 2 * MODEL_SECONDS_PER_PAIR * len(data.pair_cost) + 0.5
+    if small and open_gap and not stopped() and room:
         # The full model runs in a helper thread (CP-SAT releases the GIL) while this
         # thread searches by slot moves and neighbourhoods: two cores, two methods. The
         # model's LP gives the bound; whichever finds the better plan wins. The model is
@@ -412,9 +431,9 @@ def solve_region_here(
                 cp_bound = run.bound if run.status != "optimal" else run.objective
                 if cp_bound is not None and cp_bound < data.big:
                     bound = cp_bound if bound is None else max(bound, cp_bound)
-    elif open_gap and searchable and not stopped():
-        # too large for the full model: slot moves, neighbourhoods, then a tighter
-        # Lagrangian bound from the best plan
+    elif open_gap and searchable and not stopped() and time.time() < end:
+        # too large for the full model (or no time to build it): slot moves,
+        # neighbourhoods, then a tighter Lagrangian bound from the best plan
         current = slot_search(
             search,
             current,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from composer import los_rules
@@ -35,6 +36,16 @@ class Start:
     leaders: dict[tuple[int, Position], int] = field(default_factory=dict)
     network_of: dict[int, int] = field(default_factory=dict)
     complete: bool = False
+
+
+def free_rows(d: RegionData) -> tuple[dict[int, int], np.ndarray]:
+    """L4 as a matrix: the row of each learner, and ``free[row, slot]`` (slot positions
+    of ``d.slots``), for vectorised look-ups instead of a set test per pair and slot."""
+    row_of = {lr: i for i, lr in enumerate(d.learners)}
+    free = np.zeros((len(d.learners), len(d.slots)), dtype=bool)
+    for lr, i in row_of.items():
+        free[i, list(d.free[lr])] = True
+    return row_of, free
 
 
 def greedy_start(
@@ -86,10 +97,24 @@ def greedy_start(
         cap = los_rules.so_capacity(inst, inst.facilitators[f])
         return math.inf if cap is None else cap - so_load[f] - pending_load[f]
 
-    def slot_cost(n: int, s: int, band: int) -> tuple[int, int]:
-        """The cost of the ``band`` cheapest candidates free at s (fewer is worse)."""
-        costs = sorted(d.pair_cost[(lr, n)] for lr in d.cand.learners_of[n] if s in d.free[lr])
-        return (-min(len(costs), band), sum(costs[:band]))
+    # rosters as a learner x slot matrix, so a network's slot costs are a few array
+    # operations (a national region: 160 networks x 2,800 candidates x 25 slots)
+    row_of, free_matrix = free_rows(d)
+
+    def slot_costs(n: int, band: int) -> dict[int, tuple[int, int]]:
+        """Per slot of n, the cost of the ``band`` cheapest candidates free then (fewer
+        candidates is worse): ``(-count, cost)``."""
+        members = d.cand.learners_of[n]
+        costs = np.array([d.pair_cost[(lr, n)] for lr in members], dtype=np.int64)
+        rows = free_matrix[[row_of[lr] for lr in members]] if members else None
+        out: dict[int, tuple[int, int]] = {}
+        for s in d.slots_of[n]:
+            if rows is None:
+                out[s] = (0, 0)
+                continue
+            chosen = np.sort(costs[rows[:, s]])[:band]
+            out[s] = (-len(chosen), int(chosen.sum()))
+        return out
 
     # coverage: a learner needs one network whose slot they are free at
     covered: set[int] = set()
@@ -135,7 +160,7 @@ def greedy_start(
                 ),
             )
         else:
-            costs = {s: slot_cost(n, s, band) for s in d.slots_of[n]}
+            costs = slot_costs(n, band)
             ranked = sorted(
                 d.slots_of[n],
                 key=lambda s: (
@@ -291,7 +316,7 @@ def lagrangian_bound(
     for every slot. Then ``sum(lam) + sum over networks of that minimum (+ min(0,
     weights.unplaced - lam[l]) per learner who may be unplaced)`` is a lower bound for
     every ``lam``; the multipliers are improved by subgradient steps (at least
-    ``min_iterations`` of them unless ``hard_deadline`` passes; Polyak step sizes
+    ``min_iterations`` of them unless ``hard_deadline`` passes, and always one; Polyak step sizes
     towards the start's objective; ``warm`` continues from earlier multipliers). L2, L5,
     L6 and the kind mix are left out, which only
     weakens the bound. Unavoidable kind-mix penalties (a kind with no candidate left)
@@ -309,6 +334,7 @@ def lagrangian_bound(
     unplaceable = np.array([d.may_unplace[lr] for lr in learners], bool)
     constant = 0.0
     nets = []
+    row_of, free_matrix = free_rows(d)
     for n in d.networks:
         net = d.network(n)
         members = [lr for lr in d.cand.learners_of[n] if (lr, n) in d.pair_cost]
@@ -317,7 +343,7 @@ def lagrangian_bound(
         slots = d.slots_of[n]
         if not members or not slots:
             return Lagrangian(None)
-        free = np.array([[s in d.free[lr] for s in slots] for lr in members], bool)
+        free = free_matrix[np.ix_([row_of[lr] for lr in members], slots)]
         cost = np.array([d.pair_cost[(lr, n)] for lr in members], float)
         idx = np.array([pos[lr] for lr in members])
         sizes = np.arange(1, high + 1)
@@ -350,7 +376,8 @@ def lagrangian_bound(
     for iteration in range(iterations):
         now = time.time()
         if (iteration >= min_iterations and now > deadline) or (
-            hard_deadline is not None and now > hard_deadline
+            # the first step always runs under a hard deadline: a bound for the gap
+            iteration > 0 and hard_deadline is not None and now > hard_deadline
         ):
             break
         value = lam.sum() + constant
