@@ -40,6 +40,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from composer.errors import Issue
+from composer.los_rules import Refusal
 
 if TYPE_CHECKING:
     from composer.model.instance import Instance, TnNetwork, TnParticipant
@@ -111,18 +112,6 @@ def theme_rank(participant: TnParticipant, network: TnNetwork) -> int | None:
 
 
 # --------------------------------------------------------------------------- candidates
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a participant may not join a network: the rule id and a sentence."""
-
-    rule: str
-    reason: str
-
-    def render(self) -> str:
-        """``[T6] network TN1 is in region a, ...``."""
-        return f"[{self.rule}] {self.reason}"
 
 
 def network_refusal(network: TnNetwork) -> Refusal | None:

@@ -648,22 +648,7 @@ def _reviews(
                         continue
                     if not busy.free(people, day, start, end, net.location):
                         continue
-                    acc.sessions.append(
-                        Session(
-                            id=session_id("review", net.id, year.id, str(r + 1)),
-                            programme="review",
-                            group=net.id,
-                            date=day,
-                            start=start,
-                            end=end,
-                            location=net.location,
-                            facilitators=tuple(people),
-                            kind="review",
-                            headcount=len(people),
-                        )
-                    )
-                    for p in people:
-                        busy.add(p, day, start, end, net.location, f"review {net.id}")
+                    _add_review(net.id, people, r, year, day, start, end, net.location, busy, acc)
                     used.add(day)
                     placed = True
                     break
@@ -679,6 +664,37 @@ def _reviews(
                     f"moment for review {r + 1} in {year.id}; fix: widen their available days "
                     "or blocks"
                 )
+
+
+def _add_review(
+    network: str,
+    people: list[str],
+    r: int,
+    year: SchoolYear,
+    day: dt.date,
+    start: dt.time,
+    end: dt.time,
+    location: str,
+    busy: BusyIndex,
+    acc: _Acc,
+) -> None:
+    """Record review ``r + 1`` of ``network`` (L11) and book its facilitators."""
+    acc.sessions.append(
+        Session(
+            id=session_id("review", network, year.id, str(r + 1)),
+            programme="review",
+            group=network,
+            date=day,
+            start=start,
+            end=end,
+            location=location,
+            facilitators=tuple(people),
+            kind="review",
+            headcount=len(people),
+        )
+    )
+    for p in people:
+        busy.add(p, day, start, end, location, f"review {network}")
 
 
 def _review_after_session(
@@ -709,22 +725,7 @@ def _review_after_session(
         start_t, end_t = begin.time(), end.time()
         if not busy.free(people, day, start_t, end_t, session.location):
             continue
-        acc.sessions.append(
-            Session(
-                id=session_id("review", network, year.id, str(r + 1)),
-                programme="review",
-                group=network,
-                date=day,
-                start=start_t,
-                end=end_t,
-                location=session.location,
-                facilitators=tuple(people),
-                kind="review",
-                headcount=len(people),
-            )
-        )
-        for p in people:
-            busy.add(p, day, start_t, end_t, session.location, f"review {network}")
+        _add_review(network, people, r, year, day, start_t, end_t, session.location, busy, acc)
         used.add(day)
         acc.notes.append(
             f"[L11] network {network}: its facilitators share no other free block, so review "
