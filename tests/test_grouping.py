@@ -250,3 +250,21 @@ def test_median_mode_finds_the_capacitated_p_median_optimum(case):
     members = sorted(i for c in result.columns for i in c.members)
     assert members == list(range(n))
     assert all(isinstance(c, Column) for c in result.columns)
+
+
+def test_pairwise_pricer_counts_negative_pairs_among_newcomers():
+    # Found by the property above: five schools, groups of 2 (or 3 as the oversize size),
+    # all travel 0 except 1 minute from school 4 to school 2; schools 3 and 4 share a board
+    # under 'together' (weight 1 per minute-equivalent: the pair costs -60 s). With duals 0
+    # and threshold 0, group {2, 3, 4} costs 60/3 * 1 - 60 = -40 and must be listed, though
+    # its anchor 2 sees newcomer 4 at a positive cost: the root filter once dropped it.
+    minutes = np.zeros((5, 5), dtype=int)
+    minutes[4, 2] = 1
+    case = (5, 2, 2, True, minutes, ["", "", "", "x", "x"], "together", (1, 0, 1), [], [])
+    pricer, cost, _ = make_pricer(case)
+    assert cost((2, 3, 4)) == -40
+    listed = pricer.enumerate(
+        np.zeros(5), lambda s, tag: 0.0, 0.0, 10**6, time.perf_counter() + 60, penalty=None
+    )
+    assert listed.complete
+    assert (2, 3, 4) in {c.members for _, c in listed.columns}

@@ -969,7 +969,11 @@ class PairwisePricer:
         allowed &= ~self.apart
         np.fill_diagonal(allowed, False)
         delta0 = np.where(allowed, P - pi[None, :], inf)
-        base0 = -pi + const
+        # the newcomers' pairs among themselves are not in delta0; they can only lower a
+        # group's cost when some pair cost is negative (same-board pairs under 'together'),
+        # so the root filter then allows for the most they could take off
+        cheapest_pair = float(np.min(P + np.diag(np.full(n, inf)))) if n > 1 else 0.0
+        base0 = -pi + const + min(0.0, cheapest_pair) * r0 * (r0 - 1) / 2
         thr = out.current()
         part = np.partition(delta0, r0 - 1, axis=1)[:, :r0]
         ok = np.isfinite(part).all(axis=1)
