@@ -23,7 +23,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
@@ -200,7 +200,10 @@ def test_workbook_loader_raises_only_its_own_errors(tmp_path, data):
         except (ValueError, TypeError, IllegalCharacterError):  # openpyxl refuses it
             continue
     path = tmp_path / "case.xlsx"
-    book.save(path)
+    try:
+        book.save(path)
+    except (AttributeError, TypeError, ValueError):  # openpyxl cannot write this junk itself
+        assume(False)
     _loads_or_refuses(path)
 
 
