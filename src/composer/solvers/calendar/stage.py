@@ -144,6 +144,16 @@ class _Acc:
         self.infeasible = True
         self.notes.append(note)
 
+    def absorb(self, status: str, notes: Sequence[str]) -> None:
+        """A subproblem's status and notes, folded into the stage's."""
+        self.notes.extend(notes)
+        if status == "infeasible":
+            self.infeasible = True
+        elif status not in {"optimal", "feasible"}:
+            self.unknown = True
+        if status != "optimal":
+            self.all_optimal = False
+
     def add_bound(self, value: float | None) -> None:
         if self.bound is not None and value is not None:
             self.bound += value
@@ -475,13 +485,7 @@ def _date_visits(
 ) -> None:
     nets = {n.id: n for n in plan.networks}
     for task, outcome in solved:
-        acc.notes.extend(outcome.notes)
-        if outcome.status == "infeasible":
-            acc.infeasible = True
-        elif outcome.status not in {"optimal", "feasible"}:
-            acc.unknown = True
-        if outcome.status != "optimal":
-            acc.all_optimal = False
+        acc.absorb(outcome.status, outcome.notes)
         region_nets = list(task.networks)
         arcs = [(region_nets[v], region_nets[h]) for v, h in outcome.chosen]
         if outcome.missing == 0 and not verify_regular(region_nets, arcs, task.per_year):
@@ -780,13 +784,7 @@ def _bv_sessions(
     bv = instance.bv
     clusters = {c.id: c for c in plan.clusters}
     for outcome in outcomes:
-        acc.notes.extend(outcome.notes)
-        if outcome.status == "infeasible":
-            acc.infeasible = True
-        elif outcome.status not in {"optimal", "feasible"}:
-            acc.unknown = True
-        if outcome.status != "optimal":
-            acc.all_optimal = False
+        acc.absorb(outcome.status, outcome.notes)
         if not outcome.meetings:
             continue
         acc.parts["bv_spread"] += outcome.objective or 0
@@ -858,13 +856,7 @@ def _tn_sessions(
         for p in (*present, *present_facs):
             busy.add(p, k.day, tn.meeting_start, tn.meeting_end, k.place, "TN kick-off")
     for outcome in outcomes:
-        acc.notes.extend(outcome.notes)
-        if outcome.status == "infeasible":
-            acc.infeasible = True
-        elif outcome.status not in {"optimal", "feasible"}:
-            acc.unknown = True
-        if outcome.status != "optimal":
-            acc.all_optimal = False
+        acc.absorb(outcome.status, outcome.notes)
         if not outcome.meetings:
             continue
         acc.add_bound(outcome.bound)
