@@ -9,10 +9,11 @@ reported in one line (``--debug`` or ``COMPOSER_DEBUG=1`` shows the traceback).
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -64,7 +65,46 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+COMMAND_MODULES: dict[str, str] = {
+    "bench": "composer.cli.bench",
+    "build-tables": "composer.cli.generate",
+    "check": "composer.cli.basic",
+    "convert": "composer.cli.convert",
+    "explain": "composer.cli.replan",
+    "export": "composer.cli.export",
+    "generate": "composer.cli.generate",
+    "schema": "composer.cli.basic",
+    "solve": "composer.cli.solve",
+    "validate": "composer.cli.basic",
+    "whatif": "composer.cli.replan",
+}
+"""Command name -> the module whose ``COMMANDS`` list holds it. A command's module is
+imported only when that command runs (or ``--help`` lists them all): `composer solve`
+does not pay for the exporters, the bench or pandas-heavy readers it does not use, and
+its --time-limit counts from the process start."""
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module when the command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMAND_MODULES.get(cmd_name)
+        if module_name is None:
+            return super().get_command(ctx, cmd_name)
+        module = importlib.import_module(module_name)
+        for command in module.COMMANDS:
+            if command.name == cmd_name:
+                return cast(click.Command, command)
+        raise RuntimeError(f"{module_name} has no command {cmd_name!r}; fix COMMAND_MODULES")
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="composer")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def cli(debug: bool) -> None:
@@ -72,30 +112,6 @@ def cli(debug: bool) -> None:
 
     Rule ids (L1..L11, B1..B8, T1..T7, C1..C4, P1) refer to DOMAIN.md and the README.
     """
-
-
-COMMAND_MODULES: tuple[str, ...] = (
-    "composer.cli.basic",
-    "composer.cli.solve",
-    "composer.cli.generate",
-    "composer.cli.export",
-    "composer.cli.convert",
-    "composer.cli.bench",
-    "composer.cli.replan",
-)
-"""Modules whose ``COMMANDS`` list is added to the group, in help order."""
-
-
-def _register() -> None:
-    import importlib
-
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:
