@@ -23,7 +23,7 @@ from composer.pipeline import no_progress, solve
 from composer.solvers.calendar import run_stage as run_calendar
 from composer.solvers.calendar.visits import VisitTask, solve_visit_task
 from composer.solvers.los_model import prepare_region, visit_deficit
-from los_cases import assert_checked, learner, los_instance, network, solve_los
+from los_cases import assert_checked, learner, los_instance, network, notes, solve_los
 
 ONLY_FIRST = {"mon": ["2"]}  # teaches Monday block 2: free only on Monday block 1
 QUIET = {"development_meetings_per_year": 0, "development_meetings_at_institution": 0}
@@ -139,6 +139,72 @@ def test_no_slot_choice_leaves_room_for_visits_is_infeasible_with_l9():
     plan = solve_los(inst)
     assert plan.status == "infeasible"
     assert "L9" in "\n".join(plan.stages["los"].notes)
+
+
+# --------------------------------------------------------------------------- lazy L9
+# The model holds only L9's slot cap (at most half a region's networks at one slot); a
+# solution counts only when its slots admit the visit cycle, and when the relaxation's
+# optimum does not, the model with the visit arcs decides. These two cases have a
+# relaxation optimum that passes the cap but not the travel between back-to-back blocks.
+
+BACK_TO_BACK = [
+    {"id": "1", "start": "09:00", "end": "11:00"},
+    {"id": "2", "start": "11:00", "end": "13:00"},
+]
+
+
+def test_back_to_back_blocks_at_two_schools_leave_no_visit_and_are_refused():
+    # one weekday, blocks 09-11 and 11-13, schools 20 minutes apart: the only slots that
+    # pass the cap (one network per slot) put n1 and n2 back to back, and neither duo
+    # can reach the other school in time. No plan (L9); the cap alone would accept it.
+    inst = los_instance(
+        [learner("a"), learner("b", home="s2")],
+        [network("n1"), network("n2", location="s2")],
+        blocks=BACK_TO_BACK,
+        settings={"visits_per_year": 1},
+    )
+    plan = solve_los(inst)
+    assert plan.status == "infeasible"
+    assert "L9" in notes(plan)
+
+
+def test_relaxation_optimum_without_a_visit_cycle_is_not_taken():
+    # Monday and Tuesday, back-to-back blocks, s1 and s2 20 minutes apart, leaving a
+    # learner out allowed (10,000). a (s1) is free only on Monday 09-11, c (s2) only on
+    # Monday 11-13, b and d always. Under the cap alone: n1 Mon 09-11 {a, b}, n2 Mon 11-13
+    # {c, d}, objective 0 — but neither duo can visit the other (travel). With L9 one
+    # network meets on Tuesday, so a or c is left out: 10,000, and sizes 1 and 2 against
+    # the band [2, 2]: 5. Objective 10,005 (proven by the model with the visit arcs).
+    only_mon_1 = {"mon": ["2"], "tue": ["1", "2"]}
+    only_mon_2 = {"mon": ["1"], "tue": ["1", "2"]}
+    people = [
+        learner("a", busy=only_mon_1),
+        learner("b"),
+        learner("c", home="s2", busy=only_mon_2),
+        learner("d", home="s2"),
+    ]
+    nets = [network("n1"), network("n2", location="s2")]
+
+    def build(visits: int) -> Any:
+        return los_instance(
+            people,
+            nets,
+            weekdays=("mon", "tue"),
+            blocks=BACK_TO_BACK,
+            settings={"visits_per_year": visits, "allow_unplaced": True},
+        )
+
+    assert solve_los(build(0)).stages["los"].objective == 0
+    inst = build(1)
+    plan = solve_los(inst)
+    assert plan.status == "optimal" and plan.stages["los"].objective == 10_005
+    assert len({n.slot.weekday for n in plan.networks}) == 2
+    assert [u.id for u in plan.unplaced] in (["a"], ["c"])
+    assert_checked(inst, plan)
+    data = prepare_region(inst)
+    position = {slot: k for k, slot in enumerate(data.slots)}
+    at = {n: position[(net.slot.weekday, net.slot.block)] for n, net in enumerate(plan.networks)}
+    assert visit_deficit(data, at) == 0
 
 
 # --------------------------------------------------------------------------- the condition

@@ -22,6 +22,10 @@ from composer.model.plan import Status
 ProgressFn = Callable[[float, float, float], None]
 """Called with (objective, bound, elapsed seconds) at every improving solution."""
 
+SolutionFn = Callable[[cp_model.CpSolverSolutionCallback], None]
+"""Called at every improving solution with the callback, whose ``boolean_value`` and
+``value`` read that solution (to keep or check each incumbent, not only the last)."""
+
 _STATUS: dict[Any, Status] = {
     cp_model.OPTIMAL: "optimal",
     cp_model.FEASIBLE: "feasible",
@@ -49,13 +53,21 @@ class CpRun:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: ProgressFn | None, stop: threading.Event | None) -> None:
+    def __init__(
+        self,
+        progress: ProgressFn | None,
+        stop: threading.Event | None,
+        on_solution: SolutionFn | None = None,
+    ) -> None:
         super().__init__()
         self._progress = progress
         self._stop = stop
+        self._on_solution = on_solution
         self._t0 = time.perf_counter()
 
     def on_solution_callback(self) -> None:
+        if self._on_solution is not None:
+            self._on_solution(self)
         if self._progress is not None:
             self._progress(
                 self.ObjectiveValue(), self.BestObjectiveBound(), time.perf_counter() - self._t0
@@ -74,12 +86,14 @@ def run_cpsat(
     progress: ProgressFn | None = None,
     log: bool = False,
     extra: Callable[[cp_model.CpSolver], None] | None = None,
+    on_solution: SolutionFn | None = None,
 ) -> CpRun:
     """Solve ``model`` within ``time_limit`` seconds; stop early when ``stop`` is set.
 
     With ``workers == 1`` CP-SAT is deterministic for a given seed (up to the time limit),
     which ``--workers 1`` reproducibility relies on. ``extra`` may set further solver
-    parameters (a labelled reason each, at the call site).
+    parameters (a labelled reason each, at the call site). ``on_solution`` sees every
+    improving solution (see :data:`SolutionFn`).
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, float(time_limit))
@@ -88,7 +102,7 @@ def run_cpsat(
     solver.parameters.log_search_progress = log
     if extra is not None:
         extra(solver)
-    callback = _Callback(progress, stop)
+    callback = _Callback(progress, stop, on_solution)
     outcome: dict[str, Any] = {}
 
     def target() -> None:

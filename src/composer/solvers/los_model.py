@@ -104,6 +104,11 @@ class RegionData:
     visits: bool = True
     """False: the model leaves L9 out (a neighbourhood of a region too large to carry
     every visit arc in each round; the search checks the visits of its result)."""
+    visit_arcs: bool = True
+    """False: the model keeps only L9's slot cap (Hall's condition, at most half a
+    region's networks at one slot) and leaves the visit arcs out, a relaxation whose LP
+    bound is much stronger; each solution it finds is checked with
+    :func:`visit_deficit` before it counts (lazy L9)."""
 
     def unplaced_cost(self, lr: int) -> int:
         """What leaving ``lr`` out costs: ``weights.unplaced`` where allowed, else
@@ -792,6 +797,9 @@ class LosModel:
         k = d.settings.visits_per_year
         for region, nets in visit_regions(d).items():
             enforce = self.groups.lits("L9", region)
+            if not d.visit_arcs:
+                self._add_l9_slot_cap(nets, enforce)
+                continue
             slots_of = {n: visit_slots(d, n) for n in nets}
 
             def lit(n: int, s: int) -> Any:
@@ -837,16 +845,24 @@ class LosModel:
                     if a < b and (b, a) in v.visit and a in slots_of and b in slots_of:
                         m.add(arc + v.visit[(b, a)] <= 1).only_enforce_if(enforce)
             if not d.elastic:
-                inside = [n for n in nets if n not in d.outside_slots]
-                fixed_at: dict[int, int] = defaultdict(int)
-                for n in nets:
-                    if n in d.outside_slots:
-                        fixed_at[d.outside_slots[n]] += 1
-                for s in sorted({s for n in inside for s in d.slots_of[n]}):
-                    at = [v.y[(n, s)] for n in inside if s in d.slots_of[n]]
-                    # redundant: networks at one slot cannot visit each other, so they
-                    # need as many others to visit: at most half the region at a slot
-                    m.add(sum(at) + fixed_at[s] <= len(nets) // 2).only_enforce_if(enforce)
+                # redundant with the arcs (labelled): the slot cap below
+                self._add_l9_slot_cap(nets, enforce)
+
+    def _add_l9_slot_cap(self, nets: list[int], enforce: list[Any]) -> None:
+        """L9, Hall's condition: networks at one slot cannot visit each other, so each
+        needs k visitors from other slots and each of those visits only k: at most half
+        of a region's networks (``nets``, those outside a neighbourhood included) meet
+        at one slot. Implied by the visit arcs (redundant there); on its own, the
+        relaxation of L9 that :attr:`RegionData.visit_arcs` = False asks for."""
+        m, d, v = self.model, self.d, self.v
+        inside = [n for n in nets if n not in d.outside_slots]
+        fixed_at: dict[int, int] = defaultdict(int)
+        for n in nets:
+            if n in d.outside_slots:
+                fixed_at[d.outside_slots[n]] += 1
+        for s in sorted({s for n in inside for s in d.slots_of[n]}):
+            at = [v.y[(n, s)] for n in inside if s in d.slots_of[n]]
+            m.add(sum(at) + fixed_at[s] <= len(nets) // 2).only_enforce_if(enforce)
 
     # ------------------------------------------------------------------ symmetry
     def _add_symmetry_breaking(self) -> None:
