@@ -496,12 +496,17 @@ def build_region_los(
     so_home: dict[str, str] = {}
     for loc_id in sorted(networks_at):
         group = networks_at[loc_id]
-        # one SO leads up to two networks of a location (never two at one slot)
+        # one SO leads up to two networks of a location (never two at one slot), and only
+        # in a region with enough networks for the visit cycle to avoid that pair (L9: a
+        # duo cannot visit a network one of its members leads; with k visits a year a
+        # region of 2k+1 networks or fewer may need every pair)
         chunks: list[list[_NetSpec]] = []
+        may_share = n_networks >= 2 * LosSettings().visits_per_year + 2
         for spec in group:
             last = chunks[-1] if chunks else None
             if (
-                last is not None
+                may_share
+                and last is not None
                 and len(last) < 2
                 and (last[0].day, last[0].block) != (spec.day, spec.block)
                 and rng.random() < 0.6
