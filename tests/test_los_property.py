@@ -5,8 +5,9 @@
    right role, and learner assignments, each judged by the checker, and the slots by
    the visit cycle of L9), the solver's answer is exactly right: infeasible when no
    plan passes, otherwise proven optimal with the enumerated optimum. With visits and
-   back-to-back blocks this covers L9 as the solver treats it lazily (the model holds
-   only the slot cap; a solution whose slots leave no visit cycle does not count).
+   back-to-back blocks and shared facilitators this covers L9 as the solver treats it
+   lazily (the model holds only the slot cap; a solution whose slots and duos leave no
+   visit cycle does not count).
 """
 
 from __future__ import annotations
@@ -120,11 +121,16 @@ def enumerate_optimum(inst: Instance) -> float | None:
     assignments = list(itertools.product(*options))
     leader_choices = [itertools.product(roles["so"], roles[n.type]) for n in nets]
     for leaders in itertools.product(*[list(c) for c in leader_choices]):
+        duos = {
+            (n, pos): inst.index.facilitator[f]
+            for n, pair in enumerate(leaders)
+            for pos, f in zip(("so", "second"), pair, strict=True)
+        }
         for chosen in itertools.product(slots, repeat=len(nets)):
-            # L9: the slots leave room for every network's yearly visit (the calendar's
-            # own visit model decides; the LOS checker has no visits to judge)
+            # L9: the slots and duos leave room for every network's yearly visit (the
+            # calendar's own visit model decides; the LOS checker has no visits to judge)
             at = {n: slot_position[slot] for n, slot in enumerate(chosen)}
-            if visit_deficit(region, at) > 0:
+            if visit_deficit(region, at, None, duos) > 0:
                 continue
             for assignment in assignments:
                 groups: list[list[str]] = [[] for _ in nets]

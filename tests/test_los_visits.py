@@ -22,8 +22,16 @@ from composer.params import SolveParams
 from composer.pipeline import no_progress, solve
 from composer.solvers.calendar import run_stage as run_calendar
 from composer.solvers.calendar.visits import VisitTask, solve_visit_task
-from composer.solvers.los_model import prepare_region, visit_deficit
-from los_cases import assert_checked, learner, los_instance, network, notes, solve_los
+from composer.solvers.los_model import duo_free, prepare_region, visit_deficit
+from los_cases import (
+    assert_checked,
+    facilitator,
+    learner,
+    los_instance,
+    network,
+    notes,
+    solve_los,
+)
 
 ONLY_FIRST = {"mon": ["2"]}  # teaches Monday block 2: free only on Monday block 1
 QUIET = {"development_meetings_per_year": 0, "development_meetings_at_institution": 0}
@@ -205,6 +213,111 @@ def test_relaxation_optimum_without_a_visit_cycle_is_not_taken():
     position = {slot: k for k, slot in enumerate(data.slots)}
     at = {n: position[(net.slot.weekday, net.slot.block)] for n, net in enumerate(plan.networks)}
     assert visit_deficit(data, at) == 0
+
+
+# --------------------------------------------------------------------------- the duo
+# A duo visits at the host's slot, so its members must be free then: none of them leads
+# the host, and their other networks (which meet every school week) leave them time.
+
+
+def test_a_person_fixed_in_two_of_three_networks_leaves_no_visit_cycle_and_is_refused():
+    # three networks, one visit each, no pair both ways: every cycle n1->n2->n3->n1 or
+    # n1->n3->n2->n1 has an arc between n2 and n3, and "so" leads both. Refused up front
+    # (L9, naming so, n2 and n3); without visits the same instance plans (objective 0).
+    facs = [
+        facilitator("so", "schoolopleider"),
+        facilitator("so1", "schoolopleider"),
+        *(facilitator(f"sb{i}", "schoolbegeleider") for i in (1, 2, 3)),
+    ]
+    nets = [
+        network("n1", schoolopleider="so1", second_facilitator="sb1"),
+        network("n2", schoolopleider="so", second_facilitator="sb2"),
+        network("n3", schoolopleider="so", second_facilitator="sb3"),
+    ]
+    people = [learner(f"l{i}") for i in range(3)]
+
+    def build(visits: int) -> Any:
+        return los_instance(
+            people,
+            nets,
+            facs,
+            weekdays=("mon", "tue"),
+            auto_leaders=False,
+            settings={"visits_per_year": visits},
+        )
+
+    plan = solve_los(build(1))
+    assert plan.status == "infeasible"
+    assert "[L9]" in notes(plan) and "so lead(s) both n2 and n3" in notes(plan)
+    free = build(0)
+    plan = solve_los(free)
+    assert plan.status == "optimal" and plan.stages["los"].objective == 0
+    assert_checked(free, plan)
+
+
+def test_an_open_position_is_filled_so_the_duos_can_visit_each_other():
+    # two networks must visit each other; sb is fixed in n1 and a candidate for n2's open
+    # schoolbegeleider position, beside sb2. Had sb led n2 too, neither duo could visit
+    # the other (sb would lead the host): so n2 gets sb2. Objective 0 either way (one
+    # learner each at home, sizes 1 in the band [1, 1]).
+    facs = [
+        facilitator("so1", "schoolopleider"),
+        facilitator("so2", "schoolopleider"),
+        facilitator("sb", "schoolbegeleider"),
+        facilitator("sb2", "schoolbegeleider"),
+    ]
+    nets = [
+        network("n1", schoolopleider="so1", second_facilitator="sb"),
+        network("n2", schoolopleider="so2"),
+    ]
+    inst = los_instance(
+        [learner("a"), learner("b")],
+        nets,
+        facs,
+        weekdays=("mon", "tue"),
+        auto_leaders=False,
+        settings={"visits_per_year": 1},
+    )
+    plan = solve_los(inst)
+    assert plan.status == "optimal" and plan.stages["los"].objective == 0
+    assert dict((n.id, n.facilitators) for n in plan.networks)["n2"] == ("so2", "sb2")
+    assert_checked(inst, plan)
+    out = full_pipeline(inst)
+    assert {(v.visitor, v.host) for v in out.visits} == {("n1", "n2"), ("n2", "n1")}
+    report = check_plan(inst, out)
+    assert report.ok, [v.render() for v in report.errors]
+
+
+def test_a_duo_member_busy_with_another_network_at_the_host_slot_cannot_visit():
+    # f leads n1 and n2; n1's duo (f, g1) visiting n3 at Monday block 1 needs f free
+    # then: not when n2 meets at that very slot, yes when n2 meets on Tuesday.
+    facs = [
+        facilitator("f", "schoolopleider"),
+        facilitator("so3", "schoolopleider"),
+        *(facilitator(f"g{i}", "schoolbegeleider") for i in (1, 2, 3)),
+    ]
+    nets = [
+        network("n1", schoolopleider="f", second_facilitator="g1"),
+        network("n2", schoolopleider="f", second_facilitator="g2"),
+        network("n3", schoolopleider="so3", second_facilitator="g3"),
+    ]
+    inst = los_instance(
+        [learner(f"l{i}") for i in range(3)],
+        nets,
+        facs,
+        weekdays=("mon", "tue"),
+        auto_leaders=False,
+        settings={"visits_per_year": 1},
+    )
+    data = prepare_region(inst)
+    position = {slot: k for k, slot in enumerate(data.slots)}
+    leaders = {(n, pos): data.fixed[(n, pos)] for n in range(3) for pos in ("so", "second")}
+    mon1, mon2, tue1 = position[("mon", "1")], position[("mon", "2")], position[("tue", "1")]
+    clash = {0: mon2, 1: mon1, 2: mon1}
+    apart = {0: mon2, 1: tue1, 2: mon1}
+    assert not duo_free(data, 0, 2, clash, leaders)
+    assert duo_free(data, 0, 2, apart, leaders)
+    assert not duo_free(data, 0, 1, apart, leaders)  # f leads n2
 
 
 # --------------------------------------------------------------------------- the condition

@@ -576,7 +576,7 @@ def _sound(data: RegionData, start: Start, cache: dict[Any, int] | None = None) 
     if not all(lr in start.network_of or data.may_unplace[lr] for lr in data.learners):
         return False
     # L9: the slots leave room for every region's visit cycle
-    return visit_deficit(data, start.slot, cache) == 0
+    return visit_deficit(data, start.slot, cache, start.leaders) == 0
 
 
 def _read_solution(data: RegionData, built: LosModel, solver: Any) -> Start:

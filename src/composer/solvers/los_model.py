@@ -332,6 +332,69 @@ def blocking_reasons(d: RegionData) -> list[Refusal]:
                 f"the region has {len(d.learners)}",
             )
         )
+    found.extend(_fixed_duo_refusals(d))
+    return found
+
+
+def shared_leaders(d: RegionData, visitor: int, host: int) -> list[int]:
+    """L9: facilitators who could lead both networks (a candidate for a position of
+    each); such a person in ``visitor``'s duo cannot visit ``host``."""
+    mine = {f for pos in POSITIONS for f in d.leaders[(visitor, pos)]}
+    theirs = {f for pos in POSITIONS for f in d.leaders[(host, pos)]}
+    return sorted(mine & theirs)
+
+
+def _fixed_duo_refusals(d: RegionData) -> list[Refusal]:
+    """L9 up front: a person fixed in two networks means neither duo can visit the
+    other; when the arcs left cannot carry every region's visit cycle (whatever the
+    slots), no plan exists. Names the people and networks and the fixes."""
+    from composer.solvers.calendar.visits import VisitTask, solve_visit_task
+
+    k = d.settings.visits_per_year
+    found: list[Refusal] = []
+    for region, nets in visit_regions(d).items():
+        fixed = {n: {d.fixed[(n, pos)] for pos in POSITIONS} - {None} for n in nets}
+        shared: dict[tuple[int, int], set[Any]] = {}
+        for a, b in itertools.permutations(nets, 2):
+            both = fixed[a] & fixed[b]
+            if both:
+                shared[(a, b)] = both
+        if not shared:
+            continue
+        arcs = tuple(
+            (i, j, 0)
+            for i, a in enumerate(nets)
+            for j, b in enumerate(nets)
+            if i != j and (a, b) not in shared
+        )
+        task = VisitTask(
+            region,
+            tuple(d.network(n).id for n in nets),
+            arcs,
+            k,
+            forbid_mutual=len(nets) >= 2 * k + 1,
+            time_limit=2.0,
+            workers=1,
+        )
+        outcome = solve_visit_task(task)
+        if outcome.missing == 0 or not outcome.proven:
+            continue
+        pairs = sorted({(min(a, b), max(a, b)) for a, b in shared})
+        who = "; ".join(
+            f"{', '.join(sorted(d.inst.facilitators[f].id for f in shared[pair]))} "
+            f"lead(s) both {d.network(pair[0]).id} and {d.network(pair[1]).id}"
+            for pair in pairs
+        )
+        found.append(
+            Refusal(
+                "L9",
+                f"region {region}: whatever the slots, at most {k * len(nets) - outcome.missing} "
+                f"of {k * len(nets)} yearly visits are possible, because a duo cannot visit a "
+                f"network one of its own members leads ({who}); fix: give one of these "
+                "networks another schoolopleider or second facilitator, or lower "
+                "los.settings.visits_per_year",
+            )
+        )
     return found
 
 
@@ -375,15 +438,52 @@ def visit_slots(d: RegionData, n: int) -> list[int]:
     return [d.outside_slots[n]] if n in d.outside_slots else list(d.slots_of[n])
 
 
-def visit_deficit(d: RegionData, slot: dict[int, int], cache: dict[Any, int] | None = None) -> int:
+Leaders = dict[tuple[int, Position], int]
+"""(network, position) -> the facilitator who fills it."""
+
+
+def duo_free(
+    d: RegionData,
+    visitor: int,
+    host: int,
+    slot: dict[int, int],
+    leaders: Leaders,
+) -> bool:
+    """L9, the duo's other sessions: every member of ``visitor``'s duo is free at
+    ``host``'s slot — none of them leads ``host``, and each other network one of them
+    leads meets at a slot that leaves time to reach ``host``'s school (the L5 rule for one
+    person). LOS networks meet every school week, so a clash at the weekly slots is a
+    clash on every date the calendar could pick. ``slot`` must hold every network these
+    people lead (a neighbourhood passes the whole plan's slots)."""
+    s_host = slot.get(host, d.outside_slots.get(host, -1))
+    duo = {leaders[(visitor, pos)] for pos in POSITIONS if (visitor, pos) in leaders}
+    if not duo:
+        return True
+    for (m, _pos), f in leaders.items():
+        if f not in duo or m == visitor:
+            continue
+        if m == host:
+            return False  # a duo member leads the host itself
+        s_m = slot.get(m, d.outside_slots.get(m, -1))
+        if s_m >= 0 and s_host >= 0 and not d.fits(m, s_m, host, s_host):
+            return False
+    return True
+
+
+def visit_deficit(
+    d: RegionData,
+    slot: dict[int, int],
+    cache: dict[Any, int] | None = None,
+    leaders: Leaders | None = None,
+) -> int:
     """L9: how many visits the best visit plan misses when network n meets at ``slot[n]``
     (0: every network of every region can visit and host ``visits_per_year``).
 
     Solved exactly by the calendar's own visit model
     (:func:`composer.solvers.calendar.visits.solve_visit_task`) on the arcs
-    :func:`visit_fits` allows, after two quick tests (a network nobody can visit or host;
-    more than half the region at one slot). ``cache`` remembers answers per region and
-    slot pattern.
+    :func:`visit_fits` allows — and, given the ``leaders``, :func:`duo_free` too — after
+    two quick tests (a network nobody can visit or host; more than half the region at
+    one slot). ``cache`` remembers answers per region, slot pattern and duos.
     """
     from composer.solvers.calendar.visits import VisitTask, solve_visit_task
 
@@ -394,11 +494,25 @@ def visit_deficit(d: RegionData, slot: dict[int, int], cache: dict[Any, int] | N
         if any(s < 0 for s in at.values()):
             total += k * len(nets)  # a network without a slot cannot take part
             continue
-        key = (region, tuple(at[n] for n in nets))
+
+        def fits(a: int, b: int, at: dict[int, int] = at) -> bool:
+            return visit_fits(d, a, at[a], b, at[b]) and (
+                leaders is None or duo_free(d, a, b, slot, leaders)
+            )
+
+        key: tuple[Any, ...] = (region, tuple(at[n] for n in nets))
+        if leaders is not None:
+            duos = {leaders.get((n, pos)) for n in nets for pos in POSITIONS}
+            busy = sorted(
+                (f, m, slot.get(m, d.outside_slots.get(m, -1)))
+                for (m, _pos), f in leaders.items()
+                if f in duos
+            )
+            key += (tuple(busy),)
         if cache is not None and key in cache:
             total += cache[key]
             continue
-        if k == 1 and _rotation_fits(d, nets, at):
+        if k == 1 and _rotation_fits(nets, at, fits):
             if cache is not None:
                 cache[key] = 0
             continue
@@ -406,7 +520,7 @@ def visit_deficit(d: RegionData, slot: dict[int, int], cache: dict[Any, int] | N
             (i, j, 0)
             for i, a in enumerate(nets)
             for j, b in enumerate(nets)
-            if i != j and visit_fits(d, a, at[a], b, at[b])
+            if i != j and fits(a, b)
         ]
         outs: dict[int, int] = defaultdict(int)
         ins: dict[int, int] = defaultdict(int)
@@ -440,21 +554,18 @@ def visit_deficit(d: RegionData, slot: dict[int, int], cache: dict[Any, int] | N
     return total
 
 
-def _rotation_fits(d: RegionData, nets: list[int], at: dict[int, int]) -> bool:
+def _rotation_fits(nets: list[int], at: dict[int, int], fits: Any) -> bool:
     """A quick proof that one visit each is possible: the networks sorted by slot,
     ``h = ceil(n/2)``, and the cycle v0 -> vh -> v1 -> v(h+1) -> ... -> v(h-1) -> v0 (for two
     networks: they visit each other). Consecutive networks lie about half the slot order
     apart, so when no slot holds much more than a third of the region they meet at
-    different slots (usually on different days); every step is tested with
-    :func:`visit_fits`. False means "not shown", not "impossible"."""
+    different slots (usually on different days); every step is tested with ``fits(v,
+    h)``. False means "not shown", not "impossible"."""
     order = sorted(nets, key=lambda n: (at[n], n))
     n = len(order)
     h = (n + 1) // 2
     cycle = [order[i // 2] if i % 2 == 0 else order[h + i // 2] for i in range(n)]
-    return all(
-        visit_fits(d, cycle[i], at[cycle[i]], cycle[(i + 1) % n], at[cycle[(i + 1) % n]])
-        for i in range(n)
-    )
+    return all(fits(cycle[i], cycle[(i + 1) % n]) for i in range(n))
 
 
 # --------------------------------------------------------------------------- model
@@ -824,6 +935,7 @@ class LosModel:
                         continue  # every slot pair clashes: no arc
                     arc = m.new_bool_var(f"visit[v={a},h={b}]")
                     v.visit[(a, b)] = arc
+                    self._add_l9_duo_not_leading_host(arc, a, b, enforce)
                     for s, clash in clashes.items():
                         if clash:
                             terms = [arc, lit(a, s), *(lit(b, t) for t in clash)]
@@ -847,6 +959,34 @@ class LosModel:
             if not d.elastic:
                 # redundant with the arcs (labelled): the slot cap below
                 self._add_l9_slot_cap(nets, enforce)
+
+    def _add_l9_duo_not_leading_host(
+        self, arc: cp_model.IntVar, visitor: int, host: int, enforce: list[Any]
+    ) -> None:
+        """L9: nobody in ``visitor``'s duo leads ``host`` (their own session at that
+        moment): for each facilitator who could lead both, ``visit[v,h]`` + "f leads v" +
+        "f leads h" <= 2. (That the duo's *other* networks leave them free at the host's
+        slot is checked on each solution, :func:`duo_free`.)"""
+        if self.d.outside_slots and (visitor not in self.d.networks or host not in self.d.networks):
+            return  # a network outside a neighbourhood: its leaders are not in the model
+        for f in shared_leaders(self.d, visitor, host):
+            led = [self._led_by(n, f) for n in (visitor, host)]
+            if all(term is not None for term in led):
+                self.model.add(arc + sum(led) <= 2).only_enforce_if(enforce)
+
+    def _led_by(self, n: int, f: int) -> Any:
+        """ "f leads n" as 1 (fixed there), a sum of lead literals, or None (never)."""
+        lits = []
+        for pos in POSITIONS:
+            fixed = self.d.fixed[(n, pos)]
+            if fixed is not None:
+                if fixed == f:
+                    return 1
+                continue
+            var = self.v.lead.get((n, pos, f))
+            if var is not None:
+                lits.append(var)
+        return sum(lits) if lits else None
 
     def _add_l9_slot_cap(self, nets: list[int], enforce: list[Any]) -> None:
         """L9, Hall's condition: networks at one slot cannot visit each other, so each

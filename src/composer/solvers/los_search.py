@@ -648,7 +648,7 @@ def large_neighbourhood_search(
     rng.shuffle(centres)
     quiet = 0  # rounds in a row without improvement
     visits: dict[Any, int] = {}  # L9 visit deficits by slot pattern
-    short = visit_deficit(d, start.slot, visits)
+    short = visit_deficit(d, start.slot, visits, start.leaders)
     current = start
     value = start_objective(d, start)
     k = max(2, min(size, len(d.networks)))
@@ -673,7 +673,7 @@ def large_neighbourhood_search(
         built.add_hint(current)
         before = partial_objective(sub, current.network_of, set(sub.networks), sub.learners)
         # L9: the sub-model charges every missing visit of the regions it touches
-        before += sub.big * visit_deficit(sub, current.slot, visits)
+        before += sub.big * visit_deficit(sub, current.slot, visits, current.leaders)
         left = deadline - time.time()
         if left <= 0.05:
             break
@@ -692,22 +692,8 @@ def large_neighbourhood_search(
         if not run.has_solution or run.objective is None or run.objective >= before - 0.5:
             quiet += 1
             continue
-        slot = dict(current.slot)
-        for (n, s), var in built.v.y.items():
-            if run.solver.boolean_value(var):
-                slot[n] = s
-        after = visit_deficit(d, slot, visits)
-        if after > short:
-            quiet += 1  # L9: the slots would leave fewer visits possible
-            continue
-        short = after
         solver = run.solver
         v = built.v
-        moved = set(sub.learners)
-        network_of = {lr: n for lr, n in current.network_of.items() if lr not in moved}
-        for (lr, n), var in v.x.items():
-            if solver.boolean_value(var):
-                network_of[lr] = n
         slot = dict(current.slot)
         for (n, s), var in v.y.items():
             if solver.boolean_value(var):
@@ -720,6 +706,16 @@ def large_neighbourhood_search(
         for (n, pos, f), var in v.lead.items():
             if solver.boolean_value(var):
                 leaders[(n, pos)] = f
+        after = visit_deficit(d, slot, visits, leaders)
+        if after > short:
+            quiet += 1  # L9: the slots and duos would leave fewer visits possible
+            continue
+        short = after
+        moved = set(sub.learners)
+        network_of = {lr: n for lr, n in current.network_of.items() if lr not in moved}
+        for (lr, n), var in v.x.items():
+            if solver.boolean_value(var):
+                network_of[lr] = n
         complete = all(lr in network_of or d.may_unplace[lr] for lr in d.learners)
         current = Start(slot=slot, leaders=leaders, network_of=network_of, complete=complete)
         value = start_objective(d, current)
@@ -959,7 +955,7 @@ def slot_search(
             network_of, value, missing = dict(start.network_of), known, 0
     # L9: visits the slots leave no room for count like learners left out (a repair)
     visits: dict[Any, int] = {}
-    short = visit_deficit(d, slot, visits)
+    short = visit_deficit(d, slot, visits, leaders)
     sessions: dict[int, set[int]] = defaultdict(set)
     for (n, _pos), f in leaders.items():
         sessions[f].add(n)
@@ -1021,12 +1017,13 @@ def slot_search(
                 result = evaluator.evaluate(slot, leaders)
                 better = False
                 if result is not None and (result[2] + short, result[1]) < (missing + short, value):
-                    # only a slot change can change the visits; the deficit is exact
-                    # (cached), computed only for a move that improves otherwise
-                    after = short if s == old[0] else visit_deficit(d, slot, visits)
+                    # only a change of slot or duo can change the visits; the deficit is
+                    # exact (cached), computed only for a move that improves otherwise
+                    same = s == old[0] and trial == old[1]
+                    after = short if same else visit_deficit(d, slot, visits, leaders)
                     better = (result[2] + after, result[1]) < (missing + short, value)
-                elif result is not None and short and s != old[0]:
-                    after = visit_deficit(d, slot, visits)
+                elif result is not None and short and (s != old[0] or trial != old[1]):
+                    after = visit_deficit(d, slot, visits, leaders)
                     better = (result[2] + after, result[1]) < (missing + short, value)
                 if better and result is not None:
                     network_of, value, missing = result
