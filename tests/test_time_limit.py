@@ -192,3 +192,33 @@ def test_closing_a_warm_pool_ends_its_idle_workers():
     processes = list(pool._processes.values())  # type: ignore[attr-defined]
     close_pool(pool, warming)
     assert not any(p.is_alive() for p in processes)
+
+
+def test_tasks_run_here_while_the_shared_workers_still_warm_up(monkeypatch):
+    # the workers become ready during the second task: tasks 1-2 ran here, 3-5 in the pool
+    from concurrent.futures import Future
+
+    from composer import parallel
+
+    ready: Future[None] = Future()
+    ran_here: list[int] = []
+
+    class Pool:
+        def map(self, fn, tasks):
+            return [("pool", t) for t in tasks]
+
+    def fn(t: int):
+        ran_here.append(t)
+        if t == 2:
+            ready.set_result(None)
+        return ("here", t)
+
+    monkeypatch.setattr(parallel, "_shared", Pool())
+    monkeypatch.setattr(parallel, "_shared_size", 2)
+    monkeypatch.setattr(parallel, "_warming", [ready])
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    result = parallel.map_tasks(fn, [1, 2, 3, 4, 5], 2)
+    assert result == [("here", 1), ("here", 2), ("pool", 3), ("pool", 4), ("pool", 5)]
+    assert ran_here == [1, 2]
+    # warm workers: everything goes to the pool
+    assert parallel.map_tasks(fn, [6, 7], 2) == [("pool", 6), ("pool", 7)]

@@ -50,6 +50,7 @@ _ignore_sigint = ignore_sigint
 
 _shared: ProcessPoolExecutor | None = None
 _shared_size = 0
+_warming: list[Future[None]] = []
 
 
 def _import(modules: Sequence[str]) -> None:
@@ -77,11 +78,17 @@ def shared_pool(processes: int, warm: Sequence[str] = ()) -> Iterator[None]:
     pool = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_ignore_sigint)
     warming = [pool.submit(_import, tuple(warm)) for _ in range(size)] if warm else []
     _shared, _shared_size = pool, size
+    _warming[:] = warming
     try:
         yield
     finally:
         _shared, _shared_size = None, 0
+        _warming.clear()
         close_pool(pool, warming)
+
+
+def _still_warming() -> bool:
+    return any(not f.done() for f in _warming)
 
 
 def close_pool(pool: ProcessPoolExecutor, warming: Sequence[Future[None]] = ()) -> None:
@@ -148,8 +155,15 @@ def map_tasks(
     if processes <= 1:
         return [fn(task) for task in tasks]
     if _shared is not None and processes <= _shared_size:
+        # while the shared workers still import (1-3 s on a busy 2-core machine), tasks
+        # run here rather than wait for them; the rest go to the pool once it is ready
+        here: list[R] = []
+        while len(here) < len(tasks) and _still_warming():
+            here.append(fn(tasks[len(here)]))
+        if len(here) == len(tasks):
+            return here
         try:
-            return list(_shared.map(fn, tasks))
+            return here + list(_shared.map(fn, tasks[len(here) :]))
         except BrokenProcessPool:
             # a worker died (killed, out of memory): later calls start fresh pools
             globals()["_shared"] = None
