@@ -195,7 +195,8 @@ def test_closing_a_warm_pool_ends_its_idle_workers():
 
 
 def test_tasks_run_here_while_the_shared_workers_still_warm_up(monkeypatch):
-    # the workers become ready during the second task: tasks 1-2 ran here, 3-5 in the pool
+    # the workers become ready during the second task this process takes: it took the
+    # last two tasks (the small ones), the pool ran the others
     from concurrent.futures import Future
 
     from composer import parallel
@@ -204,21 +205,31 @@ def test_tasks_run_here_while_the_shared_workers_still_warm_up(monkeypatch):
     ran_here: list[int] = []
 
     class Pool:
-        def map(self, fn, tasks):
-            return [("pool", t) for t in tasks]
+        def submit(self, fn, task):
+            future: Future = Future()
+            future.task = task  # type: ignore[attr-defined]
+            return future
 
     def fn(t: int):
         ran_here.append(t)
-        if t == 2:
+        if len(ran_here) == 2:
             ready.set_result(None)
         return ("here", t)
 
+    real_result = Future.result
+
+    def result(self, timeout=None):
+        if not self.done():  # the fake pool "runs" what it was not asked to give back
+            self.set_result(("pool", self.task))
+        return real_result(self, timeout)
+
+    monkeypatch.setattr(Future, "result", result)
     monkeypatch.setattr(parallel, "_shared", Pool())
     monkeypatch.setattr(parallel, "_shared_size", 2)
     monkeypatch.setattr(parallel, "_warming", [ready])
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
-    result = parallel.map_tasks(fn, [1, 2, 3, 4, 5], 2)
-    assert result == [("here", 1), ("here", 2), ("pool", 3), ("pool", 4), ("pool", 5)]
-    assert ran_here == [1, 2]
+    out = parallel.map_tasks(fn, [1, 2, 3, 4, 5], 2)
+    assert out == [("pool", 1), ("pool", 2), ("pool", 3), ("here", 4), ("here", 5)]
+    assert ran_here == [5, 4]
     # warm workers: everything goes to the pool
     assert parallel.map_tasks(fn, [6, 7], 2) == [("pool", 6), ("pool", 7)]

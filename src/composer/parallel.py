@@ -155,15 +155,8 @@ def map_tasks(
     if processes <= 1:
         return [fn(task) for task in tasks]
     if _shared is not None and processes <= _shared_size:
-        # while the shared workers still import (1-3 s on a busy 2-core machine), tasks
-        # run here rather than wait for them; the rest go to the pool once it is ready
-        here: list[R] = []
-        while len(here) < len(tasks) and _still_warming():
-            here.append(fn(tasks[len(here)]))
-        if len(here) == len(tasks):
-            return here
         try:
-            return here + list(_shared.map(fn, tasks[len(here) :]))
+            return _map_shared(_shared, fn, tasks)
         except BrokenProcessPool:
             # a worker died (killed, out of memory): later calls start fresh pools
             globals()["_shared"] = None
@@ -173,6 +166,19 @@ def map_tasks(
         max_workers=processes, mp_context=context, initializer=_ignore_sigint
     ) as pool:
         return list(pool.map(fn, tasks))
+
+
+def _map_shared(pool: ProcessPoolExecutor, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
+    """``[fn(t) for t in tasks]`` on the shared pool; while its workers still import (1-3 s
+    on a busy 2-core machine) this process takes tasks from the end of the list (solvers
+    order them largest first, so these are the small ones) instead of waiting idle."""
+    futures = [pool.submit(fn, task) for task in tasks]
+    here: dict[int, R] = {}
+    last = len(tasks) - 1
+    while last >= 0 and _still_warming() and futures[last].cancel():
+        here[last] = fn(tasks[last])
+        last -= 1
+    return [here[i] if i in here else f.result() for i, f in enumerate(futures)]
 
 
 def _map_dask(fn: Callable[[T], R], tasks: Sequence[T], address: str) -> list[R]:
