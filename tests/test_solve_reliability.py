@@ -97,7 +97,7 @@ def test_pipeline_counts_time_spent_before_it_and_records_the_limit(monkeypatch)
     # the clock started 6 s ago (loading, say): of 20 s, at most 14 - reserve are left
     params = SolveParams(time_limit=20.0, clock_start=time.perf_counter() - 6.0)
     plan, _ = pipeline.solve(instance, params)
-    reserve = pipeline.write_reserve(20.0)
+    reserve = pipeline.write_reserve(20.0, pipeline.plan_items(instance))
     assert seen["los"] <= (14.0 - reserve) / 2 + 1e-6
     # los used (almost) nothing of its share: it flows to bv, the last stage
     assert (14.0 - reserve) / 2 < seen["bv"] <= 14.0 - reserve + 1e-6

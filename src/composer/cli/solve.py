@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import signal
 import sys
 import time
@@ -33,7 +34,7 @@ from composer.params import (
     clock_start_now,
     parse_override,
 )
-from composer.pipeline import RunLog
+from composer.pipeline import RunLog, minimum_seconds
 from composer.pipeline import solve as run_pipeline
 
 
@@ -206,11 +207,12 @@ def solve(
     refuse_overwriting_input(path, out)
     instance = apply_overrides(load_instance(path), overrides)
     check_output_dir(out, force)
-    from composer.diagnostics import diagnose
-
-    warnings = diagnose(instance)
     if not quiet:
-        for issue in warnings:
+        # pre-solve warnings (national: ~0.8 s); with --quiet nobody reads them, so they
+        # do not eat into the time limit (`composer validate` prints them on demand)
+        from composer.diagnostics import diagnose
+
+        for issue in diagnose(instance):
             echo_err(f"warning: {issue.render()}")
     params = SolveParams(
         time_limit=time_limit,
@@ -221,6 +223,17 @@ def solve(
         overrides=overrides,
         clock_start=clock_start,
     )
+    need = minimum_seconds(instance, params, time.perf_counter() - clock_start)
+    if time_limit < need:
+        # said even with --quiet: the run will not keep to the limit it was given
+        echo_err(
+            f"warning: --time-limit {time_limit:g} s is below the ~{need:.0f} s this "
+            f"instance needs at least ({len(instance.learners)} learners, "
+            f"{len(instance.schools)} schools: start-up, loading and each stage's fixed "
+            "cost, estimated on a 2-core machine); the run will take about that long and "
+            "each stage returns its best plan so far or `unknown`"
+        )
+        echo_err(f"  fix: --time-limit {math.ceil(need * 1.25)} or more, or fewer --stage")
     live = LiveLine(quiet)
     with stop_on_signals(params) as received:
         try:
@@ -232,7 +245,11 @@ def solve(
             live.close()
     with staged_dir(out, force=True) as tmp:
         (tmp / "plan.json").write_text(plan_to_json(plan), encoding="utf-8")
-        run = {"wall_seconds": log.wall_seconds, "total_seconds": log.total_seconds}
+        run = {
+            "wall_seconds": log.wall_seconds,
+            "total_seconds": log.total_seconds,
+            "minimum_seconds_estimate": round(need, 1),
+        }
         (tmp / "run.json").write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
         if exports:
             from composer.export import ExportOptions, write_exports

@@ -278,13 +278,49 @@ def nearby_pool(task: PartTask, dist: np.ndarray, wishes: _Wishes, make: object)
     return list(pool.values())
 
 
+EXPIRED_SECONDS = 0.05
+"""A part whose time left (to its limit or deadline) is below this gets the greedy
+partition only (:func:`greedy_only`): no LP, no CP-SAT, no search."""
+
+
+def greedy_only(task: PartTask) -> PartResult:
+    """The part's greedy partition as its plan, without a bound (status ``feasible``), or
+    ``unknown`` when the greedy fails: what a part whose deadline has passed returns at
+    once, so many small parts cannot each overrun a spent stage budget by their fixed costs.
+    The greedy partition meets every hard rule of a part (sizes, cluster cap, wishes)."""
+    n = task.n
+    minutes = np.array(task.minutes, dtype=np.int64).reshape(n, n)
+    dist = minutes + minutes.T
+    wishes = _Wishes(n, task.together, task.apart)
+    start = greedy_partition(task, dist, wishes)
+    if start is None:
+        return PartResult(task.key, "unknown", [], None, None, ["no clustering found in time"])
+    cost_model = task.cost_model()
+    objective = sum(
+        cost_model.cluster_cost(
+            cluster_terms(members, lambda a, b: int(minutes[a, b]), task.boards)
+        )
+        for members in start
+    ) + cost_model.part_constant(range(n), task.boards)
+    clusters = [tuple(task.school_ids[i] for i in members) for members in start]
+    return PartResult(
+        task.key,
+        "feasible",
+        clusters,
+        objective,
+        None,
+        ["time limit reached before this part was searched: greedy clustering, no bound"],
+    )
+
+
 def solve_part(task: PartTask) -> PartResult:
     """Cluster one part exactly (see the module docstring); runs in a worker process."""
     t0 = time.perf_counter()
     limit = task.time_limit
     if task.deadline is not None:
         limit = min(limit, task.deadline - time.time())
-    limit = max(0.2, limit)
+    if limit < EXPIRED_SECONDS:
+        return greedy_only(task)
     n = task.n
     minutes = np.array(task.minutes, dtype=np.int64).reshape(n, n)
     dist = minutes + minutes.T
@@ -491,14 +527,19 @@ def schedule_parts(
     starve the others.
     """
     lanes = max(1, min(params.parallel_processes, len(parts)))
-    budget = max(1.0, 0.92 * params.time_limit - spent - 0.5)
+    budget = max(0.2, 0.92 * params.time_limit - spent - 0.5)
     stage_end = time.time() + budget
     ordered = sorted(parts, key=lambda p: (len(p.schools), p.key))
     weight = [float(len(p.schools)) ** 2 for p in ordered]
     total = sum(weight) or 1.0
     shares = [budget * lanes * w / total for w in weight]
-    # what the parts after each one are owed at least: half their share (0.3 s minimum)
+    # what the parts after each one are owed at least: half their share (0.3 s minimum),
+    # scaled down when these minimums together would not fit in half the budget (national
+    # has ~71 parts: 71 x 0.3 s is more than a short limit), so no deadline lies in the past
     owed = [max(0.3, 0.5 * share) for share in shares]
+    fits = 0.5 * budget * lanes
+    if sum(owed) > fits:
+        owed = [need * fits / sum(owed) for need in owed]
     after = sum(owed)
     tasks = []
     for part, share, need in zip(ordered, shares, owed, strict=True):
@@ -677,6 +718,8 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         gap = relative_gap(float(res.objective), None if res.bound is None else float(res.bound))
         if gap is not None and gap > 0:
             notes.append(f"{part.key}: gap {gap:.2%} ({res.status})")
+        elif res.bound is None and res.notes:
+            notes.append(f"{part.key}: {'; '.join(res.notes)}")
     clusters, missing = assign_coordinators(instance, clusters)
     unplaced.extend(missing)
     planned = [s for s in statuses if s in {"optimal", "feasible"}]
