@@ -281,6 +281,7 @@ def nearby_pool(task: PartTask, dist: np.ndarray, wishes: _Wishes, make: object)
 def solve_part(task: PartTask) -> PartResult:
     """Cluster one part exactly (see the module docstring); runs in a worker process."""
     t0 = time.perf_counter()
+    started = time.time()
     limit = task.time_limit
     if task.deadline is not None:
         limit = min(limit, task.deadline - time.time())
@@ -361,6 +362,8 @@ def solve_part(task: PartTask) -> PartResult:
     stats = dict(result.stats)
     stats["nodes"] = float(pricer.nodes)
     stats["seconds"] = time.perf_counter() - t0
+    stats["started"] = started
+    stats["limit"] = limit
     return PartResult(task.key, result.status, clusters, objective, bound, notes, stats)
 
 
@@ -639,6 +642,17 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     progress(STAGE, f"clustering {sum(t.n for t in tasks)} schools in {len(tasks)} parts")
     solved = map_tasks(solve_part, tasks, params.parallel_processes)
     results: dict[str, PartResult] = {t.key: r for t, r in zip(tasks, solved, strict=True)}
+    stage_start = time.time() - (time.perf_counter() - t0)
+    for task, res in zip(tasks, solved, strict=True):
+        # live log only (a plan holds no wall times): when each part ran and how long
+        began = res.stats.get("started", stage_start) - stage_start
+        progress(
+            STAGE,
+            f"{task.key} ({task.n} schools): {res.status}, started at {began:.1f} s, "
+            f"ran {res.stats.get('seconds', 0.0):.1f} s of {res.stats.get('limit', 0.0):.1f} s",
+            res.objective,
+            res.bound,
+        )
 
     clusters: list[Cluster] = []
     numbering: dict[tuple[str, str], int] = defaultdict(int)
