@@ -278,6 +278,21 @@ def nearby_pool(task: PartTask, dist: np.ndarray, wishes: _Wishes, make: object)
     return list(pool.values())
 
 
+def tight(task: PartTask) -> bool:
+    """True when the cap forces the fewest clusters though more would fit (B4: the
+    coordinators have just enough capacity): every cluster is at its largest size."""
+    fewest, most = cluster_count_range(task.n, task.min_size, task.max_size, task.max_oversize)
+    return task.max_clusters <= fewest < most
+
+
+def lns_split(task: PartTask) -> float:
+    """The share of a part's time for the exact engine; the rest improves an unproven
+    plan by LNS. Small parts: all of it."""
+    if task.n < 60:
+        return 1.0
+    return 0.75 if tight(task) else 0.9
+
+
 def solve_part(task: PartTask) -> PartResult:
     """Cluster one part exactly (see the module docstring); runs in a worker process."""
     t0 = time.perf_counter()
@@ -339,8 +354,10 @@ def solve_part(task: PartTask) -> PartResult:
         rows,
         pool,
         incumbent,
-        # large parts keep a quarter of their time to improve an unproven plan (LNS below)
-        time_limit=max(0.2, (0.75 if n >= 60 else 1.0) * remaining),
+        # large parts keep time to improve an unproven plan (LNS below): a quarter when
+        # the cap forces the fewest clusters (every cluster at its largest size: the LP is
+        # weak and a proof rare), else a tenth (the proof usually comes and needs the time)
+        time_limit=max(0.2, lns_split(task) * remaining),
         # one LP-driven CP-SAT worker per part: parts already run in parallel processes,
         # and the set-partitioning master is proven fastest by a single LP worker
         workers=1,
@@ -487,11 +504,12 @@ def schedule_parts(
 
     The stage's budget (its share of ``params.time_limit`` minus what is spent) is shared
     in proportion to n² (the work grows about that fast), ``processes`` parts at a time.
-    Parts run largest first (longest-processing-time order balances the lanes; the many
-    small parts fill in at the end). Each task has a soft limit (twice its share, at least
-    a few seconds) and a hard wall-clock deadline that keeps back half the share of every
-    part after it (spread over the lanes), so a large part that cannot be proven does not
-    starve the others.
+    Parts run smallest first: the many small parts are proven early and every second they
+    leave goes to the large ones, which run last. Each task has a soft limit (1.5 times its
+    share, at least a few seconds) and a hard wall-clock deadline that keeps back half the
+    share of every part after it (spread over the lanes), so a part that cannot be proven
+    does not starve the others. The last ``processes`` parts (the largest) have no soft
+    limit: they take all the time left until their deadline.
     """
     lanes = max(1, min(params.parallel_processes, len(parts)))
     budget = max(1.0, 0.92 * params.time_limit - spent - 0.5)
@@ -504,14 +522,15 @@ def schedule_parts(
     owed = [max(0.3, 0.5 * share) for share in shares]
     after = sum(owed)
     tasks = []
-    for part, share, need in zip(ordered, shares, owed, strict=True):
+    for k, (part, share, need) in enumerate(zip(ordered, shares, owed, strict=True)):
         after -= need
+        last = k >= len(ordered) - lanes
         tasks.append(
             part_task(
                 instance,
                 part,
                 caps[part.key],
-                min(budget, max(min(6.0, budget), 1.5 * share)),
+                budget if last else min(budget, max(min(6.0, budget), 1.5 * share)),
                 params,
                 stage_end - after / lanes,
             )
