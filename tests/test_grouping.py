@@ -311,3 +311,19 @@ def test_insurance_bound_when_the_exact_pricing_cannot_finish():
     assert exact.objective == exact.bound == 180 and exact.status == "optimal"
     assert "insurance_seconds" not in exact.stats
     assert sorted(c.members for c in exact.columns) == [(0, 1), (2, 3)]
+
+
+def test_insurance_comes_first_when_time_is_scarce():
+    # The four schools of the test above (optimum {0,1} {2,3} at 180 s). With 3 s for a
+    # problem of the insured size, less than twice the 2 s reserve is left after the LP:
+    # the scaled-dual bound is taken first (so a busy machine still gets a bound), then the
+    # exact pricing still proves the optimum.
+    x = [0, 1, 10, 11]
+    minutes = np.array([[abs(a - b) for b in x] for a in x])
+    case = (4, 2, 2, False, minutes, [""] * 4, "none", (1, 1, 0), [], [])
+    pricer, _, _ = make_pricer(case, max_groups=2)
+    rows = [SideRow("groups", 0, 2, lambda size, tag: 1)]
+    start = [pricer.column((0, 2)), pricer.column((1, 3))]
+    result = solve_grouping(pricer, rows, [], start, time_limit=3, insure_from=0)
+    assert "insurance_seconds" in result.stats
+    assert result.objective == result.bound == 180 and result.status == "optimal"

@@ -510,6 +510,7 @@ def solve_grouping(
         if solved is not None and solved.value - before <= 1e-4 * max(1.0, abs(before)):
             break
     stats["lp_seconds"] = time.perf_counter() - t0
+    lp_cut_short = time.perf_counter() >= lp_until  # no time even for the LP to converge
     stats["cuts"] = len(lp.cuts)
     if solved is None:
         notes.append("the LP relaxation could not be solved")
@@ -568,6 +569,11 @@ def solve_grouping(
     # pricing must finish that much before the deadline (it usually finishes well before,
     # and then no insurance is needed).
     reserve = max(2.0, 0.15 * time_limit) if n >= insure_from else 0.0
+    scarce = lp_cut_short or deadline - time.perf_counter() < 2 * reserve
+    if reserve and scarce and solved is not None and solved.value < _Lp.BIG * 0.5:
+        # so little time (the LP could not converge, or less than twice the reserve is
+        # left) that the exact pricing will hardly finish: insure first
+        insure(solved, min(deadline, time.perf_counter() + reserve))
     pricing_rounds = 0
     while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 8:
         if solved.value >= _Lp.BIG * 0.5:
