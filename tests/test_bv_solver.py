@@ -323,7 +323,7 @@ def test_contradictory_wishes_leave_the_part_out_and_say_why():
     assert any("must all be together" in n for n in plan.stages["bv"].notes)
 
 
-def test_parts_run_smallest_first_and_the_largest_take_the_time_left():
+def test_the_largest_part_starts_first_then_smallest_first_and_the_last_take_the_rest():
     # Three sector-regions of region r1 on lines (10 minutes apart): go with 4 schools
     # (one cluster: S = 1+2+3+1+2+1 = 10, rows 6,4,4,6, so (1200*10 + 3000*6) / 4 = 7500),
     # vo with 5 (one cluster, 10800 as in test_five_schools_form_one_cluster) and po with 8
@@ -337,14 +337,17 @@ def test_parts_run_smallest_first_and_the_largest_take_the_time_left():
     caps, _ = allocate_cluster_caps(instance, layout)
     params = SolveParams(time_limit=30, workers=2, processes=2)
     tasks = schedule_parts(instance, layout.parts, caps, params, spent=0.0)
-    assert [t.key.split(":")[0] for t in tasks] == ["go", "vo", "po"]
+    # the largest first (its own lane), then the others smallest first
+    assert [t.key.split(":")[0] for t in tasks] == ["po", "go", "vo"]
     budget = 0.92 * 30 - 0.5
-    # the two largest (one per lane) have no soft limit: they run until their deadline
+    # the last two (one per lane) have no soft limit: they run until their deadline
     assert [t.time_limit for t in tasks[1:]] == [pytest.approx(budget)] * 2
-    assert tasks[0].time_limit < budget
     deadlines = [t.deadline for t in tasks]
     assert deadlines == sorted(deadlines)
     assert deadlines[-1] == pytest.approx(time.time() + budget, abs=1.0)
+    # the first keeps back half the n²-share of the others, over 2 lanes:
+    # (0.5 * 27.1 * 2 * 16 / 105 + 0.5 * 27.1 * 2 * 25 / 105) / 2 = (4.130 + 6.452) / 2 = 5.291
+    assert deadlines[-1] - deadlines[0] == pytest.approx(5.291, abs=0.01)
     plan = solve_bv(instance)
     assert plan.stages["bv"].status == "optimal"
     assert plan.stages["bv"].objective == 7500 + 10800 + 15000
