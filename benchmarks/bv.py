@@ -17,6 +17,7 @@ Run (one command; figures go to stdout, ``--out`` also writes them as markdown):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -38,7 +39,13 @@ from composer.objective.bv import BvCostModel, bv_objective_parts, cluster_terms
 from composer.parallel import map_tasks
 from composer.params import SolveParams, apply_overrides, parse_override
 from composer.pipeline import solve
-from composer.solvers.bv import PartTask, allocate_cluster_caps, assign_coordinators, part_task
+from composer.solvers.bv import (
+    PartTask,
+    allocate_cluster_caps,
+    assign_coordinators,
+    part_task,
+    solve_part,
+)
 
 
 @dataclass
@@ -125,10 +132,51 @@ def part_gaps(plan: Plan) -> dict[str, float]:
     return found
 
 
+PART_LOG: list[tuple[str, float | None, float | None]] = []
+"""The stage's per-part progress lines (message, objective, bound) of the last run."""
+
+
+def _record(
+    stage: str, message: str, objective: float | None = None, bound: float | None = None
+) -> None:
+    if stage == "bv" and " schools): " in message:
+        PART_LOG.append((message, objective, bound))
+
+
 def run_composer(instance: Instance, time_limit: float, workers: int) -> tuple[Plan, float]:
     t0 = time.perf_counter()
-    plan, _ = solve(instance, SolveParams(time_limit=time_limit, workers=workers, stages=("bv",)))
+    PART_LOG.clear()
+    params = SolveParams(time_limit=time_limit, workers=workers, stages=("bv",))
+    plan, _ = solve(instance, params, _record)
     return plan, time.perf_counter() - t0
+
+
+def run_parts(tasks: dict[str, PartTask], keys: list[str], seconds: float) -> int:
+    """Solve the named parts one by one, each alone for ``seconds`` (the stage's solver)."""
+    unknown = [k for k in keys if k not in tasks]
+    if unknown:
+        print(f"unknown sector-region(s): {', '.join(unknown)}; known: {', '.join(sorted(tasks))}")
+        return 2
+    print(f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("| part | n | cap | status | objective | bound | gap | seconds | stats |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for key in keys:
+        task = dataclasses.replace(tasks[key], time_limit=seconds, deadline=None)
+        res = solve_part(task)
+        gap = (
+            (res.objective - res.bound) / res.objective
+            if res.objective and res.bound is not None
+            else None
+        )
+        keep = ("lp_seconds", "cuts", "listed", "enumeration_rounds", "lns_steps")
+        stats = ", ".join(f"{k} {res.stats[k]:.4g}" for k in keep if k in res.stats)
+        print(
+            f"| {key} | {task.n} | {task.max_clusters} | {res.status} | {res.objective} | "
+            f"{res.bound} | {'-' if gap is None else f'{gap:.2%}'} | "
+            f"{res.stats.get('seconds', 0.0):.1f} | {stats}; {'; '.join(res.notes)} |"
+        )
+    print(f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
 
 
 def _mip_task(args: tuple[PartTask, float]) -> tuple[list[list[int]] | None, float | None, float]:
@@ -147,6 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-mip", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="also write markdown here")
     parser.add_argument(
+        "--part",
+        action="append",
+        default=[],
+        help="solve only this sector-region (repeatable), alone in one process with "
+        "--time-limit seconds each, and print what the stage's solver proved",
+    )
+    parser.add_argument(
         "--set",
         dest="sets",
         action="append",
@@ -161,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     caps, _ = allocate_cluster_caps(instance, layout)
     params = SolveParams(time_limit=args.time_limit, workers=args.workers)
     tasks = {p.key: part_task(instance, p, caps[p.key], 10.0, params) for p in layout.parts}
+    if args.part:
+        return run_parts(tasks, args.part, args.time_limit)
     ids = {p.key: [instance.schools[s].id for s in p.schools] for p in layout.parts}
 
     runs: list[MethodRun] = []
@@ -321,7 +378,23 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
             f"{trav / ref_trav if ref_trav else float('nan'):.3f} | {wins} | {viol} | "
             f"{run.seconds:.1f} |"
         )
-    return [*header, *summary, "", *rows]
+    # when the unproven and the longest-running parts ran (live log of the stage)
+    timing = ["", "Composer's parts, unproven or longest-running (from the stage's log):", ""]
+    timing += ["| part | objective | bound | gap | log |", "|---|---|---|---|---|"]
+
+    def secs(line: str) -> float:
+        return float(line.split(" ran ")[1].split(" s")[0]) if " ran " in line else 0.0
+
+    shown = sorted(PART_LOG, key=lambda e: -secs(e[0]))
+    for message, obj, bnd in shown:
+        gap = (obj - bnd) / obj if obj and bnd is not None else None
+        if (gap is None or gap <= 0) and secs(message) < 5.0:
+            continue
+        timing.append(
+            f"| {message.split(' ')[0]} | {obj or 0:.0f} | {bnd or 0:.0f} | "
+            f"{'-' if gap is None else f'{gap:.2%}'} | {message} |"
+        )
+    return [*header, *summary, "", *rows, *timing]
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Every test asserts the checker is clean and recomputes the solver's objective.
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,13 @@ from composer.model.plan import Plan
 from composer.objective.bv import BvCostModel, cluster_terms
 from composer.params import SolveParams
 from composer.pipeline import solve
+from composer.solvers.bv import (
+    PartTask,
+    allocate_cluster_caps,
+    lns_split,
+    schedule_parts,
+    tight,
+)
 from factories import bv_data, bv_school, coordinator, line_travel, make_instance
 
 
@@ -313,3 +321,47 @@ def test_contradictory_wishes_leave_the_part_out_and_say_why():
     assert plan.clusters == ()
     assert {(u.id, u.rule) for u in plan.unplaced} == {(s, "B2") for s in ids}
     assert any("must all be together" in n for n in plan.stages["bv"].notes)
+
+
+def test_the_largest_part_starts_first_then_smallest_first_and_the_last_take_the_rest():
+    # Three sector-regions of region r1 on lines (10 minutes apart): go with 4 schools
+    # (one cluster: S = 1+2+3+1+2+1 = 10, rows 6,4,4,6, so (1200*10 + 3000*6) / 4 = 7500),
+    # vo with 5 (one cluster, 10800 as in test_five_schools_form_one_cluster) and po with 8
+    # (4 + 4, 15000 as in test_eight_schools_on_a_line_split_in_the_middle): 33300 in all.
+    go, go_ids = line(4, "g", sector="go")
+    vo, vo_ids = line(5, "v", sector="vo")
+    po, po_ids = line(8, "p", sector="po")
+    travel = line_travel(go_ids) + line_travel(vo_ids) + line_travel(po_ids)
+    instance = make_instance(bv_data(go + vo + po, travel=travel))
+    layout = bv_layout(instance)
+    caps, _ = allocate_cluster_caps(instance, layout)
+    params = SolveParams(time_limit=30, workers=2, processes=2)
+    tasks = schedule_parts(instance, layout.parts, caps, params, spent=0.0)
+    # the largest first (its own lane), then the others smallest first
+    assert [t.key.split(":")[0] for t in tasks] == ["po", "go", "vo"]
+    budget = 0.92 * 30 - 0.5
+    # the last two (one per lane) have no soft limit: they run until their deadline
+    assert [t.time_limit for t in tasks[1:]] == [pytest.approx(budget)] * 2
+    deadlines = [t.deadline for t in tasks]
+    assert deadlines == sorted(deadlines)
+    assert deadlines[-1] == pytest.approx(time.time() + budget, abs=1.0)
+    # the first keeps back half the n²-share of the others, over 2 lanes:
+    # (0.5 * 27.1 * 2 * 16 / 105 + 0.5 * 27.1 * 2 * 25 / 105) / 2 = (4.130 + 6.452) / 2 = 5.291
+    assert deadlines[-1] - deadlines[0] == pytest.approx(5.291, abs=0.01)
+    plan = solve_bv(instance)
+    assert plan.stages["bv"].status == "optimal"
+    assert plan.stages["bv"].objective == 7500 + 10800 + 15000
+
+
+def test_a_part_forced_to_its_fewest_clusters_keeps_more_time_for_lns():
+    # 60 schools of 4-6 form 10 to 15 clusters: a cap of 10 forces the fewest (tight, a
+    # quarter of the time for LNS), a cap of 15 does not (a tenth); below 60 schools all the
+    # time goes to the exact engine.
+    def task(n: int, cap: int) -> PartTask:
+        ids = tuple(f"s{i}" for i in range(n))
+        zero = tuple(tuple(0 for _ in ids) for _ in ids)
+        return PartTask("po:r1", ids, zero, ("",) * n, 4, 6, 0, cap, 1, 5, 0, "none")
+
+    assert tight(task(60, 10)) and lns_split(task(60, 10)) == 0.75
+    assert not tight(task(60, 15)) and lns_split(task(60, 15)) == 0.9
+    assert tight(task(59, 10)) and lns_split(task(59, 10)) == 1.0

@@ -268,3 +268,62 @@ def test_pairwise_pricer_counts_negative_pairs_among_newcomers():
     )
     assert listed.complete
     assert (2, 3, 4) in {c.members for _, c in listed.columns}
+
+
+class _SlowExactPricing:
+    """A pricer whose exact search (no neighbourhood, more than one group wanted) always
+    "runs out of time", as on a machine too busy for it; the single-least-group search of
+    the insurance and the neighbourhood pricing work."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.n = inner.n
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def enumerate(self, pi, offset, threshold, limit, deadline, neighbours=None, **kw):
+        listed = self.inner.enumerate(pi, offset, threshold, limit, deadline, neighbours, **kw)
+        if neighbours is None and limit > 1:
+            listed.complete = False
+        return listed
+
+
+def test_insurance_bound_when_the_exact_pricing_cannot_finish():
+    # Four schools on a line at 0, 1, 10 and 11 minutes, groups of 2, travel and worst
+    # weight 1: a pair at distance d costs 60 x 2d / 2 = 60d for travel plus 60 x d / 2 = 30d
+    # for its worst school, 90d; the best partition is {0,1} {2,3} at 90 + 90 = 180 s, also
+    # the LP optimum. When the exact pricing cannot finish, the bound comes from the duals
+    # scaled by 0.95: every group's scaled reduced cost is 0.05 x cost + 0.95 x reduced cost
+    # >= 0, so the bound is 0.95 x 180 = 171 (above the simple bound: 4 x (30 - 0.5) = 118).
+    x = [0, 1, 10, 11]
+    minutes = np.array([[abs(a - b) for b in x] for a in x])
+    case = (4, 2, 2, False, minutes, [""] * 4, "none", (1, 1, 0), [], [])
+    pricer, cost, _ = make_pricer(case, max_groups=2)
+    assert cost((0, 1)) == cost((2, 3)) == 90
+    rows = [SideRow("groups", 0, 2, lambda size, tag: 1)]
+    start = [pricer.column((0, 2)), pricer.column((1, 3))]  # 900 + 900
+    slow = solve_grouping(_SlowExactPricing(pricer), rows, [], start, time_limit=20, insure_from=0)
+    assert slow.objective == 180 and slow.bound == 171 and slow.status == "feasible"
+    assert "exact pricing ran out of time" in slow.notes
+    # the case that must pass: the exact pricing proves the optimum, no insurance is run
+    exact = solve_grouping(pricer, rows, [], start, time_limit=20, insure_from=0)
+    assert exact.objective == exact.bound == 180 and exact.status == "optimal"
+    assert "insurance_seconds" not in exact.stats
+    assert sorted(c.members for c in exact.columns) == [(0, 1), (2, 3)]
+
+
+def test_insurance_comes_first_when_time_is_scarce():
+    # The four schools of the test above (optimum {0,1} {2,3} at 180 s). With 3 s for a
+    # problem of the insured size, less than twice the 2 s reserve is left after the LP:
+    # the scaled-dual bound is taken first (so a busy machine still gets a bound), then the
+    # exact pricing still proves the optimum.
+    x = [0, 1, 10, 11]
+    minutes = np.array([[abs(a - b) for b in x] for a in x])
+    case = (4, 2, 2, False, minutes, [""] * 4, "none", (1, 1, 0), [], [])
+    pricer, _, _ = make_pricer(case, max_groups=2)
+    rows = [SideRow("groups", 0, 2, lambda size, tag: 1)]
+    start = [pricer.column((0, 2)), pricer.column((1, 3))]
+    result = solve_grouping(pricer, rows, [], start, time_limit=3, insure_from=0)
+    assert "insurance_seconds" in result.stats
+    assert result.objective == result.bound == 180 and result.status == "optimal"

@@ -233,3 +233,43 @@ def test_tasks_run_here_while_the_shared_workers_still_warm_up(monkeypatch):
     assert ran_here == [5, 4]
     # warm workers: everything goes to the pool
     assert parallel.map_tasks(fn, [6, 7], 2) == [("pool", 6), ("pool", 7)]
+
+
+def test_with_a_size_this_process_takes_the_smallest_tasks_while_workers_warm(monkeypatch):
+    # BV orders its parts [largest, smallest, ..., second largest]: without the size the
+    # end of the list would keep the second-largest part in this process. Sizes 9,1,2,8:
+    # this process takes 1 then 2 (the workers are ready after two), the pool 9 and 8
+    from concurrent.futures import Future
+
+    from composer import parallel
+
+    ready: Future[None] = Future()
+    ran_here: list[int] = []
+
+    class Pool:
+        def submit(self, fn, task):
+            future: Future = Future()
+            future.task = task  # type: ignore[attr-defined]
+            return future
+
+    def fn(t: int):
+        ran_here.append(t)
+        if len(ran_here) == 2:
+            ready.set_result(None)
+        return ("here", t)
+
+    real_result = Future.result
+
+    def result(self, timeout=None):
+        if not self.done():
+            self.set_result(("pool", self.task))
+        return real_result(self, timeout)
+
+    monkeypatch.setattr(Future, "result", result)
+    monkeypatch.setattr(parallel, "_shared", Pool())
+    monkeypatch.setattr(parallel, "_shared_size", 2)
+    monkeypatch.setattr(parallel, "_warming", [ready])
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    out = parallel.map_tasks(fn, [9, 1, 2, 8], 2, size=float)
+    assert out == [("pool", 9), ("here", 1), ("here", 2), ("pool", 8)]
+    assert ran_here == [1, 2]

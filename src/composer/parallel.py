@@ -139,12 +139,18 @@ def _inside_dask_worker() -> bool:
 
 
 def map_tasks(
-    fn: Callable[[T], R], tasks: Sequence[T], processes: int, cluster: str | None = None
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
+    processes: int,
+    cluster: str | None = None,
+    size: Callable[[T], float] | None = None,
 ) -> list[R]:
     """``[fn(t) for t in tasks]``, on up to ``processes`` local processes or a Dask cluster.
 
     ``cluster`` (or ``$COMPOSER_CLUSTER``) is a Dask scheduler address; then ``processes``
-    is ignored and the cluster decides how many tasks run at once. Local workers ignore
+    is ignored and the cluster decides how many tasks run at once. ``size`` estimates a
+    task's work: while the shared workers warm up this process runs the smallest tasks
+    (without it, the last ones in the list: solvers that order largest first). Local workers ignore
     Ctrl-C: the parent decides how to stop (each task honours its own time limit), so an
     interrupt never leaves a half-finished result list.
     """
@@ -156,7 +162,7 @@ def map_tasks(
         return [fn(task) for task in tasks]
     if _shared is not None and processes <= _shared_size:
         try:
-            return _map_shared(_shared, fn, tasks)
+            return _map_shared(_shared, fn, tasks, size)
         except BrokenProcessPool:
             # a worker died (killed, out of memory): later calls start fresh pools
             globals()["_shared"] = None
@@ -168,16 +174,24 @@ def map_tasks(
         return list(pool.map(fn, tasks))
 
 
-def _map_shared(pool: ProcessPoolExecutor, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
+def _map_shared(
+    pool: ProcessPoolExecutor,
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
+    size: Callable[[T], float] | None = None,
+) -> list[R]:
     """``[fn(t) for t in tasks]`` on the shared pool; while its workers still import (1-3 s
-    on a busy 2-core machine) this process takes tasks from the end of the list (solvers
-    order them largest first, so these are the small ones) instead of waiting idle."""
+    on a busy 2-core machine) this process takes the smallest tasks (by ``size``, else from
+    the end of the list) instead of waiting idle."""
     futures = [pool.submit(fn, task) for task in tasks]
     here: dict[int, R] = {}
-    last = len(tasks) - 1
-    while last >= 0 and _still_warming() and futures[last].cancel():
-        here[last] = fn(tasks[last])
-        last -= 1
+    order = list(range(len(tasks)))
+    if size is not None:
+        # smallest last; the stable sort keeps the later of equal tasks last
+        order.sort(key=lambda i: -size(tasks[i]))
+    while order and _still_warming() and futures[order[-1]].cancel():
+        index = order.pop()
+        here[index] = fn(tasks[index])
     return [here[i] if i in here else f.result() for i, f in enumerate(futures)]
 
 

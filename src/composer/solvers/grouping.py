@@ -510,6 +510,7 @@ def solve_grouping(
         if solved is not None and solved.value - before <= 1e-4 * max(1.0, abs(before)):
             break
     stats["lp_seconds"] = time.perf_counter() - t0
+    lp_cut_short = time.perf_counter() >= lp_until  # no time even for the LP to converge
     stats["cuts"] = len(lp.cuts)
     if solved is None:
         notes.append("the LP relaxation could not be solved")
@@ -538,18 +539,20 @@ def solve_grouping(
     rounds = 0
     delta: float | None = None
     proven = False  # no improving group exists at the current duals (exact pricing)
-    if solved is not None and solved.value < _Lp.BIG * 0.5 and n >= insure_from:
-        # Insurance for large problems on a busy machine: the Lagrangian bound of slightly
-        # scaled-down duals, proven by a search for the single least reduced cost (cheap:
-        # scaled duals leave few groups below zero). Valid whatever happens later.
-        until = min(deadline, time.perf_counter() + max(2.0, 0.15 * time_limit))
+
+    def insure(sol: LpSolution, until: float) -> None:
+        """The fallback when the exact pricing cannot finish: the Lagrangian bound of
+        slightly scaled-down duals, proven by a search for the single least reduced cost
+        (cheaper: scaled duals leave few groups below zero)."""
+        nonlocal bound
+        t_ins = time.perf_counter()
         for theta in (0.9, 0.95):
             scaled = LpSolution(
-                solved.value * theta,
-                solved.pi * theta,
-                [x * theta for x in solved.sigma],
-                solved.cuts,
-                [x * theta for x in solved.mu],
+                sol.value * theta,
+                sol.pi * theta,
+                [x * theta for x in sol.sigma],
+                sol.cuts,
+                [x * theta for x in sol.mu],
             )
             found = price(scaled, -TOL, 1, until)
             if not found.complete:
@@ -560,7 +563,17 @@ def solve_grouping(
             )
             guess = math.ceil(value - TOL)
             bound = guess if bound is None else max(bound, guess)
-        stats["insurance_seconds"] = time.perf_counter() - t0
+        stats["insurance_seconds"] = time.perf_counter() - t_ins
+
+    # Large problems on a busy machine keep a reserve for the insurance above: the exact
+    # pricing must finish that much before the deadline (it usually finishes well before,
+    # and then no insurance is needed).
+    reserve = max(2.0, 0.15 * time_limit) if n >= insure_from else 0.0
+    scarce = lp_cut_short or deadline - time.perf_counter() < 2 * reserve
+    if reserve and scarce and solved is not None and solved.value < _Lp.BIG * 0.5:
+        # so little time (the LP could not converge, or less than twice the reserve is
+        # left) that the exact pricing will hardly finish: insure first
+        insure(solved, min(deadline, time.perf_counter() + reserve))
     pricing_rounds = 0
     while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 8:
         if solved.value >= _Lp.BIG * 0.5:
@@ -571,19 +584,22 @@ def solve_grouping(
         t_enum = time.perf_counter()
         if not proven:
             # exact pricing: the best `batch` groups below zero (cheap: the heap's bar drops)
-            found = price(solved, -TOL, batch, deadline)
+            keep = min(reserve, 0.5 * (deadline - t_enum)) if bound is None else 0.0
+            found = price(solved, -TOL, batch, deadline - keep)
             stats["pricing_seconds"] = stats.get("pricing_seconds", 0.0) + (
                 time.perf_counter() - t_enum
             )
             if not found.complete:
                 notes.append("exact pricing ran out of time")
+                if keep > 0:
+                    insure(solved, deadline)
                 break
             if found.columns:
                 # the neighbourhood pricing missed improving groups: add them and re-solve
                 pricing_rounds += 1
                 for _, col in found.columns:
                     lp.add(col)
-                solved = lp_round(deadline)
+                solved = lp_round(deadline - keep)
                 continue
             proven = True
             lb = lagrangian_bound(pi, sigma, rows, max_groups, -TOL, mu)
