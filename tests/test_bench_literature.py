@@ -108,3 +108,27 @@ def test_the_shared_files_read_with_their_published_values() -> None:
     for path in sorted((BENCH / "cpmp_osman_ceselli").glob("pmedcap*.txt")):
         assert published_value(BENCH, f"cpmp_osman_ceselli/{path.name}") is not None
         read_cpmp(path)
+
+
+def test_the_gap_runner_counts_building_the_model_against_its_limit(monkeypatch) -> None:
+    # 2 agents, 2 jobs; the clock reads 100 s at the start and 107 s when CP-SAT is about
+    # to start: of a 10 s limit, 3 s are left for the search. Job 0 on agent 0 (cost 1) and
+    # job 1 on agent 1 (cost 1) is the optimum, 2 (capacity 1 each, weights 1).
+    from benchmarks import gap_orlib
+
+    import itertools
+
+    ticks = itertools.chain([100.0, 107.0], itertools.repeat(107.5))
+    monkeypatch.setattr(gap_orlib.time, "perf_counter", lambda: next(ticks))
+    limits: list[float] = []
+    real = gap_orlib.run_cpsat
+
+    def spy(model, *, time_limit, **kw):
+        limits.append(time_limit)
+        return real(model, time_limit=time_limit, **kw)
+
+    monkeypatch.setattr(gap_orlib, "run_cpsat", spy)
+    inst = gap_orlib.GapInstance("t", [[1, 5], [5, 1]], [[1, 1], [1, 1]], [1, 1])
+    out = gap_orlib.solve(inst, time_limit=10.0, workers=1, seed=0)
+    assert limits == [pytest.approx(3.0)]
+    assert out["objective"] == 2 and out["assignment"] == [0, 1]
