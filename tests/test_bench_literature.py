@@ -114,9 +114,9 @@ def test_the_gap_runner_counts_building_the_model_against_its_limit(monkeypatch)
     # 2 agents, 2 jobs; the clock reads 100 s at the start and 107 s when CP-SAT is about
     # to start: of a 10 s limit, 3 s are left for the search. Job 0 on agent 0 (cost 1) and
     # job 1 on agent 1 (cost 1) is the optimum, 2 (capacity 1 each, weights 1).
-    from benchmarks import gap_orlib
-
     import itertools
+
+    from benchmarks import gap_orlib
 
     ticks = itertools.chain([100.0, 107.0], itertools.repeat(107.5))
     monkeypatch.setattr(gap_orlib.time, "perf_counter", lambda: next(ticks))
