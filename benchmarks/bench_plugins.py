@@ -377,28 +377,10 @@ def greedy_los(task: BenchTask) -> BenchResult:
     greedily, learners by min-cost flow (:func:`composer.solvers.los_search.greedy_start`),
     no search after it."""
     from composer.solvers import los
-    from composer.solvers.los_model import prepare_region
-    from composer.solvers.los_search import greedy_start
 
     instance = _load(task)
     t0 = time.perf_counter()  # the stage alone, as composer's stage time
-    results = []
-    incomplete = 0
-    for regions in los.region_groups(instance):
-        sub = los.sub_instance(instance, regions)
-        result = los.RegionResult("+".join(regions), regions, "unknown")
-        result.learners, result.networks = len(sub.learners), len(sub.los.networks)
-        data = prepare_region(sub)
-        if data.blocking:
-            result.status = "infeasible"
-            result.blocking = data.blocking
-        else:
-            start = greedy_start(data)
-            incomplete += not start.complete
-            los._fill(result, data, start.network_of, start.slot, start.leaders)
-            result.status = "feasible"
-        results.append(result)
-    plan = los._assemble(instance, Plan(instance=instance.name), results)
+    plan, incomplete = los.construct_plan(instance)
     notes = [f"{incomplete} region(s) with an incomplete construction"] if incomplete else []
     return _plan_result(plan, "los", t0, notes)
 

@@ -161,3 +161,21 @@ def test_a_region_whose_share_is_spent_still_gets_the_construction(monkeypatch):
     stage = plan.stages["los"]
     assert stage.bound is not None and stage.bound <= stage.objective
     assert all("(bound None)" not in note for note in stage.notes if note.startswith("region"))
+
+
+def test_the_constructive_plan_alone_checks_clean_and_is_no_better_than_the_solver():
+    # tiny: the construction places every learner under every hard rule (the referee finds
+    # nothing, its objective recomputed) and the search can only improve on it: the
+    # solver's proven optimum 47 is at most the construction's objective.
+    from pathlib import Path
+
+    from composer.io import load_instance
+    from composer.solvers import los
+
+    inst = load_instance(Path(__file__).parent.parent / "instances" / "tiny")
+    plan, incomplete = los.construct_plan(inst)
+    assert incomplete == 0
+    assert_checked(inst, plan)
+    solved = solve_los(inst)
+    assert solved.stages["los"].status == "optimal"
+    assert solved.stages["los"].objective <= plan.stages["los"].objective

@@ -909,6 +909,30 @@ def _combine(statuses: list[Status]) -> Status:
     return "optimal" if all(s == "optimal" for s in statuses) else "feasible"
 
 
+def construct_plan(instance: Instance) -> tuple[Plan, int]:
+    """The LOS plan of the constructive start alone, region by region: slots and leaders
+    greedily, learners by min-cost flow (:func:`composer.solvers.los_search.greedy_start`),
+    no search after it; and how many regions it left incomplete. The ``greedy`` peer of the
+    bench, and the baseline every search improves on."""
+    results = []
+    incomplete = 0
+    for regions in region_groups(instance):
+        sub = sub_instance(instance, regions)
+        result = RegionResult("+".join(regions), regions, "unknown")
+        result.learners, result.networks = len(sub.learners), len(sub.los.networks)
+        data = prepare_region(sub)
+        if data.blocking:
+            result.status = "infeasible"
+            result.blocking = data.blocking
+        else:
+            start = greedy_start(data)
+            incomplete += not start.complete
+            _fill(result, data, start.network_of, start.slot, start.leaders)
+            result.status = "feasible"
+        results.append(result)
+    return _assemble(instance, Plan(instance=instance.name), results), incomplete
+
+
 def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Progress) -> Plan:
     """The ``los`` stage: fill ``plan.networks``, ``plan.unplaced`` and ``stages["los"]``."""
     t0 = time.time()
