@@ -526,9 +526,14 @@ def _development(
     plan: Plan,
     cal: SchoolCalendar,
     busy: BusyIndex,
+    weekly: BusyIndex,
     year: SchoolYear,
     acc: _Acc,
 ) -> None:
+    """L10: each region's development meetings, each on the day of its window that the
+    fewest invitees miss. Its bound: on every day of the window at least the invitees
+    unavailable then or at their own network's weekly session (``weekly``, fixed by L4) are
+    absent, whatever else this stage plans."""
     settings = instance.los.settings
     total, at_inst = (
         settings.development_meetings_per_year,
@@ -567,6 +572,15 @@ def _development(
                 )
                 continue
             middle = window[len(window) // 2]
+            unavoidable = min(
+                sum(
+                    cal.unavailable(p, day) is not None
+                    or weekly.conflict(p, day, start, end, place) is not None
+                    for p in invitees
+                )
+                for day in window
+            )
+            acc.add_bound(unavoidable)
             best: tuple[int, int, dt.date, list[str]] | None = None
             for day in window:
                 absent = [
@@ -598,7 +612,7 @@ def _development(
             for p in present:
                 busy.add(p, day, start, end, place, f"development meeting {region}")
             acc.parts["development_absent"] += absent_count
-            if absent_count:
+            if absent_count > unavoidable:
                 acc.all_optimal = False
 
 
@@ -909,6 +923,9 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     year = cal.plan_year()
     assert year is not None  # plan_year refers to a listed year (checked on load)
     busy = BusyIndex(instance)
+    # L4 fixes the LOS sessions (every school week at the network's slot): what keeps a
+    # person from a development meeting then is no choice of this stage (its bound)
+    weekly = BusyIndex(instance)
 
     progress(STAGE, "LOS sessions")
     los = _los_sessions(instance, plan, cal, year, acc)
@@ -916,7 +933,8 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         acc.sessions.extend(rows)
         for s in rows:
             for f in s.facilitators:
-                busy.add(f, s.date, s.start, s.end, s.location, f"LOS {s.group}")
+                for index in (busy, weekly):
+                    index.add(f, s.date, s.start, s.end, s.location, f"LOS {s.group}")
 
     progress(STAGE, "preparing TN series and visits")
     kickoffs, tn_tasks, series = _tn_prepare(instance, groups, cal, busy, acc)
@@ -982,7 +1000,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         year,
         acc,
     )
-    _development(instance, plan, cal, busy, year, acc)
+    _development(instance, plan, cal, busy, weekly, year, acc)
     _reviews(instance, plan, cal, busy, year, los, acc)
     return _finish(plan, acc)
 
