@@ -26,7 +26,9 @@ _NOT_RECORDED = frozenset({"stop", "clock_start"})
 class SolveParams:
     """How to solve: time limit, parallelism, seed, stages and setting overrides.
 
-    ``time_limit`` is the wall-clock budget of the whole solve in seconds; ``workers`` is
+    ``time_limit`` is the budget of the whole solve in seconds: wall-clock seconds, or
+    with one worker in one process (:attr:`deterministic`) seconds of counted work on the
+    reference machine, stopped by the wall clock at twice the limit; ``workers`` is
     the number of CP-SAT search workers per subproblem; ``processes`` the number of
     subproblems (regions, sector-regions) solved at once (default: ``workers``).
     """
@@ -51,6 +53,13 @@ class SolveParams:
             if f.name not in _NOT_RECORDED
             and not isinstance(value := getattr(self, f.name), threading.Event)
         }
+
+    @property
+    def deterministic(self) -> bool:
+        """One CP-SAT worker in one process: searches are timed by counted work instead of
+        the wall clock (:mod:`composer.clock`), so the same instance and seed give the
+        same plan on a quiet or a busy machine."""
+        return self.workers == 1 and self.parallel_processes == 1
 
     @property
     def parallel_processes(self) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from composer import __version__
+from composer import __version__, clock
 from composer.model.instance import Instance
 from composer.model.plan import Plan, StageResult, Status
 from composer.parallel import shared_pool
@@ -130,6 +130,8 @@ class RunLog:
 
     wall_seconds: dict[str, float] = field(default_factory=dict)
     total_seconds: float = 0.0
+    overran: bool = False
+    """A work-clock run was stopped by the wall-clock safety net (:mod:`composer.clock`)."""
 
 
 def combine_status(statuses: list[Status]) -> Status:
@@ -188,8 +190,6 @@ def solve(
     """
     log = RunLog()
     started = time.perf_counter()
-    clock = params.clock_start if params.clock_start is not None else started
-    end = clock + params.time_limit - write_reserve(params.time_limit, plan_items(instance))
     plan = Plan(
         instance=instance.name,
         instance_hash=instance.content_hash(),
@@ -198,10 +198,29 @@ def solve(
     )
     runnable = [name for name in params.stages if stage_function(name) is not None]
     warm = [STAGE_FUNCTIONS[name].partition(":")[0] for name in runnable]
-    with shared_pool(params.parallel_processes, warm):
+    if params.deterministic:
+        # work, not wall time (composer.clock): the stages' shares, and every deadline
+        # within them, are counted from 0; what the searches do not count (loading,
+        # pruning, building models, writing) is estimated up front from the instance
+        run_clock: clock.Clock = clock.WorkClock(params.time_limit)
+        end = params.time_limit - minimum_seconds(instance, params)
+    else:
+        run_clock = clock.WallClock()
+        begun = params.clock_start if params.clock_start is not None else started
+        # the stages' clock is time.time(); the CLI's start is a perf_counter() reading
+        end = (
+            time.time()
+            - (started - begun)
+            + params.time_limit
+            - write_reserve(params.time_limit, plan_items(instance))
+        )
+    with shared_pool(params.parallel_processes, warm), clock.use(run_clock):
         plan = _run_stages(instance, plan, params, progress, runnable, end, log)
     if params.stop.is_set():
         plan = plan.model_copy(update={"interrupted": True})
+    if run_clock.overran:
+        log.overran = True
+        plan = _note_overrun(plan, params.time_limit)
     log.total_seconds = time.perf_counter() - started
     return finish_plan(plan), log
 
@@ -222,7 +241,22 @@ def _run_stages(
             plan = plan.model_copy(update={"interrupted": True})
             break
         t0 = time.perf_counter()
-        budget = stage_budget(end, t0, name, runnable[i + 1 :])
+        budget = stage_budget(end, clock.now(), name, runnable[i + 1 :])
         plan = fn(instance, plan, dataclasses.replace(params, time_limit=budget), progress)
         log.wall_seconds[name] = time.perf_counter() - t0
     return plan
+
+
+def _note_overrun(plan: Plan, time_limit: float) -> Plan:
+    """Tell, in every stage's notes, that the wall-clock safety net of a work-clock run
+    fired: the plan is valid but a repeat of the run may differ."""
+    note = (
+        f"the wall clock stopped this --workers 1 run at {clock.WALL_SAFETY_FACTOR:g} x its "
+        f"time limit of {time_limit:g} s (a busy or slow machine): the plan is sound, but "
+        "a repeat of the run may give another one"
+    )
+    stages = {
+        name: result.model_copy(update={"notes": (*result.notes, note)})
+        for name, result in plan.stages.items()
+    }
+    return plan.model_copy(update={"stages": stages})

@@ -17,6 +17,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from composer import clock
 from composer.model.plan import Status
 
 ProgressFn = Callable[[float, float, float], None]
@@ -90,13 +91,21 @@ def run_cpsat(
 ) -> CpRun:
     """Solve ``model`` within ``time_limit`` seconds; stop early when ``stop`` is set.
 
-    With ``workers == 1`` CP-SAT is deterministic for a given seed (up to the time limit),
-    which ``--workers 1`` reproducibility relies on. ``extra`` may set further solver
+    With ``workers == 1`` CP-SAT is deterministic for a given seed up to its time limit;
+    under a work clock (:mod:`composer.clock`, ``--workers 1``) the limit is deterministic
+    time, so the search stops at the same point on a busy machine too, and the
+    deterministic time used is charged to the clock. ``extra`` may set further solver
     parameters (a labelled reason each, at the call site). ``on_solution`` sees every
     improving solution (see :data:`SolutionFn`).
     """
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, float(time_limit))
+    work = clock.current()
+    if work.deterministic:
+        budget = max(0.0, float(time_limit)) / clock.SECONDS_PER_CPSAT_DTIME
+        solver.parameters.max_deterministic_time = max(0.001, budget)
+        solver.parameters.max_time_in_seconds = max(0.01, work.wall_left())
+    else:
+        solver.parameters.max_time_in_seconds = max(0.01, float(time_limit))
     solver.parameters.num_workers = max(1, int(workers))
     solver.parameters.random_seed = int(seed)
     solver.parameters.log_search_progress = log
@@ -118,6 +127,7 @@ def run_cpsat(
             solver.stop_search()
             stopped = True
     wall = time.perf_counter() - t0
+    work.charge(solver.deterministic_time * clock.SECONDS_PER_CPSAT_DTIME)
     status: Status = _STATUS.get(outcome.get("status", cp_model.UNKNOWN), "unknown")
     has = status in {"optimal", "feasible"}
     objective = solver.objective_value if has else None
