@@ -14,6 +14,7 @@ Add a stage set here to pin another configuration.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -99,18 +100,34 @@ def test_same_instance_seed_and_one_worker_give_identical_bytes(
         )
 
 
+def _hog() -> None:  # pragma: no cover - runs in a child process
+    while True:
+        pass
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="known: the LOS, BV and calendar stages cut their searches at wall-clock "
-    "deadlines, so a busy machine reaches another point of the search (measured: BV "
-    "objective 162,264 vs 158,868 and calendar unknown vs feasible at 30 s on a loaded "
-    "machine); tiny repeats because its searches end by proof",
-    strict=False,
-)
-def test_midden_nederland_with_every_real_stage_gives_identical_bytes(tmp_path: Path) -> None:
+def test_midden_nederland_with_every_real_stage_repeats_on_a_busy_machine(tmp_path: Path) -> None:
+    # every real stage at 30 s: the LOS, BV and calendar searches are cut by the limit
+    # (on the wall clock a busy machine gave BV 162,264 vs 158,868 and calendar unknown
+    # vs feasible); with --workers 1 they are timed by counted work (composer.clock), so
+    # the second run, with two processes hogging both cores, gives the same bytes
     registered = dict(pipeline.STAGE_FUNCTIONS)
     assert {"los", "bv", "calendar"} <= set(registered)
     midden = INSTANCES / "midden-nederland"
     first = solve_in_child(tmp_path, "a", registered, 0, "1", midden, time_limit=30)
-    second = solve_in_child(tmp_path, "b", registered, 0, "2", midden, time_limit=30)
+    context = multiprocessing.get_context("spawn")
+    hogs = [context.Process(target=_hog, daemon=True) for _ in range(2)]
+    for hog in hogs:
+        hog.start()
+    try:
+        second = solve_in_child(tmp_path, "b", registered, 0, "2", midden, time_limit=30)
+    finally:
+        for hog in hogs:
+            hog.kill()
+    plan = json.loads(first)
+    assert not any(
+        "wall clock stopped" in note for s in plan["stages"].values() for note in s["notes"]
+    )
+    # the test can fail: some stage ends by its limit, not by proof
+    assert any(s["status"] == "feasible" for s in plan["stages"].values())
     assert first == second

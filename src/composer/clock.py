@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-SECONDS_PER_CPSAT_DTIME = 1.0
+SECONDS_PER_CPSAT_DTIME = 3.0
 """Work seconds per unit of CP-SAT deterministic time (one worker; measured on the
 reference machine: benchmarks/README.md, "Reproducible runs")."""
 

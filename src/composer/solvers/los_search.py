@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import random
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from composer import los_rules
+from composer import clock, los_rules
 from composer.los_rules import Position
 from composer.model.instance import STUDENT_KINDS
 from composer.objective.los import size_deviation
@@ -373,8 +372,11 @@ def lagrangian_bound(
     best_lam = lam.copy()
     theta = 1.0
     stall = 0
+    # work per subgradient step (composer.clock): one sort per network over its
+    # candidates x slots
+    step_work = LAGRANGE_SECONDS_PER_CELL * sum(len(net[0]) * net[2].shape[1] for net in nets)
     for iteration in range(iterations):
-        now = time.time()
+        now = clock.now()
         if (iteration >= min_iterations and now > deadline) or (
             # the first step always runs under a hard deadline: a bound for the gap
             iteration > 0 and hard_deadline is not None and now > hard_deadline
@@ -417,6 +419,7 @@ def lagrangian_bound(
         if target is not None and gap <= 1e-9:
             break
         lam += theta * max(gap, 1e-3) / norm * gradient
+        clock.charge(step_work)
     if not np.isfinite(best):
         return Lagrangian(None)
     bound = float(math.ceil(best - 1e-6))
@@ -582,6 +585,17 @@ def neighbourhood(d: RegionData, start: Start, chosen: set[int], reach: bool = T
     return sub
 
 
+LAGRANGE_SECONDS_PER_CELL = 3e-8
+"""Work (:mod:`composer.clock`) of one subgradient step per (candidate, slot) cell."""
+LNS_ROUND_SECONDS = 0.005
+LNS_SECONDS_PER_PAIR = 3.5e-5
+"""Work of one neighbourhood round besides its CP-SAT solve (cutting the neighbourhood,
+building its model, checking the visits), fixed and per candidate pair in it."""
+FLOW_SECONDS_PER_ARC = 9e-7
+"""Work of one min-cost-flow evaluation of the slot search, per arc of its graph."""
+# the four constants: wall seconds on the idle reference machine (midden-nederland,
+# benchmarks/README.md "Reproducible runs"), so a work-clock run takes about its limit
+
 VISIT_MODEL_NETWORKS = 12
 """Neighbourhoods of regions up to this many networks carry the region's L9 visit arcs
 (at most 132, so a round stays cheap to build); larger ones leave L9 to a check of each
@@ -653,7 +667,7 @@ def large_neighbourhood_search(
     value = start_objective(d, start)
     k = max(2, min(size, len(d.networks)))
     turn = 0
-    while time.time() < deadline and not (stop is not None and stop.is_set()):
+    while clock.now() < deadline and not (stop is not None and stop.is_set()):
         if quiet >= len(centres) and k >= len(d.networks):
             break
         if quiet >= len(centres):
@@ -674,7 +688,8 @@ def large_neighbourhood_search(
         before = partial_objective(sub, current.network_of, set(sub.networks), sub.learners)
         # L9: the sub-model charges every missing visit of the regions it touches
         before += sub.big * visit_deficit(sub, current.slot, visits, current.leaders)
-        left = deadline - time.time()
+        clock.charge(LNS_ROUND_SECONDS + LNS_SECONDS_PER_PAIR * len(sub.pair_cost))
+        left = deadline - clock.now()
         if left <= 0.05:
             break
         run = run_cpsat(
@@ -857,6 +872,8 @@ class FlowEvaluator:
         for (n, target), arcs in self.band.items():
             self.band_of[n].append((target, arcs))
         self.pair_arcs_np = np.array(self.pair_arcs, np.int32)
+        self.evaluation_work = FLOW_SECONDS_PER_ARC * len(tails)
+        """Work charged per evaluation (:mod:`composer.clock`): a min-cost flow re-solve."""
         self._state: dict[int, tuple[int, int]] = {}
         self._supply: Any = None
         self.arcs_np = {n: np.array(a, np.int32) for n, a in self.arcs_of.items()}
@@ -904,6 +921,7 @@ class FlowEvaluator:
         if band_arcs:
             flow.set_arc_capacities(np.array(band_arcs, np.int32), np.array(band_caps, np.int64))
         flow.set_nodes_supplies(np.arange(self.nodes, dtype=np.int32), self._supply)
+        clock.charge(self.evaluation_work)
         if flow.solve() != flow.OPTIMAL:
             return None
         used = flow.flows(self.pair_arcs_np)
@@ -971,7 +989,7 @@ def slot_search(
 
     order = list(d.networks)
     improved = True
-    while improved and time.time() < deadline and not (stop is not None and stop.is_set()):
+    while improved and clock.now() < deadline and not (stop is not None and stop.is_set()):
         improved = False
         rng.shuffle(order)
         left_out = [lr for lr in d.learners if lr not in network_of and not d.may_unplace[lr]]
@@ -983,7 +1001,7 @@ def slot_search(
         # a pass that leaves as many out gives up (the neighbourhood search repairs then)
         passing = [n for n in order if n in urgent] if left_out else order
         for n in passing:
-            if time.time() >= deadline or (stop is not None and stop.is_set()):
+            if clock.now() >= deadline or (stop is not None and stop.is_set()):
                 break
             score = (values or {}).get(n, {})
             moves = sorted(

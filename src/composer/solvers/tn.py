@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from composer import clock
 from composer.model.plan import Plan, PlannedTnNetwork, StageResult, Status, Unplaced
 from composer.objective.tn import theme_cost, tn_objective_parts
 from composer.pipeline import relative_gap
@@ -506,7 +506,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     solved one after the other, each with a share of the time left in proportion to its
     candidate pairs; the stage never runs past ``params.time_limit``.
     """
-    t0 = time.perf_counter()
+    t0 = clock.now()
     tn = instance.tn
     if not tn.participants or not tn.networks:
         note = "no TN participants" if not tn.participants else "no TN networks"
@@ -528,7 +528,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     failed: dict[tuple[str, int], str] = {}
     for k, component in enumerate(parts_list):
         # keep a margin for building models and reading results (a loaded machine)
-        left = params.time_limit - (time.perf_counter() - t0) - _margin(params.time_limit)
+        left = params.time_limit - (clock.now() - t0) - _margin(params.time_limit)
         limit = max(0.1, left * weight[k] / sum(weight[k:]))
         m = build_model(instance, cand, component)
 
@@ -554,7 +554,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
             failed.update({("p", p): why for p in component[0]})
             failed.update({("n", n): why for n in component[1]})
             if run.status == "infeasible":
-                rest = max(0.1, min(limit, params.time_limit - (time.perf_counter() - t0) - 0.5))
+                rest = max(0.1, min(limit, params.time_limit - (clock.now() - t0) - 0.5))
                 broken = _broken_pins(instance, cand, component, rest, params)
                 notes.append(
                     f"[P1] {_label(instance, component)}: the pins cannot all hold together "

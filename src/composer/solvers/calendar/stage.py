@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from composer import clock
 from composer.calendar import (
     BusyIndex,
     SchoolCalendar,
@@ -907,7 +908,7 @@ def _tn_sessions(
 
 def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Progress) -> Plan:
     """Fill ``plan.sessions``, ``plan.visits`` and ``plan.stages["calendar"]``."""
-    t0 = time.perf_counter()
+    t0 = clock.now()
     cal = school_calendar(instance)
     acc = _Acc()
     groups, tn_notes = tn_groups(instance, plan)
@@ -952,7 +953,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     visit_tasks = _visit_tasks(instance, plan, los, cal, busy, acc)
 
     def solve(tasks: list[Any], share: float) -> list[Any]:
-        budget = max(0.5, (params.time_limit - (time.perf_counter() - t0)) * 0.8 * share)
+        budget = max(0.5, (params.time_limit - (clock.now() - t0)) * 0.8 * share)
         timed = _time_limits(tasks, budget, params.parallel_processes, params.workers)
         timed = [replace(t, seed=params.seed) for t in timed]
         progress(STAGE, f"solving {len(timed)} subproblem(s)")
