@@ -128,4 +128,10 @@ def use(clock: Clock) -> Iterator[Clock]:
     try:
         yield clock
     finally:
-        _current.remove(clock)
+        _current.pop()
+
+
+def for_run(time_limit: float, deterministic: bool) -> Clock:
+    """The clock a run of ``time_limit`` seconds uses: counted work when it must repeat
+    (one worker in one process), else the wall clock."""
+    return WorkClock(time_limit) if deterministic else WallClock()

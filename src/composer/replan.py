@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from composer import clock
 from composer.errors import InputError
 from composer.io.change_io import apply_change
 from composer.model.change import ChangeFile
@@ -416,12 +417,23 @@ def replan(
     ``stages`` defaults to the stages the baseline planned. Returns (instance planned,
     plan, LOS validity, notes, learners the change removed).
     """
+    if stages is None:
+        stages = tuple(n for n, r in baseline.stages.items() if r.status != "not_planned")
+    with clock.use(clock.for_run(params.time_limit, params.deterministic)):
+        return _replan(instance, baseline, params, strict, stages)
+
+
+def _replan(
+    instance: Instance,
+    baseline: Plan,
+    params: SolveParams,
+    strict: bool,
+    stages: tuple[str, ...],
+) -> tuple[Instance, Plan, Any, list[str], set[str]]:
     from composer import __version__
     from composer.pipeline import finish_plan, no_progress, stage_function
     from composer.solvers.whatif import Validity, replan_los
 
-    if stages is None:
-        stages = tuple(n for n, r in baseline.stages.items() if r.status != "not_planned")
     notes: list[str] = []
     if "los" in stages:
         planned, plan, valid, notes = replan_los(instance, baseline, params, strict)

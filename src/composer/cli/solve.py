@@ -151,8 +151,19 @@ def summary_lines(plan: Plan, log: RunLog) -> list[str]:
 @click.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Output folder.")
-@click.option("--time-limit", default=60.0, show_default=True, help="Seconds for the whole solve.")
-@click.option("--workers", default=2, show_default=True, help="CP-SAT search workers.")
+@click.option(
+    "--time-limit",
+    default=60.0,
+    show_default=True,
+    help="Seconds for the whole solve (with --workers 1: seconds of counted work, so the "
+    "run repeats; the wall clock stops it at twice the limit).",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    help="CP-SAT search workers; 1 gives a plan that repeats byte for byte (same seed).",
+)
 @click.option("--processes", default=None, type=int, help="Subproblems solved at once.")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
 @click.option(
@@ -249,6 +260,8 @@ def solve(
             "wall_seconds": log.wall_seconds,
             "total_seconds": log.total_seconds,
             "minimum_seconds_estimate": round(need, 1),
+            "clock": "work" if params.deterministic else "wall",
+            "wall_safety_net_fired": log.overran,
         }
         (tmp / "run.json").write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
         if exports:
@@ -259,6 +272,12 @@ def solve(
         for line in summary_lines(plan, log):
             click.echo(line)
         click.echo(f"wrote {out / 'plan.json'}")
+    if log.overran:
+        echo_err(
+            "warning: this --workers 1 run was stopped by the wall clock at twice its time "
+            "limit (a busy or slow machine): the plan is sound, but a repeat may differ"
+        )
+        echo_err("  fix: run on a quieter machine, or give a shorter --time-limit")
     if "signal" in received:
         sys.exit(EXIT_INTERRUPTED if received["signal"] == signal.SIGINT else EXIT_TERMINATED)
     if plan.status == "infeasible":

@@ -23,11 +23,10 @@ others must move in (as few as possible).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from composer import los_rules
+from composer import clock, los_rules
 from composer.model.instance import STUDENT_KINDS, Instance
 from composer.model.plan import Plan, StageResult
 from composer.params import SolveParams
@@ -237,7 +236,7 @@ def replan_los(
             )
     for nid, why in sorted(valid.reasons.items()):
         notes.append(f"{nid} is no longer valid: {why}; its learners may move")
-    t0 = time.time()
+    t0 = clock.now()
     plan = Plan(
         instance=planned.name, instance_hash=planned.content_hash(), parameters=params.record()
     )
@@ -245,7 +244,7 @@ def replan_los(
     results = []
     proven = True
     for k, regions in enumerate(groups):
-        budget = max(0.5, params.time_limit - (time.time() - t0)) / (len(groups) - k)
+        budget = max(0.5, params.time_limit - (clock.now() - t0)) / (len(groups) - k)
         res, info = _region_replan(
             sub_instance(planned, regions), baseline, valid, budget, params.workers, params.seed
         )
