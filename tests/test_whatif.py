@@ -350,3 +350,33 @@ def test_solve_with_last_years_plan_keeps_networks_together(cli, tmp_path: Path)
     assert after["l1"] == "N1"
     fresh = _members(solve_los(this_year))
     assert fresh["l1"] == "N2"  # without the baseline l1 would move
+
+
+def test_a_replan_shares_its_time_limit_among_the_stages(monkeypatch) -> None:
+    # issue 9 item 4: the limit covers the whole re-plan; before, every stage was given
+    # all of it (a 10 s whatif of TN + calendar could take 20 s). With one worker the
+    # re-plan runs on the work clock, so each fake stage can spend exactly its share:
+    # TN gets half of (10 s less the write reserve, 0.3 s) = 4.85 s, the calendar the
+    # other 4.85 s; together they stay within the limit.
+    from composer import clock, pipeline
+    from composer.model.plan import Plan
+    from composer.replan import replan
+
+    given: dict[str, float] = {}
+
+    def recorder(name: str):
+        def stage(instance, plan, params, progress):
+            given[name] = params.time_limit
+            clock.charge(params.time_limit)  # the stage uses all its time
+            return plan
+
+        return stage
+
+    monkeypatch.setattr(pipeline, "stage_function", recorder)
+    instance = load_instance(Path(__file__).parent.parent / "instances" / "tiny")
+    baseline = Plan(instance=instance.name)
+    params = SolveParams(time_limit=10.0, workers=1, processes=1)
+    replan(instance, baseline, params, stages=("calendar", "tn"))
+    assert set(given) == {"tn", "calendar"}
+    assert given["tn"] == pytest.approx(4.85, abs=0.01)
+    assert given["calendar"] == pytest.approx(4.85, abs=0.01)

@@ -22,7 +22,7 @@ from composer.io.change_io import apply_change
 from composer.model.change import ChangeFile
 from composer.model.instance import Instance
 from composer.model.plan import Plan
-from composer.params import SolveParams
+from composer.params import STAGES, SolveParams
 
 
 def apply_or_none(instance: Instance, change: ChangeFile) -> Instance | None:
@@ -430,27 +430,45 @@ def _replan(
     strict: bool,
     stages: tuple[str, ...],
 ) -> tuple[Instance, Plan, Any, list[str], set[str]]:
+    import dataclasses
+
     from composer import __version__
-    from composer.pipeline import finish_plan, no_progress, stage_function
+    from composer.pipeline import (
+        finish_plan,
+        no_progress,
+        plan_items,
+        stage_budget,
+        stage_function,
+        write_reserve,
+    )
     from composer.solvers.whatif import Validity, replan_los
 
+    # the time limit covers the whole re-plan: each stage gets its share of what is left
+    # (as in composer.pipeline.solve), not the whole limit
+    order = [name for name in STAGES if name in stages]
+    end = clock.now() + params.time_limit - write_reserve(params.time_limit, plan_items(instance))
+
+    def share(name: str) -> SolveParams:
+        rest = order[order.index(name) + 1 :]
+        return dataclasses.replace(params, time_limit=stage_budget(end, clock.now(), name, rest))
+
     notes: list[str] = []
-    if "los" in stages:
-        planned, plan, valid, notes = replan_los(instance, baseline, params, strict)
+    if "los" in order:
+        planned, plan, valid, notes = replan_los(instance, baseline, share("los"), strict)
     else:
         planned, valid = instance, Validity()
         plan = Plan(instance=instance.name, instance_hash=instance.content_hash())
     plan = plan.model_copy(update={"tool_version": __version__, "parameters": params.record()})
-    for name in stages:
+    for name in order:
         if name == "los":
             continue
         if name == "bv" and baseline.clusters:
-            plan, more = keep_clusters(planned, plan, baseline, params)
+            plan, more = keep_clusters(planned, plan, baseline, share(name))
             notes.extend(more)
             continue
         fn = stage_function(name)
         if fn is not None:
-            plan = fn(planned, plan, params, no_progress)
+            plan = fn(planned, plan, share(name), no_progress)
     ids = planned.index.learner
     removed = {lr for n in baseline.networks for lr in n.learners if lr not in ids}
     return planned, finish_plan(plan), valid, notes, removed
