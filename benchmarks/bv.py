@@ -188,7 +188,7 @@ def _mip_task(args: tuple[PartTask, float]) -> tuple[list[list[int]] | None, flo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="BV clustering: composer vs peers")
-    parser.add_argument("--instance", default="instances/national/instance.json")
+    parser.add_argument("--instance", default="instances/national")
     parser.add_argument("--time-limit", type=float, default=60.0, help="composer's limit, s")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--mip-seconds", type=float, default=120.0, help="HiGHS total, s")
