@@ -13,7 +13,9 @@ from __future__ import annotations
 import multiprocessing
 import random
 import time
+from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from composer import clock, pipeline
@@ -23,6 +25,15 @@ from composer.model.instance import Instance
 from composer.model.plan import Plan
 from composer.params import SolveParams
 from composer.solvers import bv
+from composer.solvers.grouping import (
+    DiversityPricer,
+    MedianPricer,
+    PairwisePricer,
+    SideRow,
+    improve_by_lns,
+    improve_diversity_by_swaps,
+    solve_grouping,
+)
 from conftest import INSTANCES
 from factories import bv_data, bv_school, make_instance
 
@@ -92,6 +103,63 @@ def test_the_bv_plan_does_not_depend_on_how_fast_the_wall_clock_runs(monkeypatch
     with clock.use(clock.WallClock()):
         walled = bv.run_stage(instance, Plan(instance=instance.name), params, lambda *a: None)
     assert (walled.clusters, walled.stages["bv"].bound) != (quiet.clusters, result.bound)
+
+
+def _points(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 60, (n, 2))
+    return np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
+
+
+def _pairwise() -> None:
+    minutes = _points(60, 1)
+
+    def cost(members: tuple[int, ...]) -> int:
+        rows = [int(minutes[i, list(members)].sum()) for i in members]
+        s = len(members)
+        return (120 * sum(rows) + s) // (2 * s) + 5 * ((120 * max(rows) + s) // (2 * s))
+
+    pricer = PairwisePricer(minutes, [4, 5, 6], 7, cost, 1, 5, np.zeros((60, 60)))
+    start = [pricer.column(range(k, k + 5)) for k in range(0, 60, 5)]
+    rows = [SideRow("groups", 10, 15, lambda size, tag: 1)]
+    result = solve_grouping(pricer, rows, [], start, time_limit=0.5)
+    improve_by_lns(pricer, list(result.columns), clock.now() + 0.5)
+
+
+def _median() -> None:
+    dist = _points(60, 2)
+    pricer = MedianPricer(dist, [1] * 60, 9, 8)
+    served: dict[int, list[int]] = {m: [m] for m in range(8)}  # medians 0..7, nearest first
+    for i in range(8, 60):
+        m = min((m for m in served if len(served[m]) < 9), key=lambda m: (dist[i, m], m))
+        served[m].append(i)
+    start = [pricer.column(m, members) for m, members in served.items()]
+    rows = [SideRow("medians", 8, 8, lambda size, tag: 1)]
+    result = solve_grouping(pricer, rows, pricer.pool(), start, time_limit=0.5, cut_rounds=0)
+    improve_by_lns(pricer, list(result.columns), clock.now() + 0.5, neighbourhood=3)
+
+
+def _diversity() -> None:
+    pricer = DiversityPricer(_points(60, 3), [(5, 7)] * 10)
+    start = [pricer.column(range(k, k + 6), 0) for k in range(0, 60, 6)]
+    rows = pricer.side_rows()
+    solve_grouping(
+        pricer, rows, start, start, time_limit=0.5, neighbours=(1,), cut_rounds=0, insure_from=0
+    )
+    improve_diversity_by_swaps(pricer, start, clock.now() + 0.5)
+
+
+@pytest.mark.parametrize("search", [_pairwise, _median, _diversity])
+def test_the_engine_searches_charge_their_work(search: Callable[[], None]) -> None:
+    # a search that did not charge its work would run until the wall-clock safety net
+    # (twice the limit): every one stops on counted work, well before it
+    work = clock.WorkClock(limit=5.0)
+    started = time.perf_counter()
+    with clock.use(work):
+        search()
+    assert not work.overran
+    assert time.perf_counter() - started < 5.0
+    assert work.now() >= 0.5  # the LNS / swap search ran until its work deadline
 
 
 def _hog() -> None:
