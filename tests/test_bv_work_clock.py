@@ -14,6 +14,7 @@ import multiprocessing
 import random
 import time
 from collections.abc import Callable
+from multiprocessing.synchronize import Event
 
 import numpy as np
 import pytest
@@ -162,31 +163,46 @@ def test_the_engine_searches_charge_their_work(search: Callable[[], None]) -> No
     assert work.now() >= 0.5  # the LNS / swap search ran until its work deadline
 
 
-def _hog() -> None:
+def _hog(ready: Event) -> None:
+    ready.set()
     while True:
         pass
 
 
 @pytest.mark.slow
-def test_midden_nederland_bv_repeats_on_a_busy_machine():
+def test_midden_nederland_bv_repeats_on_a_busy_machine(monkeypatch):
     # 7.5 s, not 20 s: at 20 s every part of midden-nederland is proven optimal (status
     # optimal, gap 0), so the run would repeat however it was timed. At 7.5 s the largest
     # part (po:utrecht-en-omstreken) is cut by the limit: gap 1.12 %, status feasible
     # (asserted below); under the work clock 7.25 s gives the same plan, 7.75 s other
-    # clusters (gap 0.38 %) and 5 s another bound (gap 5.9 %) - measured 2026-12-06 - so
-    # a run stopped by the wall clock on a machine 1.5 times slower would differ.
+    # clusters (gap 0.38 %) and 5 s another bound (gap 5.9 %), measured 2026-12-06. On
+    # the wall clock (main at 0280d25) these two runs gave gaps 1.12 % (quiet) and 1.84 %
+    # (busy): the clusters happened to agree, plan.json did not.
+    #
+    # Two CPU hogs slow this run about 2.4 times on the shared 2-vCPU VM (quiet 5.9 s,
+    # busy 13.9 s wall, 2026-12-06): close to the work clock's wall-clock safety net at
+    # 2 x 7.5 s, which would stop the run early (and say so) however it was timed. The
+    # net is widened to 4 x here: this test is about what the work clock decides, not
+    # about how busy a machine the net tolerates.
+    monkeypatch.setattr(clock.WorkClock.__init__, "__defaults__", (4.0,))
     instance = load_instance(INSTANCES / "midden-nederland")
+    started = time.perf_counter()
     quiet, quiet_log = solve_bv(instance, 7.5)
+    print(f"quiet run: {time.perf_counter() - started:.1f} s wall")
     result = quiet.stages["bv"]
     assert result.status == "feasible" and result.gap is not None and result.gap > 0
     assert not quiet_log.overran
 
     context = multiprocessing.get_context("spawn")
-    hogs = [context.Process(target=_hog, daemon=True) for _ in range(2)]
+    ready = [context.Event() for _ in range(2)]
+    hogs = [context.Process(target=_hog, args=(r,), daemon=True) for r in ready]
     try:
         for hog in hogs:
             hog.start()
+        assert all(r.wait(timeout=60.0) for r in ready)  # both spinning before the run
+        started = time.perf_counter()
         busy, busy_log = solve_bv(instance, 7.5)
+        print(f"busy run: {time.perf_counter() - started:.1f} s wall")
     finally:
         for hog in hogs:
             hog.kill()
