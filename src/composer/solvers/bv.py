@@ -548,13 +548,12 @@ def schedule_parts(
     starts first, on its own lane, while the others fill the other lanes (its proof needs
     one long stretch, ~20 s for 177 schools, and last in line it got what was left: 60 s
     national run at load 1.6, 70 instead of 68 of 71 parts proven). Each task has a soft
-    limit (1.5 times its share, at least a few seconds) and a hard deadline (a
-    :func:`composer.clock.now` reading, like ``spent``: wall seconds, or counted work in a
-    ``--workers 1`` run) that keeps back half the share of every part after it (spread
-    over the lanes), so a part
-    that cannot be proven does not starve the others. The last ``processes`` parts (the
+    limit (1.5 times its share, at least a few seconds) and a hard deadline that keeps
+    back half the share of every part after it (spread over the lanes), so a part that
+    cannot be proven does not starve the others. The last ``processes`` parts (the
     largest after the first) have no soft limit: they take all the time left until their
-    deadline.
+    deadline. ``spent`` (what the stage used before) and the deadlines are in the units of
+    :func:`composer.clock.now`: wall seconds, or counted work in a ``--workers 1`` run.
     """
     lanes = max(1, min(params.parallel_processes, len(parts)))
     budget = max(0.2, 0.92 * params.time_limit - spent - 0.5)

@@ -34,6 +34,11 @@ model is exact and its LP relaxation is strong. The columns are never all listed
 Bounds are computed from the duals by the Lagrangian formula (valid for any duals, so GLOP's
 float tolerances never make a bound wrong): for every partition X,
 cost(X) ≥ Σπ + Σ_r min(σ_r·lo_r, σ_r·hi_r) + |X|·min(0, min reduced cost).
+
+Time: every deadline here (``time_limit``, ``until``, a pricer's ``deadline``) is on
+:mod:`composer.clock` — wall seconds, or counted work in a ``--workers 1`` run, for which
+every search charges what it did from counts (:data:`PAIRWISE_WORK` and the rates beside
+it), so the same run stops at the same point on a quiet or a busy machine.
 """
 
 from __future__ import annotations
