@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from composer import clock
 from composer.bench.literature import GapInstance, read_cpmp, read_gap, read_mdgp
 from composer.bench.plugins import BenchResult, BenchTask
 from composer.model.plan import Plan
@@ -362,7 +363,7 @@ def _highs_part(task: Any) -> Any:
         return _part_result(task, None, f"{task.key}: too large to build the MIP here")
     limit = task.time_limit
     if task.deadline is not None:
-        limit = min(limit, task.deadline - time.time())
+        limit = min(limit, task.deadline - clock.now())  # a composer.clock reading
     groups, _, _ = mip_part(task, max(1.0, limit), threads=max(1, task.workers))
     return _part_result(task, groups, "" if groups else f"{task.key}: HiGHS found no solution")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from composer import clock
 from composer.solvers.grouping import MedianPricer, SideRow, improve_by_lns, solve_grouping
 
 
@@ -167,14 +168,15 @@ def solve_cpmp(
         wall = time.perf_counter() - t0
         return {"status": "unknown", "objective": None, "bound": None, "seconds": wall}
     rows = [SideRow("medians", inst.p, inst.p, lambda size, tag: 1)]
-    deadline = t0 + seconds
+    # the searches' deadlines are composer.clock readings (wall seconds by default)
+    deadline = clock.now() + seconds - (time.perf_counter() - t0)
     result = solve_grouping(
         pricer,
         rows,
         pricer.pool(),
         start,
         # a quarter of the time is kept to improve an unproven solution (LNS)
-        time_limit=max(0.5, 0.75 * (deadline - time.perf_counter())),
+        time_limit=max(0.5, 0.75 * (deadline - clock.now())),
         workers=1,
         seed=seed,
         # groups of up to ~12 points: wider neighbourhoods for the heuristic pricing; no

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from composer import clock
 from composer.bench.literature import MdgpInstance, read_mdgp
 from composer.solvers.grouping import (
     Column,
@@ -94,19 +95,20 @@ def _columns(pricer: DiversityPricer, inst: MdgpInstance, group: list[int]) -> l
 def solve_mdgp(inst: MdgpInstance, seconds: float, seed: int = 0) -> dict[str, object]:
     """Solve one instance; returns status, objective (diversity), bound, seconds, groups."""
     t0 = time.perf_counter()
-    deadline = t0 + seconds
+    c0 = clock.now()  # the searches' deadlines are composer.clock readings
+    deadline = c0 + seconds
     W = weights(inst)
     pricer = DiversityPricer(W, inst.bounds)
     start = _columns(pricer, inst, greedy_groups(inst, W))
     start, _ = improve_diversity_by_swaps(
-        pricer, start, t0 + min(2.0, 0.1 * seconds), seed=seed, perturb=0
+        pricer, start, c0 + min(2.0, 0.1 * seconds), seed=seed, perturb=0
     )
     result = solve_grouping(
         pricer,
         pricer.side_rows(),
         start,
         start,
-        time_limit=max(0.5, 0.6 * (deadline - time.perf_counter())),
+        time_limit=max(0.5, 0.6 * (deadline - clock.now())),
         workers=1,
         seed=seed,
         neighbours=(1,),  # any width: the heuristic pricing

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from composer import clock
 from composer.objective.bv import BvCostModel, cluster_terms
 from composer.solvers.grouping import (
     Column,
@@ -115,7 +115,7 @@ def test_pairwise_pricer_lists_every_group_below_the_threshold(case, data):
         lambda s, tag: offset_by_size[s],
         threshold,
         10**6,
-        time.perf_counter() + 60,
+        clock.now() + 60,
         penalty=penalty,
     )
     assert listed.complete
@@ -204,7 +204,7 @@ def test_median_pricer_lists_every_group_below_the_threshold(case, data):
     pi = np.array([data.draw(st.floats(0, 40)) for _ in range(n)])
     sigma = data.draw(st.floats(-40, 40))
     threshold = data.draw(st.floats(-60, 30))
-    listed = pricer.enumerate(pi, lambda s, t: sigma, threshold, 10**6, time.perf_counter() + 60)
+    listed = pricer.enumerate(pi, lambda s, t: sigma, threshold, 10**6, clock.now() + 60)
     assert listed.complete
     got = {c.key for _, c in listed.columns}
     for m in range(n):
@@ -264,7 +264,7 @@ def test_pairwise_pricer_counts_negative_pairs_among_newcomers():
     pricer, cost, _ = make_pricer(case)
     assert cost((2, 3, 4)) == -40
     listed = pricer.enumerate(
-        np.zeros(5), lambda s, tag: 0.0, 0.0, 10**6, time.perf_counter() + 60, penalty=None
+        np.zeros(5), lambda s, tag: 0.0, 0.0, 10**6, clock.now() + 60, penalty=None
     )
     assert listed.complete
     assert (2, 3, 4) in {c.members for _, c in listed.columns}

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ortools.sat.python import cp_model
 
+from composer import clock
 from composer.bv_rules import (
     BvLayout,
     BvPart,
@@ -91,7 +92,8 @@ class PartTask:
     workers: int = 1
     seed: int = 0
     deadline: float | None = None
-    """Wall-clock time (``time.time()``) by which the whole stage must be done."""
+    """The :func:`composer.clock.now` reading by which the whole stage must be done
+    (``time.time()`` under the wall clock; counted work under a work clock)."""
 
     @property
     def n(self) -> int:
@@ -330,11 +332,12 @@ def lns_split(task: PartTask) -> float:
 
 def solve_part(task: PartTask) -> PartResult:
     """Cluster one part exactly (see the module docstring); runs in a worker process."""
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()  # diagnostics (stats) only
     started = time.time()
+    c0 = clock.now()  # the search's clock: wall time, or counted work (composer.clock)
     limit = task.time_limit
     if task.deadline is not None:
-        limit = min(limit, task.deadline - time.time())
+        limit = min(limit, task.deadline - c0)
     if limit < EXPIRED_SECONDS:
         return greedy_only(task)
     n = task.n
@@ -384,7 +387,7 @@ def solve_part(task: PartTask) -> PartResult:
     rows = [SideRow("clusters", fewest, task.max_clusters, lambda size, tag: 1)]
     if task.max_oversize:
         rows.append(SideRow("oversize", 0, task.max_oversize, lambda size, tag: tag))
-    remaining = limit - (time.perf_counter() - t0)
+    remaining = limit - (clock.now() - c0)
     result = solve_grouping(
         pricer,
         rows,
@@ -403,7 +406,7 @@ def solve_part(task: PartTask) -> PartResult:
     columns = list(result.columns)
     objective_raw = result.objective
     if result.status == "feasible" and columns:
-        columns, steps = improve_by_lns(pricer, columns, t0 + limit)
+        columns, steps = improve_by_lns(pricer, columns, c0 + limit)
         objective_raw = sum(c.cost for c in columns)
         result.stats["lns_steps"] = steps
     constant = cost_model.part_constant(range(n), boards)
@@ -545,15 +548,16 @@ def schedule_parts(
     starts first, on its own lane, while the others fill the other lanes (its proof needs
     one long stretch, ~20 s for 177 schools, and last in line it got what was left: 60 s
     national run at load 1.6, 70 instead of 68 of 71 parts proven). Each task has a soft
-    limit (1.5 times its share, at least a few seconds) and a hard wall-clock deadline that
-    keeps back half the share of every part after it (spread over the lanes), so a part
-    that cannot be proven does not starve the others. The last ``processes`` parts (the
+    limit (1.5 times its share, at least a few seconds) and a hard deadline that keeps
+    back half the share of every part after it (spread over the lanes), so a part that
+    cannot be proven does not starve the others. The last ``processes`` parts (the
     largest after the first) have no soft limit: they take all the time left until their
-    deadline.
+    deadline. ``spent`` (what the stage used before) and the deadlines are in the units of
+    :func:`composer.clock.now`: wall seconds, or counted work in a ``--workers 1`` run.
     """
     lanes = max(1, min(params.parallel_processes, len(parts)))
     budget = max(0.2, 0.92 * params.time_limit - spent - 0.5)
-    stage_end = time.time() + budget
+    stage_end = clock.now() + budget
     ordered = sorted(parts, key=lambda p: (len(p.schools), p.key))
     if lanes > 1 and len(ordered) > lanes:
         # the largest part first, on its own lane, while the others fill the other lanes
@@ -650,7 +654,8 @@ def assign_coordinators(
 
 def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Progress) -> Plan:
     """Plan the BV clusters of ``instance`` into ``plan`` (clusters, unplaced, stage result)."""
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()  # the live log only
+    c0 = clock.now()
     layout = bv_layout(instance)
     unplaced: list[Unplaced] = [
         Unplaced(
@@ -705,11 +710,16 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     caps, cap_notes = allocate_cluster_caps(instance, layout)
     notes.extend(cap_notes)
 
-    tasks = schedule_parts(instance, parts, caps, params, time.perf_counter() - t0)
+    tasks = schedule_parts(instance, parts, caps, params, clock.now() - c0)
     progress(STAGE, f"clustering {sum(t.n for t in tasks)} schools in {len(tasks)} parts")
-    solved = map_tasks(
-        solve_part, tasks, params.parallel_processes, size=lambda task: float(task.n)
-    )
+    if clock.deterministic():
+        # a work clock (one worker in one process): the parts' deadlines are readings of
+        # this process's clock, so they run here (never on a Dask cluster's wall clocks)
+        solved = [solve_part(task) for task in tasks]
+    else:
+        solved = map_tasks(
+            solve_part, tasks, params.parallel_processes, size=lambda task: float(task.n)
+        )
     results: dict[str, PartResult] = {t.key: r for t, r in zip(tasks, solved, strict=True)}
     stage_start = time.time() - (time.perf_counter() - t0)
     for task, res in zip(tasks, solved, strict=True):

@@ -34,6 +34,11 @@ model is exact and its LP relaxation is strong. The columns are never all listed
 Bounds are computed from the duals by the Lagrangian formula (valid for any duals, so GLOP's
 float tolerances never make a bound wrong): for every partition X,
 cost(X) ≥ Σπ + Σ_r min(σ_r·lo_r, σ_r·hi_r) + |X|·min(0, min reduced cost).
+
+Time: every deadline here (``time_limit``, ``until``, a pricer's ``deadline``) is on
+:mod:`composer.clock` — wall seconds, or counted work in a ``--workers 1`` run, for which
+every search charges what it did from counts (:data:`PAIRWISE_WORK` and the rates beside
+it), so the same run stops at the same point on a quiet or a busy machine.
 """
 
 from __future__ import annotations
@@ -50,10 +55,56 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from composer import clock
 from composer.model.plan import Status
 from composer.solvers.cpsat import run_cpsat
 
 TOL = 1e-6
+
+# ------------------------------------------------------------------ counted work (clock)
+# Under a work clock (composer.clock, ``--workers 1``) every search here charges what it
+# did, from counts, in seconds of the reference machine; CP-SAT charges its own
+# deterministic time (run_cpsat). Calibrated on the shared 2-core VM (2026-12-06) by a
+# non-negative least-squares fit of each call's counts to its CPU time
+# (time.process_time(): the machine was shared, and CPU time is what an idle machine's
+# wall time would be), wall clock, seed 0: the BV stage of midden-nederland at 20 s (77
+# pricings, 56 LP solves) and of national at 40 s (969 pricings, 680 LP solves, 144
+# separations, 80 masters); a fitted total is within 5 % of the measured one, a single
+# call within a factor 0.6-1.7 (re-measure: benchmarks/work_rates.py). The p-median and
+# diversity rates: random instances (40-100 points, p 4-10; 12-120 items, 3-10 groups)
+# solved by solve_grouping. Check under the work clock (BV stage, work counted against
+# the run's CPU time): midden-nederland 6.7 against 7.1 s at 8 s, 10.2 against 10.8 s
+# at 20 s; national 27.0 against 23.2 s at 30 s.
+
+PAIRWISE_WORK = (5e-9, 1.4e-4, 1.2e-6)
+"""Seconds per array cell, per array step (a vectorised depth or build: numpy call
+overhead) and per exact costing x size² of :class:`PairwisePricer`'s search."""
+
+LP_WORK = (2.5e-8, 3.5e-6, 1.5e-6, 5e-8)
+"""Seconds per simplex iteration x LP size (rows + columns), per LP solve x LP size (the
+model sync and reading the duals), per coefficient set (columns and cuts added), and per
+array cell of the cut separation."""
+
+MEDIAN_WORK = (2e-5, 7e-8, 2e-5)
+"""Seconds per search node, per cell of the suffix table and per median of
+:class:`MedianPricer`'s search."""
+
+DIVERSITY_WORK = (7e-10, 1.5e-6)
+"""Seconds per array cell and per array step of :class:`DiversityPricer`'s pricing and of
+:func:`improve_diversity_by_swaps`."""
+
+MASTER_SECONDS_PER_TERM = 2e-6
+"""Seconds per term (a group's member or side-row coefficient) to build a CP-SAT master
+(CP-SAT's own search is charged by run_cpsat)."""
+
+
+def charge_work(total: list[int], counted: list[int], rates: Sequence[float]) -> None:
+    """Charge the ``counted`` work (counts times ``rates`` seconds) to the clock, add it to
+    ``total`` and reset ``counted``: deterministic, counts only, never measured times."""
+    clock.charge(sum(c * r for c, r in zip(counted, rates, strict=True)))
+    for k, c in enumerate(counted):
+        total[k] += c
+        counted[k] = 0
 
 
 @dataclass(frozen=True)
@@ -239,6 +290,8 @@ class _Lp:
         self.objective.SetMinimization()
         self.keys: set[tuple[tuple[int, ...], int]] = set()
         self.vars: list[tuple[pywraplp.Variable, Column]] = []
+        self.counted = [0, 0, 0, 0]  # the LP_WORK counts not yet charged
+        self.work = [0, 0, 0, 0]  # ... and charged
         # artificial columns keep the LP feasible while the pool is thin (cost BIG); only
         # without a feasible start: their huge duals would make pricing blind
         for i, ct in enumerate(self.items if artificial else ()):
@@ -263,11 +316,19 @@ class _Lp:
             if sum(i in members for i in triple) >= 2:
                 ct.SetCoefficient(var, 1)
         self.objective.SetCoefficient(var, column.cost)
+        self.counted[2] += size + len(self.rows) + len(self.cuts) + 1
         self.vars.append((var, column))
         return True
 
+    def size(self) -> int:
+        """Rows plus columns."""
+        return len(self.items) + len(self.side) + len(self.cut_rows) + len(self.vars)
+
     def solve(self) -> LpSolution | None:
         status = self.solver.Solve()
+        self.counted[0] += int(self.solver.iterations()) * self.size()
+        self.counted[1] += self.size()
+        charge_work(self.work, self.counted, LP_WORK)
         if status != pywraplp.Solver.OPTIMAL:
             return None
         return LpSolution(
@@ -289,6 +350,7 @@ class _Lp:
         if frac_idx.size == 0:
             return 0
         n = len(self.items)
+        self.counted[3] += len(self.vars) + frac_idx.size * n * 4
         weight = values[frac_idx]
         incidence = np.zeros((frac_idx.size, n), dtype=np.int8)
         for row, k in enumerate(frac_idx.tolist()):
@@ -303,7 +365,9 @@ class _Lp:
             for j in js.tolist():
                 ks = np.flatnonzero((adjacent[i] | adjacent[j])[j + 1 :]) + j + 1
                 triples.extend((i, j, k) for k in ks.tolist() if (i, j, k) not in known)
+        self.counted[3] += len(triples) * (frac_idx.size + 4)
         if not triples:
+            charge_work(self.work, self.counted, LP_WORK)
             return 0
         found: list[tuple[float, tuple[int, int, int]]] = []
         for start in range(0, len(triples), 20_000):
@@ -329,7 +393,9 @@ class _Lp:
                     ct.SetCoefficient(var, 1)
             self.cuts.append(triple)
             self.cut_rows.append(ct)
+            self.counted[2] += len(self.vars)
             added += 1
+        charge_work(self.work, self.counted, LP_WORK)
         return added
 
 
@@ -362,6 +428,8 @@ def _cheap_columns(lp: _Lp, sol: LpSolution, rows: Sequence[SideRow], limit: flo
     offset = _offset_fn(rows, sol.sigma)
     penalty = sol.penalty()
     found = []
+    lp.counted[2] += sum(len(col.members) + 4 for _, col in lp.vars)
+    charge_work(lp.work, lp.counted, LP_WORK)
     for _, col in lp.vars:
         rc = (
             col.cost
@@ -385,6 +453,9 @@ def _solve_master(
     stop: object,
 ) -> tuple[Status, list[Column], int | None, int | None]:
     """CP-SAT set partitioning over ``columns``: (status, chosen, objective, bound)."""
+    clock.charge(
+        MASTER_SECONDS_PER_TERM * sum(len(col.members) + 2 * len(rows) + 4 for col in columns)
+    )
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"g[{k}]") for k in range(len(columns))]
     by_item: list[list[int]] = [[] for _ in range(n)]
@@ -454,7 +525,8 @@ def solve_grouping(
     still improve) and CP-SAT over the listed groups, widening the listing while time
     allows and the bound does not yet meet the best solution.
     """
-    t0 = time.perf_counter()
+    wall0 = time.perf_counter()  # diagnostics only (stats)
+    t0 = clock.now()
     deadline = t0 + max(0.05, time_limit)
     n = pricer.n
     stats: dict[str, float] = {}
@@ -489,7 +561,7 @@ def solve_grouping(
         neighbourhood each time it finds nothing (the exact search is the last word)."""
         sol = lp.solve()
         for width in neighbours:
-            while sol is not None and time.perf_counter() < until:
+            while sol is not None and clock.now() < until:
                 found = price(sol, -TOL, batch, until, width)
                 added = sum(lp.add(col) for _, col in found.columns)
                 stats["lp_iterations"] = stats.get("lp_iterations", 0) + 1
@@ -501,7 +573,7 @@ def solve_grouping(
     lp_until = t0 + 0.4 * max(0.05, time_limit)
     solved = lp_round(lp_until)
     for _ in range(cut_rounds):
-        if solved is None or time.perf_counter() > lp_until:
+        if solved is None or clock.now() > lp_until:
             break
         before = solved.value
         if not lp.separate(max(10, n // 2)):
@@ -509,8 +581,8 @@ def solve_grouping(
         solved = lp_round(lp_until)
         if solved is not None and solved.value - before <= 1e-4 * max(1.0, abs(before)):
             break
-    stats["lp_seconds"] = time.perf_counter() - t0
-    lp_cut_short = time.perf_counter() >= lp_until  # no time even for the LP to converge
+    stats["lp_seconds"] = time.perf_counter() - wall0
+    lp_cut_short = clock.now() >= lp_until  # no time even for the LP to converge
     stats["cuts"] = len(lp.cuts)
     if solved is None:
         notes.append("the LP relaxation could not be solved")
@@ -520,14 +592,14 @@ def solve_grouping(
         # a weak start: a quick master over the LP's cheap groups gives a better incumbent
         # (and a smaller listing threshold below)
         cheap = _cheap_columns(lp, solved, rows, 0.02 * abs(solved.value))
-        share = min(0.15 * max(0.05, time_limit), deadline - time.perf_counter() - 0.05)
+        share = min(0.15 * max(0.05, time_limit), deadline - clock.now() - 0.05)
         if share > 0.05:
             _, picked, obj, _ = _solve_master(
                 n, rows, [*cheap, *best], best, share, workers, seed, stop
             )
             if obj is not None and obj < ub:
                 best, ub = picked, obj
-        stats["early_master_seconds"] = time.perf_counter() - t0
+        stats["early_master_seconds"] = time.perf_counter() - wall0
 
     # Exact enumeration at the LP duals proves the LP bound and lists every group with
     # reduced cost <= delta; CP-SAT solves the set partitioning over them (plus the LP's
@@ -569,13 +641,13 @@ def solve_grouping(
     # pricing must finish that much before the deadline (it usually finishes well before,
     # and then no insurance is needed).
     reserve = max(2.0, 0.15 * time_limit) if n >= insure_from else 0.0
-    scarce = lp_cut_short or deadline - time.perf_counter() < 2 * reserve
+    scarce = lp_cut_short or deadline - clock.now() < 2 * reserve
     if reserve and scarce and solved is not None and solved.value < _Lp.BIG * 0.5:
         # so little time (the LP could not converge, or less than twice the reserve is
         # left) that the exact pricing will hardly finish: insure first
-        insure(solved, min(deadline, time.perf_counter() + reserve))
+        insure(solved, min(deadline, clock.now() + reserve))
     pricing_rounds = 0
-    while solved is not None and time.perf_counter() < deadline - 0.05 and rounds < 8:
+    while solved is not None and clock.now() < deadline - 0.05 and rounds < 8:
         if solved.value >= _Lp.BIG * 0.5:
             notes.append("no feasible start: the LP still uses artificial columns")
             break
@@ -584,7 +656,7 @@ def solve_grouping(
         t_enum = time.perf_counter()
         if not proven:
             # exact pricing: the best `batch` groups below zero (cheap: the heap's bar drops)
-            keep = min(reserve, 0.5 * (deadline - t_enum)) if bound is None else 0.0
+            keep = min(reserve, 0.5 * (deadline - clock.now())) if bound is None else 0.0
             found = price(solved, -TOL, batch, deadline - keep)
             stats["pricing_seconds"] = stats.get("pricing_seconds", 0.0) + (
                 time.perf_counter() - t_enum
@@ -637,7 +709,7 @@ def solve_grouping(
             rows,
             list(columns.values()),
             best,
-            max(0.05, deadline - time.perf_counter()),
+            max(0.05, deadline - clock.now()),
             workers,
             seed,
             stop,
@@ -661,7 +733,7 @@ def solve_grouping(
         delta = 5 * delta if ub is None else min(5 * delta, ub - base + TOL)
     stats["enumeration_rounds"] = rounds
     stats["pricing_rounds"] = pricing_rounds
-    stats["seconds"] = time.perf_counter() - t0
+    stats["seconds"] = time.perf_counter() - wall0
     if lb is None:
         trivial = math.ceil(pricer.trivial_bound() - TOL)
         bound = trivial if bound is None else max(bound, trivial)
@@ -694,7 +766,7 @@ def improve_by_lns(
     steps = 0
     unchanged = 0
     seed_index = 0
-    while time.perf_counter() < until - 0.2 and len(current) > 1 and unchanged < len(current):
+    while clock.now() < until - 0.2 and len(current) > 1 and unchanged < len(current):
         seed_index %= len(current)
         seed = list(current[seed_index].members)
         near = sorted(
@@ -710,7 +782,7 @@ def improve_by_lns(
             for k in chosen
         ]
         before = sum(current[k].cost for k in chosen)
-        budget = min(3.0, until - time.perf_counter() - 0.1)
+        budget = min(3.0, until - clock.now() - 0.1)
         if budget <= 0.1:
             break
         res = solve_grouping(sub, rows, [], start, time_limit=budget, workers=1, insure_from=10**9)
@@ -818,6 +890,9 @@ class PairwisePricer:
             self.apart[a, b] = self.apart[b, a] = True
         self._max_groups = max_groups if max_groups is not None else self.n // min(self.sizes)
         self.nodes = 0
+        self.work = [0, 0, 0]
+        """Counted work of the searches (array cells, array steps, exact costings x size²),
+        charged to the clock as :data:`PAIRWISE_WORK` seconds."""
 
     def tag(self, size: int) -> int:
         """1 for an oversize group."""
@@ -1002,11 +1077,23 @@ class PairwisePricer:
             int(a): np.flatnonzero(allowed[a]) for a in range(n) if allowed[a].sum() >= r0
         }
         nodes = 0
+        counted = [n * n * (r0 + 4), 1 + n // 8, 0]  # the root filter, not yet charged
+
+        def tick(cells: int, steps: int = 1, costings: int = 0) -> None:
+            counted[0] += cells
+            counted[1] += steps
+            counted[2] += costings
+
+        def spent() -> bool:
+            """Charge the work counted so far to the clock; True once past the deadline."""
+            charge_work(self.work, counted, PAIRWISE_WORK)
+            return clock.now() > deadline
 
         def build(anchors: list[int], lists: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
             """Stacked local problems of ``anchors`` (padded to the largest list)."""
             c = max(lists[a].size for a in anchors)
             B = len(anchors)
+            tick(B * (c + 1) * (c + 1) * (s + 4), 2 + B // 8)
             loc = np.zeros((B, c + 1), dtype=np.int64)
             real = np.zeros((B, c + 1), dtype=bool)
             for b, a in enumerate(anchors):
@@ -1162,6 +1249,7 @@ class PairwisePricer:
             if rc.size > out.limit:
                 best_k = np.argpartition(rc, out.limit - 1)[: out.limit]
                 groups, rc = groups[best_k], rc[best_k]
+            tick(0, 0, int(rc.size) * s * s)
             for h in np.argsort(rc, kind="stable"):
                 group = groups[h].tolist()
                 col = self.column(group)  # the objective module's exact cost
@@ -1190,7 +1278,8 @@ class PairwisePricer:
                 first = (slot[:h], members[:h], aval[:h], delta[:h], rows[:h], bsum[:h])
                 second = (slot[h:], members[h:], aval[h:], delta[h:], rows[h:], bsum[h:])
                 return level(L, *first, pisum[:h]) and level(L, *second, pisum[h:])
-            if out.full or time.perf_counter() > deadline:
+            tick(F * delta.shape[1] * (members.shape[1] + 4))
+            if out.full or spent():
                 return False
             nodes += F
             r = s - members.shape[1]
@@ -1208,6 +1297,7 @@ class PairwisePricer:
             f_idx, j_idx = np.nonzero(viable & (above >= r - 1))
             if f_idx.size == 0:
                 return True
+            tick(int(f_idx.size) * delta.shape[1] * 3, 0)
             cslot = slot[f_idx]
             child_delta = delta[f_idx] + L["P"][cslot, j_idx]
             width = delta.shape[1]
@@ -1249,7 +1339,7 @@ class PairwisePricer:
             # anchors: strong root filter, rebuild from the survivors, then search
             survivors: dict[int, np.ndarray] = {}
             for group in buckets(cand_lists):
-                if out.full or time.perf_counter() > deadline:
+                if out.full or spent():
                     return False
                 L = build(group, cand_lists)
                 B = len(group)
@@ -1268,7 +1358,7 @@ class PairwisePricer:
                     if chosen.size >= r0:
                         survivors[group[b]] = np.sort(chosen)
             for group in buckets(survivors):
-                if out.full or time.perf_counter() > deadline:
+                if out.full or spent():
                     return False
                 L = build(group, survivors)
                 B = len(group)
@@ -1286,6 +1376,7 @@ class PairwisePricer:
             return True
         finally:
             self.nodes += nodes
+            charge_work(self.work, counted, PAIRWISE_WORK)
 
 
 class MedianPricer:
@@ -1302,6 +1393,8 @@ class MedianPricer:
         self.capacity = int(capacity)
         self.p = p
         self.nodes = 0
+        self.work = [0, 0, 0]
+        """Counted work (nodes, suffix-table cells, medians): :data:`MEDIAN_WORK`."""
 
     def max_groups(self) -> int:
         """Exactly p groups."""
@@ -1406,8 +1499,16 @@ class MedianPricer:
         out = _Collector(threshold, limit, enough)
         nodes = 0
         inf = math.inf
+        counted = [0, 0, 0]
+
+        def spent() -> bool:
+            """Charge the work counted so far to the clock; True once past the deadline."""
+            charge_work(self.work, counted, MEDIAN_WORK)
+            return clock.now() > deadline
+
         for m in range(self.n):
-            if out.full or time.perf_counter() > deadline:
+            counted[2] += 1
+            if out.full or spent():
                 self.nodes += nodes
                 return out.result(False)
             base = -float(pi[m]) - offset(1, m)
@@ -1436,6 +1537,7 @@ class MedianPricer:
             items, vals = others[order], vals[order]
             dem = self.demand[items].astype(np.int64)
             k_count = items.size
+            counted[1] += (k_count + 1) * (cap + 1) + 4 * others.size
             # suffix[k, c]: least sum of vals over subsets of items k.. with demand <= c
             suffix = np.zeros((k_count + 1, cap + 1))
             for k in range(k_count - 1, -1, -1):
@@ -1463,7 +1565,8 @@ class MedianPricer:
             ) -> bool:
                 nonlocal nodes
                 nodes += 1
-                if out.full or (nodes % 256 == 0 and time.perf_counter() > deadline):
+                counted[0] += 1
+                if out.full or (nodes % 256 == 0 and spent()):
                     return False
                 if acc <= out.current() + TOL:
                     group = [m, *(int(items[i]) for i in chosen)]
@@ -1489,8 +1592,10 @@ class MedianPricer:
 
             if not rec(0, cap, base):
                 self.nodes += nodes
+                charge_work(self.work, counted, MEDIAN_WORK)
                 return out.result(False)
         self.nodes += nodes
+        charge_work(self.work, counted, MEDIAN_WORK)
         return out.result(neighbours is None)
 
 
@@ -1546,6 +1651,8 @@ class DiversityPricer:
         self.class_count = [self.bounds.count(c) for c in self.classes]
         self.exact_limit = exact_limit
         self.nodes = 0
+        self.work = [0, 0]
+        """Counted work (array cells, array steps): :data:`DIVERSITY_WORK`."""
 
     # -- the model
     def side_rows(self) -> list[SideRow]:
@@ -1665,7 +1772,11 @@ class DiversityPricer:
                 chunk = np.array(list(itertools.islice(combos, 100_000)), dtype=np.int64)
                 if chunk.size == 0:
                     break
-                if time.perf_counter() > deadline:
+                rows = chunk.size // s
+                charge_work(
+                    self.work, [rows * (s * s + 2 * s + 2 * len(tags)), 4 + s * s], DIVERSITY_WORK
+                )
+                if clock.now() > deadline:
                     return False
                 chunk = chunk.reshape(-1, s)
                 self.nodes += len(chunk)
@@ -1692,7 +1803,9 @@ class DiversityPricer:
             if not self.class_count[tag]:
                 continue
             for a in range(n):
-                if time.perf_counter() > deadline:
+                counted = [n * hi * (4 + 2 * hi), 8 + 6 * hi]
+                charge_work(self.work, counted, DIVERSITY_WORK)
+                if clock.now() > deadline:
                     return
                 inside = np.zeros(n, dtype=bool)
                 inside[a] = True
@@ -1773,7 +1886,10 @@ def improve_diversity_by_swaps(
         onehot[np.arange(n), g] = 1
         M = W @ onehot  # M[i, k]: weight of i to group k
         size = onehot.sum(axis=0).astype(np.int64)
-        while time.perf_counter() < until:
+        while True:
+            charge_work(pricer.work, [n * K * 8 + n * n * 10, 20], DIVERSITY_WORK)
+            if clock.now() >= until:
+                break
             own = M[np.arange(n), g]
             # moves: i to group k
             move = M - own[:, None]
@@ -1807,7 +1923,10 @@ def improve_diversity_by_swaps(
     steps = descend(group)
     best, best_value = group.copy(), total(group)
     current = group
-    while time.perf_counter() < until and K > 1:
+    while K > 1:
+        charge_work(pricer.work, [n * n * 6 + n * K * 2, 8 + perturb], DIVERSITY_WORK)
+        if clock.now() >= until:
+            break
         trial = best.copy() if rng.random() < 0.5 else current.copy()
         for _ in range(perturb):
             i, j = rng.randrange(n), rng.randrange(n)
