@@ -28,7 +28,7 @@ class SolveParams:
 
     ``time_limit`` is the budget of the whole solve in seconds: wall-clock seconds, or
     with one worker in one process (:attr:`deterministic`) seconds of counted work on the
-    reference machine, stopped by the wall clock at twice the limit; ``workers`` is
+    reference machine, stopped by the wall clock at four times the limit; ``workers`` is
     the number of CP-SAT search workers per subproblem; ``processes`` the number of
     subproblems (regions, sector-regions) solved at once (default: ``workers``).
     """
@@ -59,7 +59,10 @@ class SolveParams:
         """One CP-SAT worker in one process: searches are timed by counted work instead of
         the wall clock (:mod:`composer.clock`), so the same instance and seed give the
         same plan on a quiet or a busy machine."""
-        return self.workers == 1 and self.parallel_processes == 1
+        from composer.parallel import cluster_address
+
+        # a Dask cluster's workers read their own wall clocks
+        return self.workers == 1 and self.parallel_processes == 1 and cluster_address() is None
 
     @property
     def parallel_processes(self) -> int:

@@ -156,7 +156,7 @@ def summary_lines(plan: Plan, log: RunLog) -> list[str]:
     default=60.0,
     show_default=True,
     help="Seconds for the whole solve (with --workers 1: seconds of counted work, so the "
-    "run repeats; the wall clock stops it at twice the limit).",
+    "run repeats; the wall clock stops it at four times the limit).",
 )
 @click.option(
     "--workers",
@@ -274,7 +274,7 @@ def solve(
         click.echo(f"wrote {out / 'plan.json'}")
     if log.overran:
         echo_err(
-            "warning: this --workers 1 run was stopped by the wall clock at twice its time "
+            "warning: this --workers 1 run was stopped by the wall clock at four times its time "
             "limit (a busy or slow machine): the plan is sound, but a repeat may differ"
         )
         echo_err("  fix: run on a quieter machine, or give a shorter --time-limit")

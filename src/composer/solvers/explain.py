@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from ortools.sat.python import cp_model
 
-from composer import los_rules
+from composer import clock, los_rules
 from composer.bv_rules import bv_layout, coordinators, splittable
 from composer.los_rules import Position, SlotKey, slot_label
 from composer.model.change import ChangeFile, ModifyOp, RemoveOp, SetOp
@@ -754,7 +754,7 @@ def _los_region_solves(sub: Instance, time_limit: float) -> bool:
         regions=(),
         instance=sub,
         weight=1.0,
-        deadline=time.time() + time_limit,
+        deadline=clock.now() + time_limit,
         parallel=1,
         workers=1,
         seed=0,
