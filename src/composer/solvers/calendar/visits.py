@@ -76,25 +76,27 @@ def _b_matching(n: int, k: int, arcs: list[tuple[int, int]]) -> set[tuple[int, i
     maximum flow (visitor side -> host side, unit arcs); None when no such set exists.
     A 2-cycle is allowed here; :func:`_swap_away_mutual` removes them. For k = 1 a
     maximum matching (Hopcroft-Karp, about 9x faster than the flow on 130 networks)."""
+    # integer nodes (visitor v is v, host h is n + h): networkx keeps some node sets as
+    # Python sets, whose order for strings changes with PYTHONHASHSEED; for integers it
+    # does not, so the same instance gives the same visits in every process
     if k == 1:
         bipartite = nx.Graph()
-        visitors = [("visitor", node) for node in range(n)]
-        bipartite.add_nodes_from(visitors)
-        bipartite.add_nodes_from(("host", node) for node in range(n))
-        bipartite.add_edges_from((("visitor", v), ("host", h)) for v, h in arcs)
-        matching = nx.bipartite.hopcroft_karp_matching(bipartite, top_nodes=visitors)
-        pairs = {(v, matching[("visitor", v)][1]) for v in range(n) if ("visitor", v) in matching}
+        bipartite.add_nodes_from(range(2 * n))
+        bipartite.add_edges_from((v, n + h) for v, h in arcs)
+        matching = nx.bipartite.hopcroft_karp_matching(bipartite, top_nodes=range(n))
+        pairs = {(v, matching[v] - n) for v in range(n) if v in matching}
         return pairs if len(pairs) == n else None
+    source, sink = 2 * n, 2 * n + 1
     graph = nx.DiGraph()
     for node in range(n):
-        graph.add_edge("source", ("visitor", node), capacity=k)
-        graph.add_edge(("host", node), "sink", capacity=k)
+        graph.add_edge(source, node, capacity=k)
+        graph.add_edge(n + node, sink, capacity=k)
     for v, h in arcs:
-        graph.add_edge(("visitor", v), ("host", h), capacity=1)
-    value, flow = nx.maximum_flow(graph, "source", "sink")
+        graph.add_edge(v, n + h, capacity=1)
+    value, flow = nx.maximum_flow(graph, source, sink)
     if value < n * k:
         return None
-    return {(v, h) for v, h in arcs if flow[("visitor", v)][("host", h)] > 0}
+    return {(v, h) for v, h in arcs if flow[v][n + h] > 0}
 
 
 def _swap_away_mutual(
