@@ -88,6 +88,7 @@ def run_cpsat(
     log: bool = False,
     extra: Callable[[cp_model.CpSolver], None] | None = None,
     on_solution: SolutionFn | None = None,
+    seconds_per_dtime: float = clock.SECONDS_PER_CPSAT_DTIME,
 ) -> CpRun:
     """Solve ``model`` within ``time_limit`` seconds; stop early when ``stop`` is set.
 
@@ -96,12 +97,14 @@ def run_cpsat(
     time, so the search stops at the same point on a busy machine too, and the
     deterministic time used is charged to the clock. ``extra`` may set further solver
     parameters (a labelled reason each, at the call site). ``on_solution`` sees every
-    improving solution (see :data:`SolutionFn`).
+    improving solution (see :data:`SolutionFn`). ``seconds_per_dtime`` converts CP-SAT's
+    deterministic time to work seconds for a family of models whose rate differs from
+    the default (measured per family; see :mod:`composer.clock`).
     """
     solver = cp_model.CpSolver()
     work = clock.current()
     if work.deterministic:
-        budget = max(0.0, float(time_limit)) / clock.SECONDS_PER_CPSAT_DTIME
+        budget = max(0.0, float(time_limit)) / seconds_per_dtime
         solver.parameters.max_deterministic_time = max(0.001, budget)
         solver.parameters.max_time_in_seconds = max(0.01, work.wall_left())
     else:
@@ -127,7 +130,7 @@ def run_cpsat(
             solver.stop_search()
             stopped = True
     wall = time.perf_counter() - t0
-    work.charge(solver.deterministic_time * clock.SECONDS_PER_CPSAT_DTIME)
+    work.charge(solver.deterministic_time * seconds_per_dtime)
     status: Status = _STATUS.get(outcome.get("status", cp_model.UNKNOWN), "unknown")
     has = status in {"optimal", "feasible"}
     objective = solver.objective_value if has else None

@@ -92,6 +92,7 @@ from composer.solvers.los_model import (
     visit_regions,
 )
 from composer.solvers.los_search import (
+    LOS_SECONDS_PER_DTIME,
     Start,
     greedy_start,
     lagrangian_bound,
@@ -398,6 +399,7 @@ def solve_region_here(
                     stop=stop,
                     progress=progress,
                     extra=_full_model_parameters,
+                    seconds_per_dtime=LOS_SECONDS_PER_DTIME,
                     on_solution=keep if lazy else None,
                 )
             finally:
@@ -489,6 +491,7 @@ def solve_region_here(
                     seed=task.seed,
                     stop=stop,
                     extra=_full_model_parameters,
+                    seconds_per_dtime=LOS_SECONDS_PER_DTIME,
                 )
                 infeasible = absorb(again_run, exact, None)
     elif open_gap and searchable and not stopped() and clock.now() < end:
