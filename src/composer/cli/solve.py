@@ -261,6 +261,7 @@ def solve(
             "total_seconds": log.total_seconds,
             "minimum_seconds_estimate": round(need, 1),
             "clock": "work" if params.deterministic else "wall",
+            "work_seconds": log.work_seconds,
             "wall_safety_net_fired": log.overran,
         }
         (tmp / "run.json").write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
