@@ -7,6 +7,7 @@ import json
 
 from composer.diagnostics import diagnose
 from composer.io import write_instance_json
+from conftest import INSTANCES
 from los_cases import learner, los_instance, network
 
 
@@ -92,3 +93,25 @@ def test_diagnostic_names_learners_no_network_can_take():
     )
     assert "[L4] b teaches at every slot network n1 can meet" in texts[1]
     assert all(i.severity == "warning" for i in found)
+
+
+def test_solve_shows_only_the_warnings_of_the_stages_it_plans(cli, tmp_path, monkeypatch):
+    # `--stage los` printed BV's B8 warnings (noise for a LOS-only run); warnings of the
+    # planned stages and of rules outside a stage family (no rule) are still shown
+    from composer import diagnostics
+    from composer.errors import Issue
+
+    found = [
+        Issue("three eligible schools in po:x", rule="B8", severity="warning"),
+        Issue("network n1 can never reach its minimum", rule="L1", severity="warning"),
+        Issue("an unattributed warning", severity="warning"),
+    ]
+    monkeypatch.setattr(diagnostics, "diagnose", lambda instance: found)
+    result = cli("solve", INSTANCES / "tiny", "--out", tmp_path / "o", "--stage", "los")
+    assert result.exit_code == 0, result.output
+    assert "L1" in result.output and "unattributed" in result.output
+    assert "po:x" not in result.output
+    both = cli(
+        "solve", INSTANCES / "tiny", "--out", tmp_path / "b", "--stage", "los", "--stage", "bv"
+    )
+    assert "po:x" in both.output
