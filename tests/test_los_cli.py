@@ -115,3 +115,32 @@ def test_solve_shows_only_the_warnings_of_the_stages_it_plans(cli, tmp_path, mon
         "solve", INSTANCES / "tiny", "--out", tmp_path / "b", "--stage", "los", "--stage", "bv"
     )
     assert "po:x" in both.output
+
+
+def test_the_summary_says_when_the_sessions_are_partial():
+    # an infeasible calendar still leaves the sessions it could date in the plan; the
+    # summary must not present them as the calendar
+    import datetime as dt
+
+    from composer.cli.solve import summary_lines
+    from composer.model.plan import Plan, Session, StageResult
+    from composer.pipeline import RunLog
+
+    session = Session(
+        id="s1",
+        programme="los",
+        group="n1",
+        date=dt.date(2026, 9, 1),
+        start=dt.time(14),
+        end=dt.time(16),
+        location="x",
+    )
+    for status, said in (("infeasible", True), ("optimal", False)):
+        plan = Plan(
+            instance="i",
+            sessions=(session,),
+            stages={"calendar": StageResult(status=status)},
+        )
+        text = "\n".join(summary_lines(plan, RunLog()))
+        assert "1 dated sessions, 0 visits" in text
+        assert ("partial: the calendar is infeasible" in text) is said

@@ -142,7 +142,13 @@ def summary_lines(plan: Plan, log: RunLog) -> list[str]:
     if plan.tn_networks:
         lines.append(f"  {len(plan.tn_networks)} TN networks")
     if plan.sessions:
-        lines.append(f"  {len(plan.sessions)} dated sessions, {len(plan.visits)} visits")
+        calendar = plan.stages.get("calendar")
+        partial = (
+            f" (partial: the calendar is {calendar.status}, see its notes)"
+            if calendar is not None and calendar.status in {"infeasible", "unknown"}
+            else ""
+        )
+        lines.append(f"  {len(plan.sessions)} dated sessions, {len(plan.visits)} visits{partial}")
     if plan.unplaced:
         lines.append(f"  {len(plan.unplaced)} unplaced (see plan.json 'unplaced')")
     return lines
