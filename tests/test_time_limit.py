@@ -87,6 +87,29 @@ def test_the_bv_stage_out_of_time_gives_a_plan_that_checks_clean(monkeypatch):
     assert report.objective("bv") == pytest.approx(result.objective) == 15000
 
 
+def test_a_bv_part_without_a_clustering_in_time_is_not_blamed_on_the_wishes(monkeypatch):
+    # a part that found nothing in time (status unknown, no clusters) leaves its schools
+    # out; before, they were listed under B2 ("the wishes cannot hold") although the part
+    # has no wishes, and the checker rightly called that a B8 violation (seen with the
+    # HiGHS peer of the bench on ladder-2: 101 violations). Now: no rule, a note that says
+    # "raise --time-limit", a plan that checks without violations, and status unknown.
+    from composer.solvers.bv import PartResult
+
+    def nothing_in_time(task):
+        return PartResult(task.key, "unknown", [], None, None, ["no time"])
+
+    monkeypatch.setattr(bv, "solve_part", nothing_in_time)
+    instance = eight_on_a_line()
+    plan, _ = pipeline.solve(
+        instance, SolveParams(time_limit=5.0, workers=1, processes=1, stages=("bv",))
+    )
+    assert plan.stages["bv"].status == "unknown"
+    assert {u.rule for u in plan.unplaced} == {None} and len(plan.unplaced) == 8
+    assert any("raise --time-limit" in note for note in plan.stages["bv"].notes)
+    report = check_plan(instance, plan)
+    assert not report.errors, [v.render() for v in report.errors]
+
+
 def test_bv_deadlines_of_many_parts_never_lie_in_the_past(monkeypatch):
     # national has ~71 sector-regions; at a short limit their 0.3 s minimums used to add
     # up to more than the budget, so the first parts' deadlines were already past

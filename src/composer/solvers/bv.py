@@ -742,15 +742,25 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         res = results[part.key]
         statuses.append(res.status)
         if res.status in {"infeasible", "unknown"} or res.objective is None:
-            notes.append(f"[B2] {part.key}: {'; '.join(res.notes) or res.status}")
+            # proven infeasible: the wishes (B2; sizes and caps are settled up front);
+            # otherwise no clustering was found in time, which breaks no rule
+            proven = res.status == "infeasible"
+            why = "; ".join(res.notes) or res.status
+            notes.append(
+                f"[B2] {part.key}: {why}"
+                if proven
+                else f"{part.key}: no clustering found within the time limit ({why}); "
+                "raise --time-limit"
+            )
             for s in part.schools:
                 unplaced.append(
                     Unplaced(
                         id=instance.schools[s].id,
                         what="school",
-                        reason=f"no clustering of {part.key} found: "
-                        f"{'; '.join(res.notes) or res.status}",
-                        rule="B2",
+                        reason=f"no clustering of {part.key} found: {why}"
+                        if proven
+                        else f"no clustering of {part.key} found within the time limit: {why}",
+                        rule="B2" if proven else None,
                     )
                 )
             continue
