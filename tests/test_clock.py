@@ -37,7 +37,7 @@ def test_the_wall_clock_safety_net_stops_everything_and_says_so(monkeypatch) -> 
 def test_use_installs_a_clock_for_a_block_and_restores_the_one_before() -> None:
     outer = clock.WorkClock(limit=5.0)
     inner = clock.WorkClock(limit=5.0)
-    assert not clock.deterministic()
+    assert not clock.current().deterministic
     with clock.use(outer):
         clock.charge(1.0)
         with clock.use(inner):

@@ -12,11 +12,13 @@ installs a :class:`WorkClock`: its "seconds" are counted work, not elapsed time.
 - Python searches (slot moves, neighbourhood rounds, subgradient steps, enumerations)
   charge an estimate of their cost from what they did (moves tried, nodes visited),
   calibrated to seconds on the reference machine (benchmarks/README.md).
-- HiGHS LP solves charge their simplex iterations times the LP size.
+- The grouping engine's LP solves (GLOP) charge their simplex iterations times the LP
+  size.
 
-Work ignores what the searches do not count (building models, pruning, loading), so on
-the reference machine a run takes a little longer than its limit; a loaded machine takes
-longer still. As a safety net the wall clock stops everything at
+Work ignores what the searches do not count (building models, pruning, loading); the
+pipeline takes an estimate of it off the budget up front (``pipeline.UNCOUNTED_SHARE``),
+so on the reference machine a run takes about its limit or less, and a loaded machine
+longer. As a safety net the wall clock stops everything at
 :data:`WALL_SAFETY_FACTOR` times the limit: :meth:`WorkClock.now` then returns infinity
 (every search stops at its next check) and :attr:`WorkClock.overran` is set, so the plan
 can say that it may not repeat.
@@ -116,11 +118,6 @@ def now() -> float:
 def charge(seconds: float) -> None:
     """Count ``seconds`` of work on the current clock (a no-op on the wall clock)."""
     _current[-1].charge(seconds)
-
-
-def deterministic() -> bool:
-    """True when searches are timed by counted work (results repeat)."""
-    return _current[-1].deterministic
 
 
 @contextlib.contextmanager

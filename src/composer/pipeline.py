@@ -208,14 +208,13 @@ def solve(
     )
     runnable = [name for name in params.stages if stage_function(name) is not None]
     warm = [STAGE_FUNCTIONS[name].partition(":")[0] for name in runnable]
-    if params.deterministic:
+    run_clock = clock.for_run(params.time_limit, params.deterministic)
+    if run_clock.deterministic:
         # work, not wall time (composer.clock): the stages' shares, and every deadline
         # within them, are counted from 0; what the searches do not count (loading,
         # pruning, building models, writing) is estimated up front from the instance
-        run_clock: clock.Clock = clock.WorkClock(params.time_limit)
         end = params.time_limit - UNCOUNTED_SHARE * minimum_seconds(instance, params)
     else:
-        run_clock = clock.WallClock()
         begun = params.clock_start if params.clock_start is not None else started
         # the stages' clock is time.time(); the CLI's start is a perf_counter() reading
         end = (

@@ -48,6 +48,7 @@ def _solve(spec: dict[str, Any]) -> int:
 def _call(spec: dict[str, Any]) -> int:
     from composer.bench.plugins import BenchResult, BenchTask, import_target
     from composer.io.json_io import plan_to_json
+    from composer.params import SolveParams
 
     out = Path(spec["out"])
     out.mkdir(parents=True, exist_ok=True)
@@ -63,8 +64,10 @@ def _call(spec: dict[str, Any]) -> int:
     code = 0
     try:
         # one worker: composer's own engines time their searches by counted work, so the
-        # entry repeats (composer.clock); peers with their own timers are unaffected
-        with clock.use(clock.for_run(task.time_limit, task.workers == 1)):
+        # entry repeats (composer.clock; the rule of SolveParams.deterministic, which also
+        # keeps a Dask cluster on the wall clock); peers with their own timers are unaffected
+        deterministic = SolveParams(time_limit=task.time_limit, workers=task.workers).deterministic
+        with clock.use(clock.for_run(task.time_limit, deterministic)):
             result = import_target(spec["target"])(task)
         if not isinstance(result, BenchResult):
             raise TypeError(f"{spec['target']} returned {type(result).__name__}, not BenchResult")

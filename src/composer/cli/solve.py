@@ -232,7 +232,8 @@ def solve(
         planned = set(stages) if stages else set(STAGES)
         for issue in diagnose(instance):
             # a warning about a stage this run does not plan is noise (--stage los and B8)
-            if RULE_STAGE.get((issue.rule or " ")[0], "") in planned | {""}:
+            stage = RULE_STAGE.get(issue.rule[:1]) if issue.rule else None
+            if stage is None or stage in planned:
                 echo_err(f"warning: {issue.render()}")
     params = SolveParams(
         time_limit=time_limit,

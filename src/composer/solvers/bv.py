@@ -712,14 +712,11 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
 
     tasks = schedule_parts(instance, parts, caps, params, clock.now() - c0)
     progress(STAGE, f"clustering {sum(t.n for t in tasks)} schools in {len(tasks)} parts")
-    if clock.deterministic():
-        # a work clock (one worker in one process): the parts' deadlines are readings of
-        # this process's clock, so they run here (never on a Dask cluster's wall clocks)
-        solved = [solve_part(task) for task in tasks]
-    else:
-        solved = map_tasks(
-            solve_part, tasks, params.parallel_processes, size=lambda task: float(task.n)
-        )
+    # under a work clock (one process, never a Dask cluster: SolveParams.deterministic)
+    # map_tasks runs the parts here, so their deadlines are readings of this clock
+    solved = map_tasks(
+        solve_part, tasks, params.parallel_processes, size=lambda task: float(task.n)
+    )
     results: dict[str, PartResult] = {t.key: r for t, r in zip(tasks, solved, strict=True)}
     stage_start = time.time() - (time.perf_counter() - t0)
     for task, res in zip(tasks, solved, strict=True):
