@@ -25,7 +25,7 @@ from cal_builders import (
     three_networks,
     tn_group,
 )
-from composer.model.plan import Plan
+from composer.model.plan import Plan, PlannedNetwork, PlannedSlot
 from composer.pipeline import STAGE_FUNCTIONS
 
 
@@ -443,6 +443,112 @@ def test_l11_review_right_after_the_session_when_the_duo_shares_no_other_block()
     )
     assert review.location == "s1" and set(review.facilitators) == {"so1", "io1"}
     assert any("held right after the session" in n for n in out.stages["calendar"].notes)
+    assert rules_of(inst, out) == {}
+    assert_checked(inst, out)
+
+
+def test_l11_review_right_before_the_session_when_the_time_after_it_is_taken():
+    # so1 and io1 are available only on Tuesday blocks 2 (13:00-15:00) and 3 (15:00-17:00)
+    # and lead n1 (block 2) and n2 (block 3) there every week: no free shared block. After
+    # n1 comes n2, so n1's review is held right before its session, 11:00-13:00; n2's right
+    # after its own, 17:00-19:00. Before the "before" fallback n1's review was refused (L11).
+    data = data_with_people(networks=2)
+    data["los"]["settings"] = {"visits_per_year": 0}
+    data["calendar"]["time_blocks"].append({"id": "3", "start": "15:00", "end": "17:00"})
+    for fac in data["facilitators"]:
+        if fac["id"] in ("so1", "io1"):
+            fac["available_days"] = ["tue"]
+            fac["available_blocks"] = ["2", "3"]
+    inst = make(data)
+    late = PlannedSlot(weekday="tue", block="3", start=dt.time(15, 0), end=dt.time(17, 0))
+    nets = (
+        network("n1", "tue", "2", "s1", ("so1", "io1"), ("l0", "l1")),
+        network("n2", "tue", "2", "s1", ("so1", "io1"), ("l2", "l3")).model_copy(
+            update={"slot": late}
+        ),
+    )
+    out = solve(inst, Plan(instance="test", networks=nets))
+    reviews = {s.group: s for s in out.sessions if s.programme == "review"}
+    assert sorted(reviews) == ["n1", "n2"]
+    assert (reviews["n1"].start, reviews["n1"].end) == (dt.time(11, 0), dt.time(13, 0))
+    assert (reviews["n2"].start, reviews["n2"].end) == (dt.time(17, 0), dt.time(19, 0))
+    assert all(r.date.weekday() == 1 and r.location == "s1" for r in reviews.values())
+    notes = out.stages["calendar"].notes
+    assert any("n1" in n and "held right before the session" in n for n in notes)
+    assert any("n2" in n and "held right after the session" in n for n in notes)
+    assert rules_of(inst, out) == {}
+    assert_checked(inst, out)
+
+
+def test_l11_refused_when_the_time_before_and_after_every_session_is_taken():
+    # as above, with a third network n3 at 11:00-13:00 (block 0): n1's session (13:00-15:00)
+    # now has n3 right before it and n2 right after it on every Tuesday, and the duo is
+    # available on no other day, so n1's review cannot be placed (L11); the stage says so,
+    # naming the duo. (n2's review goes after n2, n3's before n3, 09:00-11:00.)
+    data = data_with_people(networks=3)
+    data["los"]["settings"] = {"visits_per_year": 0}
+    data["calendar"]["time_blocks"].extend(
+        [
+            {"id": "3", "start": "15:00", "end": "17:00"},
+            {"id": "0", "start": "11:00", "end": "13:00"},
+        ]
+    )
+    for fac in data["facilitators"]:
+        if fac["id"] in ("so1", "io1"):
+            fac["available_days"] = ["tue"]
+            fac["available_blocks"] = ["0", "2", "3"]
+    inst = make(data)
+    late = PlannedSlot(weekday="tue", block="3", start=dt.time(15, 0), end=dt.time(17, 0))
+    noon = PlannedSlot(weekday="tue", block="0", start=dt.time(11, 0), end=dt.time(13, 0))
+    nets = (
+        network("n1", "tue", "2", "s1", ("so1", "io1"), ("l0", "l1")),
+        network("n2", "tue", "2", "s1", ("so1", "io1"), ("l2", "l3")).model_copy(
+            update={"slot": late}
+        ),
+        network("n3", "tue", "2", "s1", ("so1", "io1"), ("l4", "l5")).model_copy(
+            update={"slot": noon}
+        ),
+    )
+    out = solve(inst, Plan(instance="test", networks=nets))
+    stage = out.stages["calendar"]
+    assert stage.status == "infeasible"
+    assert any("[L11] network n1" in n and "so1, io1" in n for n in stage.notes)
+
+
+def test_l11_review_where_the_duo_is_anyway_when_travel_rules_out_its_own_school():
+    # io1 leads three networks on Tuesday (available only then, as is so1): n2 at s2
+    # 10:35-12:00, n1 at s1 12:15-13:45 (with so1), n3 at s3 14:00-15:30. n1's review has
+    # no room next to its session (n2 before, n3 after) and the one free block, A
+    # 09:00-10:30, fails at s1: io1 cannot reach s2 by 10:35 (11 min of travel, 5 min gap).
+    # Held at s2, where io1 is next, it fits (so1 reaches s1 by 12:15). n2's review takes A
+    # at s2 on the target Tuesday, so n1's goes to the nearest other Tuesday. Refused (L11)
+    # before reviews could be held away from the network's school.
+    data = data_with_people(networks=3)
+    data["los"]["settings"] = {"visits_per_year": 0}
+    times = {"A": ("09:00", "10:30"), "B": ("10:35", "12:00"), "C": ("12:15", "13:45")}
+    times["D"] = ("14:00", "15:30")
+    data["calendar"]["time_blocks"] = [
+        {"id": b, "start": start, "end": end} for b, (start, end) in times.items()
+    ]
+    for fac in data["facilitators"]:
+        if fac["id"] in ("so1", "io1"):
+            fac["available_days"] = ["tue"]
+    inst = make(data)
+
+    def at(nid: str, block: str, school: str, so: str) -> PlannedNetwork:
+        start, end = (dt.time.fromisoformat(t) for t in times[block])
+        when = PlannedSlot(weekday="tue", block=block, start=start, end=end)
+        base = network(nid, "tue", "1", school, (so, "io1"), (f"l{nid[1:]}",))
+        return base.model_copy(update={"slot": when})
+
+    nets = (at("n1", "C", "s1", "so1"), at("n2", "B", "s2", "so2"), at("n3", "D", "s3", "so3"))
+    out = solve(inst, Plan(instance="test", networks=nets))
+    reviews = {s.group: s for s in out.sessions if s.programme == "review"}
+    assert sorted(reviews) == ["n1", "n2", "n3"]
+    n1, n2 = reviews["n1"], reviews["n2"]
+    assert (n1.location, n1.start, n1.end) == ("s2", dt.time(9, 0), dt.time(10, 30))
+    assert (n2.location, n2.start) == ("s2", dt.time(9, 0)) and n2.date != n1.date
+    assert any("n1: review 1 is held at s2" in n for n in out.stages["calendar"].notes)
     assert rules_of(inst, out) == {}
     assert_checked(inst, out)
 

@@ -665,16 +665,30 @@ def _reviews(
                         if p in idx.facilitator
                     ):
                         continue
-                    if not busy.free(people, day, start, end, net.location):
+                    place = next(
+                        (
+                            where
+                            for where in _review_places(net.location, people, day, busy)
+                            if busy.free(people, day, start, end, where)
+                        ),
+                        None,
+                    )
+                    if place is None:
                         continue
-                    _add_review(net.id, people, r, year, day, start, end, net.location, busy, acc)
+                    _add_review(net.id, people, r, year, day, start, end, place, busy, acc)
+                    if place != net.location:
+                        acc.notes.append(
+                            f"[L11] network {net.id}: review {r + 1} is held at {place}, where "
+                            f"its facilitators are that day ({day.isoformat()}), not at the "
+                            f"network's school {net.location}: travel leaves no other moment"
+                        )
                     used.add(day)
                     placed = True
                     break
                 if placed:
                     break
             if not placed:
-                placed = _review_after_session(
+                placed = _review_next_to_session(
                     net.id, people, options, used, los[net.id], busy, cal, r, year, acc
                 )
             if not placed:
@@ -683,6 +697,14 @@ def _reviews(
                     f"moment for review {r + 1} in {year.id}; fix: widen their available days "
                     "or blocks"
                 )
+
+
+def _review_places(home: str, people: list[str], day: dt.date, busy: BusyIndex) -> list[str]:
+    """Where a review (L11) may be held on ``day``: the network's own school first, then
+    every place one of the duo is already committed that day (sorted), so that travel
+    between their other meetings does not rule the review out (DOMAIN.md L5)."""
+    elsewhere = {item.place for p in people for item in busy.on_day(p, day)} - {home}
+    return [home, *sorted(elsewhere)]
 
 
 def _add_review(
@@ -716,7 +738,7 @@ def _add_review(
         busy.add(p, day, start, end, location, f"review {network}")
 
 
-def _review_after_session(
+def _review_next_to_session(
     network: str,
     people: list[str],
     days: list[dt.date],
@@ -728,30 +750,36 @@ def _review_after_session(
     year: SchoolYear,
     acc: _Acc,
 ) -> bool:
-    """Fallback for L11 when the duo shares no free available block: hold the review right
-    after one of the network's own sessions, where both are present anyway, for as long as
-    the session lasts. Days are tried in ``days`` order (nearest to the review's target
-    first); the choice is named in the stage notes."""
+    """Fallback for L11 when the duo shares no free available block: hold the review next
+    to one of the network's own sessions, where both are present anyway, for as long as
+    the session lasts: right after it, or, when that time is taken (by the duo's next
+    session, say), right before it. Days are tried in ``days`` order (nearest to the
+    review's target first); the choice is named in the stage notes."""
     on_day = {s.date: s for s in sessions if s.programme == "los"}
     for day in days:
         session = on_day.get(day)
         if session is None or day in used or not cal.available_all(people, day):
             continue
-        begin = dt.datetime.combine(day, session.end)
-        end = begin + (begin - dt.datetime.combine(day, session.start))
-        if end.date() != day:
-            continue
-        start_t, end_t = begin.time(), end.time()
-        if not busy.free(people, day, start_t, end_t, session.location):
-            continue
-        _add_review(network, people, r, year, day, start_t, end_t, session.location, busy, acc)
-        used.add(day)
-        acc.notes.append(
-            f"[L11] network {network}: its facilitators share no other free block, so review "
-            f"{r + 1} is held right after the session of {day.isoformat()} "
-            f"({start_t:%H:%M}-{end_t:%H:%M})"
-        )
-        return True
+        session_start = dt.datetime.combine(day, session.start)
+        session_end = dt.datetime.combine(day, session.end)
+        length = session_end - session_start
+        for where, begin, end in (
+            ("after", session_end, session_end + length),
+            ("before", session_start - length, session_start),
+        ):
+            if begin.date() != day or end.date() != day:
+                continue
+            start_t, end_t = begin.time(), end.time()
+            if not busy.free(people, day, start_t, end_t, session.location):
+                continue
+            _add_review(network, people, r, year, day, start_t, end_t, session.location, busy, acc)
+            used.add(day)
+            acc.notes.append(
+                f"[L11] network {network}: its facilitators share no other free block, so "
+                f"review {r + 1} is held right {where} the session of {day.isoformat()} "
+                f"({start_t:%H:%M}-{end_t:%H:%M})"
+            )
+            return True
     return False
 
 
