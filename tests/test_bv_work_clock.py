@@ -10,11 +10,9 @@ they could not fail.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import time
 from collections.abc import Callable
-from multiprocessing.synchronize import Event
 
 import numpy as np
 import pytest
@@ -36,6 +34,7 @@ from composer.solvers.grouping import (
     solve_grouping,
 )
 from conftest import INSTANCES
+from cpu_hogs import cpu_hogs
 from factories import bv_data, bv_school, make_instance
 
 
@@ -163,12 +162,6 @@ def test_the_engine_searches_charge_their_work(search: Callable[[], None]) -> No
     assert work.now() >= 0.5  # the LNS / swap search ran until its work deadline
 
 
-def _hog(ready: Event) -> None:
-    ready.set()
-    while True:
-        pass
-
-
 @pytest.mark.slow
 def test_midden_nederland_bv_repeats_on_a_busy_machine(monkeypatch):
     # 7.5 s, not 20 s: at 20 s every part of midden-nederland is proven optimal (status
@@ -190,20 +183,10 @@ def test_midden_nederland_bv_repeats_on_a_busy_machine(monkeypatch):
     assert result.status == "feasible" and result.gap is not None and result.gap > 0
     assert not quiet_log.overran
 
-    context = multiprocessing.get_context("spawn")
-    ready = [context.Event() for _ in range(2)]
-    hogs = [context.Process(target=_hog, args=(r,), daemon=True) for r in ready]
-    try:
-        for hog in hogs:
-            hog.start()
-        assert all(r.wait(timeout=60.0) for r in ready)  # both spinning before the run
+    with cpu_hogs(2):
         started = time.perf_counter()
         busy, busy_log = solve_bv(instance, 7.5)
         print(f"busy run: {time.perf_counter() - started:.1f} s wall")
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.join(timeout=5.0)
     assert not busy_log.overran, "the wall-clock safety net fired: the machine is too busy"
     assert busy.clusters == quiet.clusters
     assert busy.model_dump_json() == quiet.model_dump_json()

@@ -14,7 +14,6 @@ Add a stage set here to pin another configuration.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import pytest
 from composer import __version__, pipeline
 from composer.io import load_instance
 from conftest import INSTANCES, ROOT
+from cpu_hogs import cpu_hogs
 
 TINY = INSTANCES / "tiny"
 
@@ -100,11 +100,6 @@ def test_same_instance_seed_and_one_worker_give_identical_bytes(
         )
 
 
-def _hog() -> None:  # pragma: no cover - runs in a child process
-    while True:
-        pass
-
-
 @pytest.mark.slow
 def test_midden_nederland_with_every_real_stage_repeats_on_a_busy_machine(tmp_path: Path) -> None:
     # every real stage at 30 s: the LOS, BV and calendar searches are cut by the limit
@@ -115,15 +110,8 @@ def test_midden_nederland_with_every_real_stage_repeats_on_a_busy_machine(tmp_pa
     assert {"los", "bv", "calendar"} <= set(registered)
     midden = INSTANCES / "midden-nederland"
     first = solve_in_child(tmp_path, "a", registered, 0, "1", midden, time_limit=30)
-    context = multiprocessing.get_context("spawn")
-    hogs = [context.Process(target=_hog, daemon=True) for _ in range(2)]
-    for hog in hogs:
-        hog.start()
-    try:
+    with cpu_hogs(2):
         second = solve_in_child(tmp_path, "b", registered, 0, "2", midden, time_limit=30)
-    finally:
-        for hog in hogs:
-            hog.kill()
     plan = json.loads(first)
     assert not any(
         "wall clock stopped" in note for s in plan["stages"].values() for note in s["notes"]

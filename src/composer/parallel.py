@@ -111,6 +111,11 @@ def close_pool(pool: ProcessPoolExecutor, warming: Sequence[Future[None]] = ()) 
             process.terminate()
     for process in processes:
         process.join(timeout=5.0)
+    # a worker still alive 5 s after SIGTERM (seen once under load) is killed outright
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5.0)
 
 
 def cluster_address(cluster: str | None = None) -> str | None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from composer.errors import InputError, Issue
-from composer.io.issues import build_model
 from composer.model.instance import Instance
 
 STAGES: tuple[str, ...] = ("los", "bv", "tn", "calendar")
@@ -154,5 +153,9 @@ def apply_overrides(instance: Instance, overrides: dict[str, Any]) -> Instance:
 
     def locate(path: tuple[str | int, ...]) -> tuple[str | None, int | None, str | None]:
         return "--set", None, ".".join(str(p) for p in path)
+
+    # here, not at the top: composer.io brings in openpyxl, which solver workers (they
+    # import this module through composer.pipeline) never need
+    from composer.io.issues import build_model
 
     return build_model(Instance, data, locate, "an override makes the instance invalid")
