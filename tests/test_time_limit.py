@@ -217,6 +217,27 @@ def test_closing_a_warm_pool_ends_its_idle_workers():
     assert not any(p.is_alive() for p in processes)
 
 
+def _ignore_sigterm() -> None:  # pragma: no cover - runs in the worker
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def test_closing_a_pool_kills_a_busy_worker_that_ignores_sigterm():
+    # the worker is in a long task and ignores SIGTERM: close_pool waits 5 s for it, then
+    # kills it (before the kill it stayed alive, and the test failed); an idle worker
+    # would simply exit on shutdown
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=get_context("spawn"), initializer=_ignore_sigterm
+    )
+    pool.submit(time.sleep, 0.0).result()
+    pool.submit(time.sleep, 60.0)
+    time.sleep(1.0)  # the worker has taken the long task
+    processes = list(pool._processes.values())  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    close_pool(pool)
+    assert not any(p.is_alive() for p in processes)
+    assert 4.5 < time.perf_counter() - started < 15.0
+
+
 def test_tasks_run_here_while_the_shared_workers_still_warm_up(monkeypatch):
     # the workers become ready during the second task this process takes: it took the
     # last two tasks (the small ones), the pool ran the others
