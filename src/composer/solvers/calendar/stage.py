@@ -630,8 +630,13 @@ def _reviews(
     if count == 0:
         return
     idx = instance.index
-    blocks = list(instance.calendar.time_blocks)
+    blocks = instance.calendar.time_blocks
     settings = instance.los.settings
+    moments = (
+        [(b.id, b.start, b.end) for b in blocks]
+        if blocks
+        else [(None, settings.development_start, settings.development_end)]
+    )
     for net in plan.networks:
         if net.id not in los:
             continue
@@ -653,11 +658,7 @@ def _reviews(
             for day in options:
                 if day in used or not cal.available_all(people, day):
                     continue
-                moments = (
-                    [(b.id, b.start, b.end) for b in blocks]
-                    if blocks
-                    else [(None, settings.development_start, settings.development_end)]
-                )
+                places = _review_places(net.location, people, day, busy)
                 for block_id, start, end in moments:
                     if block_id is not None and not all(
                         idx.facilitator_of(p).available(weekday_of(day), block_id)
@@ -666,11 +667,7 @@ def _reviews(
                     ):
                         continue
                     place = next(
-                        (
-                            where
-                            for where in _review_places(net.location, people, day, busy)
-                            if busy.free(people, day, start, end, where)
-                        ),
+                        (where for where in places if busy.free(people, day, start, end, where)),
                         None,
                     )
                     if place is None:
