@@ -174,7 +174,7 @@ def run_parts(
             if res.objective and res.bound is not None
             else None
         )
-        keep = ("lp_seconds", "cuts", "listed", "enumeration_rounds", "lns_steps")
+        keep = ("lp_seconds", "lp_value", "cuts", "listed", "enumeration_rounds", "lns_steps")
         stats = ", ".join(f"{k} {res.stats[k]:.4g}" for k in keep if k in res.stats)
         print(
             f"| {key} | {task.n} | {task.max_clusters} | {res.status} | {res.objective} | "
