@@ -20,7 +20,7 @@ from composer import pipeline
 from composer.bv_rules import bv_layout
 from composer.check import check_plan
 from composer.io import load_instance, read_plan
-from composer.parallel import close_pool
+from composer.parallel import close_pool, process_ended
 from composer.params import STAGES, SolveParams
 from composer.solvers import bv
 from conftest import INSTANCES
@@ -202,10 +202,13 @@ def test_closing_a_pool_ends_workers_still_warming_up():
     while not pool._processes or not warming[0].running():  # type: ignore[attr-defined]
         time.sleep(0.05)
     processes = list(pool._processes.values())  # type: ignore[attr-defined]
+    started = time.perf_counter()
     close_pool(pool, warming)
-    for process in processes:
-        process.join(timeout=30.0)  # already ended: returns at once
-    assert [p.exitcode for p in processes] == [-signal.SIGTERM]
+    assert all(process_ended(p) for p in processes)
+    assert time.perf_counter() - started < 10.0  # not the 60 s of its task
+    # the exit status goes to whichever thread reaps the worker first (this one or the
+    # executor's): when it is this one, it shows the SIGTERM
+    assert [p.exitcode for p in processes] in ([-signal.SIGTERM], [None])
 
 
 def test_closing_a_warm_pool_ends_its_idle_workers():
@@ -214,7 +217,7 @@ def test_closing_a_warm_pool_ends_its_idle_workers():
     warming[0].result()
     processes = list(pool._processes.values())  # type: ignore[attr-defined]
     close_pool(pool, warming)
-    assert not any(p.is_alive() for p in processes)
+    assert all(process_ended(p) for p in processes)
 
 
 def _ignore_sigterm() -> None:  # pragma: no cover - runs in the worker
@@ -234,7 +237,7 @@ def test_closing_a_pool_kills_a_busy_worker_that_ignores_sigterm():
     processes = list(pool._processes.values())  # type: ignore[attr-defined]
     started = time.perf_counter()
     close_pool(pool)
-    assert not any(p.is_alive() for p in processes)
+    assert all(process_ended(p) for p in processes)
     assert 4.5 < time.perf_counter() - started < 15.0
 
 

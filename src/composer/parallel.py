@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import multiprocessing
+import multiprocessing.connection
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -107,15 +108,38 @@ def close_pool(pool: ProcessPoolExecutor, warming: Sequence[Future[None]] = ()) 
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
-        if process.is_alive():
+        if not process_ended(process):
             process.terminate()
-    for process in processes:
-        process.join(timeout=5.0)
+    _wait_for(processes, 5.0)
     # a worker still alive 5 s after SIGTERM (seen once under load) is killed outright
     for process in processes:
-        if process.is_alive():
+        if not process_ended(process):
             process.kill()
-            process.join(timeout=5.0)
+    _wait_for(processes, 5.0)
+
+
+def process_ended(process: multiprocessing.process.BaseProcess) -> bool:
+    """True once ``process`` has exited.
+
+    Not ``is_alive()``: the executor's own management thread joins its workers too, and
+    whichever thread reaps a worker first takes its exit status; the other's waitpid then
+    fails, and ``is_alive()`` keeps answering True for a process that is gone. The
+    process's sentinel becomes ready when it exits, whoever reaps it.
+    """
+    if process.exitcode is not None:
+        return True
+    return bool(multiprocessing.connection.wait([process.sentinel], timeout=0))
+
+
+def _wait_for(processes: Sequence[multiprocessing.process.BaseProcess], seconds: float) -> None:
+    """Wait up to ``seconds`` until every process has exited."""
+    pending = [p.sentinel for p in processes if not process_ended(p)]
+    if pending:
+        multiprocessing.connection.wait(pending, timeout=seconds)
+        # wait() returns when the first one is ready: wait for the others as well
+        for process in processes:
+            if not process_ended(process):
+                multiprocessing.connection.wait([process.sentinel], timeout=seconds)
 
 
 def cluster_address(cluster: str | None = None) -> str | None:
