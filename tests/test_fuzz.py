@@ -23,7 +23,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
@@ -246,6 +246,7 @@ def _tables():
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**6))
+@example(seed=172)  # LOS infeasible by L9 alone (found by CI, 2026-12-06)
 def test_solver_plans_on_random_valid_instances_check_clean(seed):
     from composer.builders.generate import generate
 
@@ -261,8 +262,17 @@ def test_solver_plans_on_random_valid_instances_check_clean(seed):
     assert not broken, broken
     if plan.status in {"optimal", "feasible"}:
         assert report.ok, [v.render() for v in report.errors]
-    for name in ("los", "bv"):  # planted feasible: these two always find a plan
-        assert plan.stages[name].status in {"optimal", "feasible", "unknown"}, name
+    assert plan.stages["bv"].status in {"optimal", "feasible", "unknown"}
+    if plan.stages["los"].status == "infeasible":
+        # the generator plants groups, slots and facilitators (Planted) but no L9 visits:
+        # without the yearly visits the planted plan must be found
+        settings_no_visits = instance.los.settings.model_copy(update={"visits_per_year": 0})
+        los = instance.los.model_copy(update={"settings": settings_no_visits})
+        again, _ = solve(
+            instance.model_copy(update={"los": los}),
+            SolveParams(time_limit=8, workers=1, processes=1, seed=seed),
+        )
+        assert again.stages["los"].status in {"optimal", "feasible", "unknown"}
 
 
 @pytest.mark.parametrize("name", ["tiny"])
