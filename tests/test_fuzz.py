@@ -251,7 +251,8 @@ def test_solver_plans_on_random_valid_instances_check_clean(seed):
     from composer.builders.generate import generate
 
     instance = generate("tiny", seed, tables=_tables()).instance
-    plan, _ = solve(instance, SolveParams(time_limit=8, workers=1, processes=1, seed=seed))
+    params = SolveParams(time_limit=8, workers=1, processes=1, seed=seed)
+    plan, _ = solve(instance, params)
     assert isinstance(plan, Plan)
     report = check_plan(instance, plan)
     assert not report.mismatches, report.mismatches
@@ -268,10 +269,7 @@ def test_solver_plans_on_random_valid_instances_check_clean(seed):
         # without the yearly visits the planted plan must be found
         settings_no_visits = instance.los.settings.model_copy(update={"visits_per_year": 0})
         los = instance.los.model_copy(update={"settings": settings_no_visits})
-        again, _ = solve(
-            instance.model_copy(update={"los": los}),
-            SolveParams(time_limit=8, workers=1, processes=1, seed=seed),
-        )
+        again, _ = solve(instance.model_copy(update={"los": los}), params)
         assert again.stages["los"].status in {"optimal", "feasible", "unknown"}
 
 

@@ -22,6 +22,7 @@ import importlib
 import multiprocessing
 import multiprocessing.connection
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -132,14 +133,11 @@ def process_ended(process: multiprocessing.process.BaseProcess) -> bool:
 
 
 def _wait_for(processes: Sequence[multiprocessing.process.BaseProcess], seconds: float) -> None:
-    """Wait up to ``seconds`` until every process has exited."""
-    pending = [p.sentinel for p in processes if not process_ended(p)]
-    if pending:
-        multiprocessing.connection.wait(pending, timeout=seconds)
-        # wait() returns when the first one is ready: wait for the others as well
-        for process in processes:
-            if not process_ended(process):
-                multiprocessing.connection.wait([process.sentinel], timeout=seconds)
+    """Wait up to ``seconds`` in all until every process has exited."""
+    deadline = time.monotonic() + seconds
+    for process in processes:
+        remaining = max(0.0, deadline - time.monotonic())
+        multiprocessing.connection.wait([process.sentinel], timeout=remaining)
 
 
 def cluster_address(cluster: str | None = None) -> str | None:

@@ -584,10 +584,10 @@ def solve_grouping(
     stats["lp_seconds"] = time.perf_counter() - wall0
     lp_cut_short = clock.now() >= lp_until  # no time even for the LP to converge
     stats["cuts"] = len(lp.cuts)
-    if solved is not None:
-        stats["lp_value"] = solved.value  # after the cuts (heuristic pricing: not yet proven)
     if solved is None:
         notes.append("the LP relaxation could not be solved")
+    else:
+        stats["lp_value"] = solved.value  # after the cuts (heuristic pricing: not yet proven)
     best = list(incumbent) if incumbent else []
     ub = sum(c.cost for c in best) if best else None
     if solved is not None and ub is not None and ub > solved.value * 1.01 + 1:
