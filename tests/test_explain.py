@@ -58,8 +58,7 @@ def _l5() -> Instance:
 def _l5_once() -> Instance:
     # one SO fixed in two networks, one slot in the week: they cannot be in both
     # (so2 could lead one of them if it were open). Visits are off: with one slot in the
-    # week the two networks could never visit each other (L9), which explain does not
-    # model; that is not this case's subject.
+    # week the two networks could never visit each other either (L9, its own case below).
     return los_instance(
         [learner("l0"), learner("l1")],
         [network("N1", schoolopleider="so"), network("N2", schoolopleider="so")],
@@ -109,6 +108,18 @@ def _l4_fixed() -> Instance:
     )
 
 
+def _l9() -> Instance:
+    # N1 and N2 both fixed on Monday block 1, the week's only day: a duo cannot visit a
+    # network meeting at its own slot, so neither makes its yearly visit (k = 1). Core:
+    # L9 r1 + both fixed slots. Unfixing a slot (cost 3) is cheaper than fewer visits
+    # (cost 7); N2 then meets in block 2 (same school, no travel) and the two visit each
+    # other (2 networks < 2k + 1, so a pair may).
+    mon1 = {"weekday": "mon", "block": "1"}
+    return los_instance(
+        [learner("l0"), learner("l1")], [network("N1", slot=mon1), network("N2", slot=mon1)]
+    )
+
+
 def _pin() -> Instance:
     # four learners pinned to N1, which takes 3 (N2 has room)
     return los_instance(
@@ -129,6 +140,7 @@ CASES: list[tuple[str, Callable[[], Instance], str, str, str]] = [
     ("L6", _l6, "los", "L6", "so"),
     ("L7", _l7, "los", "L7", "l0"),
     ("L4-fixed-slot", _l4_fixed, "los", "L4", "N1"),
+    ("L9", _l9, "los", "L9", "r1"),
     ("P1-pin", _pin, "los", "P1", "l0"),
     ("B8", _b8, "bv", "B8", "po:r1"),
     ("B4", _b4, "bv", "B4", "c1"),
@@ -192,3 +204,40 @@ def test_feasible_instance_has_nothing_to_explain() -> None:
     instance = los_instance([learner("l0"), learner("l1")], [network("N1")])
     (e,) = explain(instance, time_limit=5)
     assert e.status == "feasible" and not e.core and not e.relaxations
+
+
+def test_l9_conflict_offers_fewer_visits_and_the_stage_agrees() -> None:
+    # the L9 case above: the core holds exactly L9 r1 and the two fixed slots, and the
+    # L9 group can also be softened by planning no visit (visits_per_year 1 -> 0)
+    instance = _l9()
+    (e,) = explain(instance, time_limit=5)
+    assert sorted(x.key for x in e.core) == [
+        ("L4", "N1", "fixed-slot"),
+        ("L4", "N2", "fixed-slot"),
+        ("L9", "r1", "visits"),
+    ]
+    model = LosExplainModel(_part(instance, "los"))
+    (l9,) = [x for x in e.core if x.rule == "L9"]
+    texts = [r.text for r in model.relaxations(l9)]
+    assert any("plan 0 cross-network visit(s) a year instead of 1" in t for t in texts), texts
+    # without visits the stage plans it: L9 is the whole reason
+    settings = instance.los.settings.model_copy(update={"visits_per_year": 0})
+    no_visits = instance.model_copy(
+        update={"los": instance.los.model_copy(update={"settings": settings})}
+    )
+    (again,) = explain(no_visits, time_limit=5)
+    assert again.status == "feasible"
+
+
+def test_stage_without_plan_is_not_reported_as_nothing_to_explain(monkeypatch) -> None:
+    # when the LOS stage finds no plan but the explain model does (more time needed, or
+    # a rule only the stage checks), explain must not say "feasible, nothing to explain"
+    import composer.solvers.explain as module
+    from composer.replan import explanation_lines
+
+    instance = los_instance([learner("l0"), learner("l1")], [network("N1")])
+    monkeypatch.setattr(module, "_los_region_solves", lambda sub, limit: False)
+    (e,) = explain(instance, time_limit=5)
+    assert e.status == "unknown" and e.stage_failed
+    text = "\n".join(explanation_lines(e))
+    assert "nothing to explain" not in text and "found no plan" in text

@@ -221,6 +221,31 @@ def test_whatif_cli_writes_diff_and_keeps_baseline(cli, tmp_path: Path) -> None:
     assert not (tmp_path / "never").exists()
 
 
+def test_explain_cli_says_not_verified_when_the_relaxed_instance_does_not_solve(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    # the relaxed instance is solved for real; its LOS stage is then reported infeasible
+    # (as when the fix misses a rule explain does not model): no "verified" claim
+    import composer.replan as replan
+
+    real = replan.verify_relaxation
+
+    def failing(instance, change, time_limit=30.0, seed=0):
+        relaxed, plan, report = real(instance, change, time_limit, seed)
+        stages = dict(plan.stages)
+        stages["los"] = stages["los"].model_copy(update={"status": "infeasible"})
+        return relaxed, plan.model_copy(update={"stages": stages}), report
+
+    monkeypatch.setattr(replan, "verify_relaxation", failing)
+    infeasible = los_instance([learner(f"l{i}") for i in range(4)], [network("N1")])
+    write_instance(infeasible, tmp_path / "bad.json", "json")
+    result = cli("explain", tmp_path / "bad.json", "--verify-time", "10")
+    assert result.exit_code == 3, result.output
+    assert "NOT verified: the relaxed instance does not solve in 10 s" in result.output
+    assert "los infeasible" in result.output
+    assert "verified: the relaxed instance solves" not in result.output
+
+
 def test_explain_cli_exit_codes(cli, tmp_path: Path) -> None:
     infeasible = los_instance([learner(f"l{i}") for i in range(4)], [network("N1")])
     write_instance(infeasible, tmp_path / "bad.json", "json")

@@ -70,8 +70,16 @@ def explanation_lines(e: Any) -> list[str]:
     label = f"{what} {e.key}" if e.programme == "los" else what
     if e.status == "feasible":
         return [f"{label}: feasible, nothing to explain"]
-    if e.status == "unknown":
+    if e.status == "unknown" and e.stage_failed:
+        lines = [
+            f"{label}: the LOS stage found no plan within the time limit, yet the rules "
+            "explain models (L1-L7, L9, P1) can all hold: raise --time-limit, or the "
+            "conflict lies in what only the stage checks (L9: a visiting duo's other "
+            "networks must leave them free at the host's slot)"
+        ]
+    elif e.status == "unknown":
         lines = [f"{label}: could not decide within the time limit (raise --time-limit)"]
+    if e.status == "unknown":
         if e.notes:
             lines.append("  found without search (the solver's pruning):")
             lines.extend(f"    {note}" for note in e.notes[:20])

@@ -75,7 +75,19 @@ def explain(
                 f"{name} {r.status}" for name, r in plan.stages.items() if r.status != "not_planned"
             )
             verdict = "checker clean" if report.ok else f"{len(report.errors)} violation(s)"
-            click.echo(f"verified: the relaxed instance solves ({statuses}; {verdict})")
+            solved = all(
+                r.status in {"optimal", "feasible"}
+                for r in plan.stages.values()
+                if r.status != "not_planned"
+            )
+            if solved and report.ok:
+                click.echo(f"verified: the relaxed instance solves ({statuses}; {verdict})")
+            else:
+                click.echo(
+                    f"NOT verified: the relaxed instance does not solve in {verify_time:g} s "
+                    f"({statuses}; {verdict}); raise --verify-time, or apply the change and "
+                    "run composer explain again"
+                )
     sys.exit(EXIT_INFEASIBLE)
 
 

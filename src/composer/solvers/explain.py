@@ -5,11 +5,14 @@ and for the BV clusters, a CP-SAT *explain model* states the hard rules with one
 enforcement literal per named constraint group: a rule id, the item it is about and an
 aspect (``L1 N07 max``: "network N07 takes at most 18 learners"; ``L4 L0012 roster``:
 "L0012 is free at their network's slot"; ``L5 IO03 availability``; ``B4 C1 capacity``;
-...). Unlike the solving model it prunes nothing, so that a learner refused everywhere
+...; ``L9 <region> visits``: the region's yearly visit arcs, as in the LOS model).
+Unlike the solving model it prunes nothing, so that a learner refused everywhere
 for curriculum (L3) or travel (L7) reasons still shows up as a conflict between named
 groups.
 
-1. Solve with every literal as an assumption. Feasible: nothing to explain.
+1. Solve with every literal as an assumption (first without the L9 groups, which make
+   the model slow: a conflict without them is found sooner). Feasible: nothing to
+   explain.
 2. Infeasible: CP-SAT's ``sufficient_assumptions_for_infeasibility`` gives a core; a
    deletion filter shrinks it to a *minimal* core (dropping any one group makes the rest
    satisfiable; proven by a solve per group, within a time limit per check).
@@ -86,6 +89,10 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     """Reasons found without search (the LOS stage's pruning) when the model could not
     decide in time."""
+    stage_failed: bool = False
+    """The LOS stage found no plan within the time limit although the explain model finds
+    one (status "unknown"): the stage needs more time, or the conflict lies in what only
+    the stage checks."""
 
 
 # --------------------------------------------------------------------------- cores
@@ -93,6 +100,10 @@ class Explanation:
 
 class ExplainModel:
     """A CP-SAT model whose constraint groups have enforcement literals (base class)."""
+
+    deferred_rules: tuple[str, ...] = ()
+    """Rules whose groups join the search for a core only when the others hold together:
+    a conflict without them is found faster and names fewer groups."""
 
     def __init__(self) -> None:
         self.model = cp_model.CpModel()
@@ -143,10 +154,17 @@ class ExplainModel:
 
         The deletion filter stops after ``budget`` seconds; the core is then a conflict
         but not proven minimal (a large region can have a core of hundreds of groups,
-        each needing a solve to prove it is needed).
+        each needing a solve to prove it is needed). Groups of :attr:`deferred_rules`
+        are enforced only when the others alone hold together.
         """
         started = time.monotonic()
-        status, core = self.check(list(self.groups), time_limit)
+        status: Check = "unknown"
+        core: list[tuple[str, str, str]] = []
+        early = [k for k in self.groups if k[0] not in self.deferred_rules]
+        if len(early) < len(self.groups):
+            status, core = self.check(early, time_limit)
+        if status != "infeasible":
+            status, core = self.check(list(self.groups), time_limit)
         if status != "infeasible":
             return status, [], True
         proven = True
@@ -182,7 +200,10 @@ def _set(key: str, value: Any, description: str) -> ChangeFile:
 
 
 class LosExplainModel(ExplainModel):
-    """The LOS rules L1-L7 (and placement, pins) of one region group, nothing pruned."""
+    """The LOS rules L1-L7 and L9 (and placement, pins) of one region group, nothing
+    pruned."""
+
+    deferred_rules = ("L9",)  # the visit arcs make the model several times slower
 
     def __init__(self, inst: Instance) -> None:
         super().__init__()
@@ -409,6 +430,104 @@ class LosExplainModel(ExplainModel):
                         f"({fac.capacity_days:g} day(s) x {settings.so_students_per_day})",
                     )
                 )
+        self._add_l9_visits(by_region)
+
+    def _add_l9_visits(self, by_region: dict[str, list[int]]) -> None:
+        """L9: per region of ``visits_per_year`` (k) + 1 networks or more, one group: every
+        network's duo visits k other networks of the region and hosts k, never the same
+        pair both ways when the region has 2k + 1 networks or more, and a visit only
+        where the host's slot leaves the duo free (not their own slot; on one weekday,
+        time to travel; with ``visits_within_availability`` the visitor's fixed
+        facilitators available then; no duo member leads the host).
+
+        This mirrors the LOS model's ``_add_l9_visitable``; like it, it leaves to the
+        stage the duo's *other* networks at the host's slot
+        (:func:`composer.solvers.los_model.duo_free`)."""
+        inst, m = self.inst, self.model
+        settings = inst.los.settings
+        k = settings.visits_per_year
+        if k <= 0:
+            return
+        nets = inst.los.networks
+        slots = self.slots
+        led: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        leaders_of: dict[int, set[int]] = defaultdict(set)
+        for (n, _pos, f), var in self.lead.items():
+            led[(n, f)].append(var)
+            leaders_of[n].add(f)
+        self.visit: dict[tuple[int, int], cp_model.IntVar] = {}
+        # per pair of locations: the host slots a visitor at slot s cannot reach (L5 travel)
+        apart: dict[tuple[str, str], dict[int, list[int]]] = {}
+        for region, members in sorted(by_region.items()):
+            if len(members) < k + 1:
+                continue  # too few networks to visit: the calendar stage reports it
+            one_way = len(members) >= 2 * k + 1
+            enforce = self.lit(
+                "L9",
+                region,
+                "visits",
+                f"every network of region {region} visits {k} other network(s) of the "
+                f"region a year and hosts {k}"
+                + (", no two networks visiting each other" if one_way else "")
+                + ", at a slot its duo is free",
+            )
+            for a in members:
+                fixed = [
+                    inst.facilitators[inst.index.facilitator[fid]]
+                    for pos in ("so", "second")
+                    if (fid := los_rules.fixed_facilitator(nets[a], pos)) is not None
+                ]
+                absent = (
+                    [t for t, at in enumerate(slots) if not all(f.available(*at) for f in fixed)]
+                    if settings.visits_within_availability
+                    else []
+                )
+                for b in members:
+                    if a == b:
+                        continue
+                    arc = m.new_bool_var(f"visit[v={a},h={b}]")
+                    self.visit[(a, b)] = arc
+                    places = (nets[a].location, nets[b].location)
+                    if places not in apart:
+                        apart[places] = {
+                            s: [
+                                t
+                                for t, at_b in enumerate(slots)
+                                if not los_rules.travel_fits(inst, at_a, places[0], at_b, places[1])
+                            ]
+                            for s, at_a in enumerate(slots)
+                        }
+                    for s in range(len(slots)):
+                        clash = sorted({*apart[places][s], *absent})
+                        if clash:
+                            terms = [arc, self.y[(a, s)], *(self.y[(b, t)] for t in clash)]
+                            m.add(sum(terms) <= 2).only_enforce_if(enforce)
+                    for f in sorted(leaders_of[a]):
+                        if (b, f) in led:
+                            # f in a's duo cannot visit b while leading b
+                            m.add(arc + sum(led[(a, f)]) + sum(led[(b, f)]) <= 2).only_enforce_if(
+                                enforce
+                            )
+            for n in members:
+                m.add(sum(self.visit[(n, b)] for b in members if b != n) == k).only_enforce_if(
+                    enforce
+                )
+                m.add(sum(self.visit[(a, n)] for a in members if a != n) == k).only_enforce_if(
+                    enforce
+                )
+            if one_way:
+                for a in members:
+                    for b in members:
+                        if a < b:
+                            m.add(self.visit[(a, b)] + self.visit[(b, a)] <= 1).only_enforce_if(
+                                enforce
+                            )
+            # redundant with the arcs (labelled), as in the LOS model: Hall's condition,
+            # at most half the region's networks at one slot (they cannot visit each other)
+            for s in range(len(slots)):
+                m.add(sum(self.y[(n, s)] for n in members) <= len(members) // 2).only_enforce_if(
+                    enforce
+                )
 
     @staticmethod
     def _needs_text(learner: Any) -> str:
@@ -544,6 +663,20 @@ class LosExplainModel(ExplainModel):
                 operations=(RemoveOp(op="remove", what="learners", ids=(item,)),),
             )
             add(change, 10, text)
+        elif rule == "L9":
+            settings = inst.los.settings
+            if settings.visits_within_availability:
+                text = (
+                    "let duos visit at any slot, also outside their facilitators' available "
+                    "days (los.settings.visits_within_availability false)"
+                )
+                add(_set("los.settings.visits_within_availability", False, text), 5, text)
+            k = settings.visits_per_year
+            text = (
+                f"plan {k - 1} cross-network visit(s) a year instead of {k} "
+                "(los.settings.visits_per_year, every region)"
+            )
+            add(_set("los.settings.visits_per_year", k - 1, text), 7, text)
         elif rule == "P1" and aspect == "pin":
             text = f"unpin {item} (let the planner choose their network)"
             add(_modify("learners", item, {"network": None}, text), 3, text)
@@ -782,6 +915,9 @@ def explain_instance(
                 found.append(Explanation("los", "+".join(regions), "feasible"))
                 continue
             result = explain_part("los", "+".join(regions), instance, build, apply, time_limit)
+            if result.status == "feasible":
+                # the stage found no plan: "nothing to explain" would contradict solve
+                result.status, result.stage_failed = "unknown", True
             if result.status == "unknown":
                 from composer.solvers.los_model import prepare_region
 
