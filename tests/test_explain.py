@@ -100,6 +100,18 @@ def _b4() -> Instance:
     )
 
 
+def _b2_apart() -> Instance:
+    # 8 schools make 2 clusters of 4 (at most 8 // 4), but p0, p1, p2 must be pairwise
+    # apart: 3 clusters needed. Only the solver finds this (no together-chain is too
+    # large). Dropping one apart wish (cost 4) is the cheapest fix; allowing a cluster
+    # of 7 (cost 3) does not help.
+    wishes = [
+        {"kind": "apart", "school_a": a, "school_b": b}
+        for a, b in (("p0", "p1"), ("p0", "p2"), ("p1", "p2"))
+    ]
+    return make_instance(bv_data([bv_school(f"p{i}") for i in range(8)], wishes=wishes))
+
+
 def _l4_fixed() -> Instance:
     # N1 is fixed on Monday block 1; l0 teaches then
     return los_instance(
@@ -144,6 +156,7 @@ CASES: list[tuple[str, Callable[[], Instance], str, str, str]] = [
     ("P1-pin", _pin, "los", "P1", "l0"),
     ("B8", _b8, "bv", "B8", "po:r1"),
     ("B4", _b4, "bv", "B4", "c1"),
+    ("B2-apart", _b2_apart, "bv", "B2", "p0|p1"),
 ]
 
 
@@ -241,3 +254,27 @@ def test_stage_without_plan_is_not_reported_as_nothing_to_explain(monkeypatch) -
     assert e.status == "unknown" and e.stage_failed
     text = "\n".join(explanation_lines(e))
     assert "nothing to explain" not in text and "found no plan" in text
+
+
+def test_b2_wish_against_the_only_cluster_is_explained() -> None:
+    # 4 schools form exactly one cluster; p0 and p1 must be apart. A minimal core: the
+    # wish, the part's size group and the placement of p0 (or of p1): p1 cannot join
+    # p0's cluster, and without p1 the other three are too few for a second (or, with
+    # p1 left out, for the first). The fix is to drop the wish.
+    wishes = [{"kind": "apart", "school_a": "p0", "school_b": "p1", "reason": "rivals"}]
+    instance = make_instance(bv_data([bv_school(f"p{i}") for i in range(4)], wishes=wishes))
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.status == "infeasible" and e.minimal
+    keys = sorted(x.key for x in e.core)
+    assert keys in (
+        [("B1", p, "placed"), ("B2", "p0|p1", "apart"), ("B2", "po:r1", "size")]
+        for p in ("p0", "p1")
+    ), keys
+    assert "schools p0 and p1 are in different clusters (wish (rivals))" in {x.text for x in e.core}
+    assert [r.text for r in e.relaxations] == [
+        "drop the wish that schools p0 and p1 be apart (bv.wishes)"
+    ]
+    # the same wish with 8 schools (two clusters) holds: nothing to explain
+    roomy = make_instance(bv_data([bv_school(f"p{i}") for i in range(8)], wishes=wishes))
+    (again,) = [x for x in explain(roomy, time_limit=5) if x.programme == "bv"]
+    assert again.status == "feasible"

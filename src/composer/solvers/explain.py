@@ -688,8 +688,9 @@ class LosExplainModel(ExplainModel):
 
 
 class BvExplainModel(ExplainModel):
-    """B2 sizes per sector-region (B8 counts), eligible schools clustered (B1), and
-    coordinators per cluster within their capacity and regions (B4)."""
+    """B2 sizes per sector-region (B8 counts) and the planners' together / apart wishes,
+    eligible schools clustered (B1), and coordinators per cluster within their capacity
+    and regions (B4)."""
 
     def __init__(self, inst: Instance) -> None:
         super().__init__()
@@ -720,7 +721,9 @@ class BvExplainModel(ExplainModel):
                     self.lit("B1", sid, "placed", f"eligible school {sid} ({key}) is clustered")
                 )
                 placed.append(var)
-            k = m.new_int_var(0, max(1, n // low), f"k[{key}]")
+            # at most n clusters: the size group, not the domain, says n // low (so that
+            # it shows up in a core that needs it)
+            k = m.new_int_var(0, max(1, n), f"k[{key}]")
             big = m.new_int_var(0, oversize, f"big[{key}]")
             self.k[key] = k
             rule = "B2" if splittable(n, low, high, oversize) else "B8"
@@ -736,10 +739,11 @@ class BvExplainModel(ExplainModel):
             m.add(big <= k)
             m.add(total >= low * (k - big) + (high + 1) * big).only_enforce_if(size)
             m.add(total <= high * (k - big) + (high + 1) * big).only_enforce_if(size)
+            self._add_b2_wishes(key, schools, dict(zip(schools, placed, strict=True)), k, big, size)
             covered = [c for c in coords if region in c.regions]
             vars_ = []
             for c in covered:
-                a = m.new_int_var(0, max(1, n // low), f"a[{key},{c.id}]")
+                a = m.new_int_var(0, max(1, n), f"a[{key},{c.id}]")
                 assign[c.id].append((key, a))
                 vars_.append(a)
             m.add(sum(vars_) == k).only_enforce_if(
@@ -763,6 +767,78 @@ class BvExplainModel(ExplainModel):
                 )
             )
 
+    def _add_b2_wishes(
+        self,
+        key: str,
+        schools: Sequence[int],
+        placed: dict[int, cp_model.IntVar],
+        k: cp_model.IntVar,
+        big: cp_model.IntVar,
+        size: cp_model.IntVar,
+    ) -> None:
+        """B2 wishes of one part, a group each: two schools in one cluster (``together``)
+        or in different clusters (``apart``), as the solver holds them.
+
+        Only a part with wishes gets cluster slots c: ``used[c]``, ``count[c]`` (its
+        schools, within the part's sizes under the part's size group, the slots adding
+        up to the part's k clusters and its placed schools) and ``in[s,c]`` for the
+        schools a wish names (the others only fill the counts)."""
+        inst, m = self.inst, self.model
+        bv = inst.bv
+        members = set(schools)
+        idx = inst.index
+        wishes = [
+            (w, idx.school[w.school_a], idx.school[w.school_b])
+            for w in bv.wishes
+            if idx.school.get(w.school_a) in members and idx.school.get(w.school_b) in members
+        ]
+        if not wishes:
+            return
+        low, high = bv.min_size, bv.max_size
+        n = len(schools)
+        slots = range(max(1, n))
+        used = [m.new_bool_var(f"used[{key},c={c}]") for c in slots]
+        count = [m.new_int_var(0, n, f"count[{key},c={c}]") for c in slots]
+        oversize = [m.new_bool_var(f"oversize[{key},c={c}]") for c in slots]
+        m.add(sum(used) == k)
+        m.add(sum(count) == sum(placed.values()))
+        m.add(sum(oversize) == big)
+        for c in slots:
+            m.add(count[c] <= n * used[c])
+            m.add(oversize[c] <= used[c])
+            m.add(count[c] >= low * used[c]).only_enforce_if(size)
+            m.add(count[c] <= high * used[c] + oversize[c]).only_enforce_if(size)
+            if c > 0:
+                m.add(used[c] <= used[c - 1])  # symmetry: slots in use come first
+        named = sorted({s for _, a, b in wishes for s in (a, b)})
+        inside = {(s, c): m.new_bool_var(f"in[{key},s={s},c={c}]") for s in named for c in slots}
+        for s in named:
+            m.add(sum(inside[(s, c)] for c in slots) == placed[s])
+        for c in slots:
+            m.add(sum(inside[(s, c)] for s in named) <= count[c])
+        for wish, a, b in wishes:
+            pair = f"{wish.school_a}|{wish.school_b}"
+            why = f" ({wish.reason})" if wish.reason else ""
+            if wish.kind == "together":
+                enforce = self.lit(
+                    "B2",
+                    pair,
+                    "together",
+                    f"schools {wish.school_a} and {wish.school_b} are in one cluster (wish{why})",
+                )
+                for c in slots:
+                    m.add(inside[(a, c)] == inside[(b, c)]).only_enforce_if(enforce)
+            else:
+                enforce = self.lit(
+                    "B2",
+                    pair,
+                    "apart",
+                    f"schools {wish.school_a} and {wish.school_b} are in different clusters "
+                    f"(wish{why})",
+                )
+                for c in slots:
+                    m.add(inside[(a, c)] + inside[(b, c)] <= 1).only_enforce_if(enforce)
+
     def relaxations(self, element: Element) -> list[Relaxation]:
         """The ways to soften ``element``, cheapest first."""
         inst = self.inst
@@ -772,7 +848,16 @@ class BvExplainModel(ExplainModel):
         def add(change: ChangeFile, cost: float, text: str) -> None:
             out.append(Relaxation(change, cost, text, rule))
 
-        if aspect == "size":
+        if aspect in ("together", "apart"):
+            first, second = item.split("|", 1)
+            kept = [
+                w.model_dump(mode="json")
+                for w in inst.bv.wishes
+                if not (w.kind == aspect and (w.school_a, w.school_b) == (first, second))
+            ]
+            text = f"drop the wish that schools {first} and {second} be {aspect} (bv.wishes)"
+            add(_set("bv.wishes", kept, text), 4, text)
+        elif aspect == "size":
             if not inst.bv.allow_seven:
                 text = f"allow one cluster of {inst.bv.max_size + 1} (bv.allow_seven) for {item}"
                 add(_set("bv.allow_seven", True, text), 3, text)
