@@ -7,10 +7,13 @@ with the real solver, refereed by the checker.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from composer.model.instance import Instance
 from composer.replan import apply_or_none, combined_relaxation, explain, verify_relaxation
@@ -278,3 +281,89 @@ def test_b2_wish_against_the_only_cluster_is_explained() -> None:
     roomy = make_instance(bv_data([bv_school(f"p{i}") for i in range(8)], wishes=wishes))
     (again,) = [x for x in explain(roomy, time_limit=5) if x.programme == "bv"]
     assert again.status == "feasible"
+
+
+def _two_conflicts() -> Instance:
+    # 4 learners for N1 (at most 3), and l3 teaches in both blocks of the only weekday.
+    # Offered fixes: raise max_size by k (2k), free l3 in one block (4), allow unplaced
+    # learners (8, fixes both), remove a learner (10). No single change under 8 fixes
+    # both conflicts; the cheapest combination is raise by 1 + free l3 in one block = 6.
+    return los_instance(
+        [learner("l0"), learner("l1"), learner("l2"), learner("l3", busy={"mon": ["1", "2"]})],
+        [network("N1")],
+    )
+
+
+def test_cheapest_combination_is_proven_and_beats_the_greedy_choice(monkeypatch) -> None:
+    instance = _two_conflicts()
+    (e,) = explain(instance, time_limit=5)
+    assert e.cheapest_proven and e.relaxed_status == "feasible"
+    assert sum(r.cost for r in e.relaxations) == 6
+    texts = [r.text for r in e.relaxations]
+    assert texts[0] == "raise max_size of N1 by 1 to 4"
+    assert texts[1].startswith("free l3 of teaching at mon block ")
+    _, plan, report = verify_relaxation(instance, combined_relaxation([e]), time_limit=10)
+    assert report.ok and plan.stages["los"].status in {"optimal", "feasible"}
+    # the greedy search (one change at a time) settles for allow_unplaced, cost 8
+    import composer.solvers.explain as module
+
+    monkeypatch.setattr(module, "cheapest_relaxation", lambda *a, **k: ("unknown", []))
+    (greedy,) = explain(instance, time_limit=5)
+    assert not greedy.cheapest_proven
+    assert sum(r.cost for r in greedy.relaxations) == 8, [r.text for r in greedy.relaxations]
+
+
+@st.composite
+def _small_conflicts(draw: st.DrawFn) -> Instance:
+    """2-5 learners with random Monday rosters over blocks 1 and 2, 1-2 networks of at
+    most 1-3 learners, maybe a fixed slot or a pin: often infeasible in several ways."""
+    n_networks = draw(st.integers(1, 2))
+    networks = []
+    for n in range(n_networks):
+        extra: dict[str, Any] = {"max_size": draw(st.integers(1, 3))}
+        if draw(st.booleans()):
+            extra["slot"] = {"weekday": "mon", "block": draw(st.sampled_from(["1", "2"]))}
+        networks.append(network(f"N{n + 1}", **extra))
+    learners = []
+    for i in range(draw(st.integers(2, 5))):
+        busy = draw(st.lists(st.sampled_from(["1", "2"]), unique=True, max_size=2))
+        extra = {"busy": {"mon": busy}} if busy else {}
+        if draw(st.integers(0, 4)) == 0:
+            extra["network"] = f"N{draw(st.integers(1, n_networks))}"
+        learners.append(learner(f"l{i}", **extra))
+    return los_instance(learners, networks, settings={"visits_per_year": 0})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_small_conflicts())
+def test_proven_cheapest_relaxation_matches_brute_force(instance: Instance) -> None:
+    # every combination of the offered changes (at most one per field, at most three)
+    # that costs less than the proven cheapest must leave the explain model infeasible
+    from composer.solvers.explain import _Option
+
+    (e,) = explain(instance, time_limit=5)
+    if e.status != "infeasible":
+        return
+    assert e.cheapest_proven, [x.render() for x in e.core]
+    best = sum(r.cost for r in e.relaxations)
+    model = LosExplainModel(_part(instance, "los"))
+    menu = {}
+    for _, element in model.groups.values():
+        for r in model.relaxations(element):
+            option = _Option.of(r)
+            menu.setdefault(option.key, option)
+    options = sorted(menu.values(), key=lambda o: o.relaxation.cost)
+    for size in (1, 2, 3):
+        for combo in itertools.combinations(options, size):
+            if sum(o.relaxation.cost for o in combo) >= best - 1e-9:
+                continue
+            if len({o.target for o in combo}) < size:
+                continue
+            trial: Instance | None = instance
+            for o in combo:
+                trial = apply_or_none(trial, o.relaxation.change) if trial else None
+            if trial is None:
+                continue
+            relaxed = LosExplainModel(_part(trial, "los"))
+            outcome, _ = relaxed.check(list(relaxed.groups), 5)
+            assert outcome == "infeasible", (best, [o.relaxation.text for o in combo])

@@ -101,8 +101,17 @@ def explanation_lines(e: Any) -> list[str]:
     lines.append(
         f"  rules involved: {', '.join(rules)}; dropping any one group above makes it solvable"
     )
-    if e.relaxations:
-        lines.append("  cheapest relaxation found:")
+    if e.relaxations and e.cheapest_proven:
+        cost = sum(r.cost for r in e.relaxations)
+        lines.append(
+            f"  cheapest relaxation (cost {cost:g}; proven: no cheaper combination of the "
+            "offered changes, one per field, makes the rules hold):"
+        )
+        for r in e.relaxations:
+            lines.append(f"    - [{r.rule}] {r.text} (cost {r.cost:g})")
+        lines.append("    with this change the rules can all hold")
+    elif e.relaxations:
+        lines.append("  cheapest relaxation found (greedy, one change at a time):")
         for r in e.relaxations:
             lines.append(f"    - [{r.rule}] {r.text}")
         if e.relaxed_status == "feasible":

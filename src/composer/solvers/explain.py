@@ -19,9 +19,12 @@ groups.
 3. Each group in the core offers relaxations as change files (raise ``max_size`` of N07
    by k, free a learner's roster at a slot, add a day to an IO's availability, raise a
    coordinator's ``max_groups``, ``bv.allow_seven`` ...), each with a cost. The cheapest
-   single relaxation that makes the explain model feasible is proposed; when none alone
-   does, the cheapest is applied and the search repeats on the relaxed instance (greedy,
-   up to a few rounds: cheapest per round, not proven cheapest overall).
+   combination of them (at most one change per field) that makes the explain model
+   feasible is found and proven by implicit hitting sets (:func:`cheapest_relaxation`):
+   every core asks for one of its groups' relaxations, a small CP-SAT model picks the
+   cheapest set meeting all cores so far, and a set that still leaves a core adds it.
+   When that search does not conclude in time, a greedy search takes over (cheapest
+   single change, else the cheapest that breaks the core, and repeat; not proven).
 
 The models mirror :mod:`composer.solvers.los_model` rule by rule (same rule logic from
 :mod:`composer.los_rules` / :mod:`composer.bv_rules`); the CLI additionally verifies a
@@ -73,6 +76,10 @@ class Relaxation:
     cost: float
     text: str
     rule: str
+    monotone: bool = True
+    """Only loosens rules (every plan stays a plan). False for a change that also takes
+    freedom away, such as removing a learner (one fewer to fill a network's minimum):
+    the cheapest-combination search then keeps the cores found under it conditional."""
 
 
 @dataclass
@@ -89,6 +96,9 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     """Reasons found without search (the LOS stage's pruning) when the model could not
     decide in time."""
+    cheapest_proven: bool = False
+    """The relaxation is proven the cheapest combination of the offered changes (at most
+    one per field) that makes the explain model feasible; False: found greedily."""
     stage_failed: bool = False
     """The LOS stage found no plan within the time limit although the explain model finds
     one (status "unknown"): the stage needs more time, or the conflict lies in what only
@@ -102,18 +112,29 @@ class ExplainModel:
     """A CP-SAT model whose constraint groups have enforcement literals (base class)."""
 
     deferred_rules: tuple[str, ...] = ()
-    """Rules whose groups join the search for a core only when the others hold together:
-    a conflict without them is found faster and names fewer groups."""
+    """Rules whose groups live in :attr:`full` only and are checked only when the other
+    groups hold together: their variables slow the model down several times."""
 
     def __init__(self) -> None:
         self.model = cp_model.CpModel()
+        """Every group but those of :attr:`deferred_rules`."""
+        self.full: cp_model.CpModel | None = None
+        """A clone of :attr:`model` (same variable indices) with the deferred groups
+        added; None when there are none. A subclass clones it after building
+        :attr:`model`, which then stays as it is."""
         self.groups: dict[tuple[str, str, str], tuple[cp_model.IntVar, Element]] = {}
+        self.last_solution: list[int] = []
 
     def lit(self, rule: str, item: str, aspect: str, text: str) -> cp_model.IntVar:
-        """The enforcement literal of a group (created on first use)."""
+        """The enforcement literal of a group (created on first use, in :attr:`full`
+        for a deferred rule)."""
         key = (rule, item, aspect)
         if key not in self.groups:
-            var = self.model.new_bool_var(f"enforce[{rule},{item},{aspect}]")
+            model = self.model
+            if rule in self.deferred_rules:
+                assert self.full is not None, "clone the model before adding deferred groups"
+                model = self.full
+            var = model.new_bool_var(f"enforce[{rule},{item},{aspect}]")
             self.groups[key] = (var, Element(rule, item, aspect, text))
         return self.groups[key][0]
 
@@ -123,8 +144,24 @@ class ExplainModel:
 
     def check(self, keys: list[tuple[str, str, str]], time_limit: float) -> tuple[Check, list]:
         """Solve with the groups ``keys`` enforced (the others free); with the core when
-        infeasible (group keys)."""
-        m = self.model
+        infeasible (group keys).
+
+        The groups of the rules not deferred are checked first, in :attr:`model`: a
+        conflict among them is found without the deferred groups' variables, and a
+        solution is the hint for the solve in :attr:`full` with the deferred groups."""
+        plain = [k for k in keys if k[0] not in self.deferred_rules]
+        status, core = self._solve(self.model, plain, time_limit)
+        if status != "feasible" or len(plain) == len(keys) or self.full is None:
+            return status, core
+        full = self.full
+        full.clear_hints()
+        for i, value in enumerate(self.last_solution):
+            full.add_hint(full.get_int_var_from_proto_index(i), value)
+        return self._solve(full, keys, time_limit)
+
+    def _solve(
+        self, m: cp_model.CpModel, keys: list[tuple[str, str, str]], time_limit: float
+    ) -> tuple[Check, list]:
         m.clear_assumptions()
         m.add_assumptions([self.groups[k][0] for k in keys])
         solver = cp_model.CpSolver()
@@ -136,6 +173,7 @@ class ExplainModel:
         solver.parameters.cp_model_presolve = False
         status = solver.solve(m)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.last_solution = list(solver.response_proto.solution)
             return "feasible", []
         if status == cp_model.INFEASIBLE:
             by_index = {var.index: k for k, (var, _) in self.groups.items()}
@@ -155,16 +193,10 @@ class ExplainModel:
         The deletion filter stops after ``budget`` seconds; the core is then a conflict
         but not proven minimal (a large region can have a core of hundreds of groups,
         each needing a solve to prove it is needed). Groups of :attr:`deferred_rules`
-        are enforced only when the others alone hold together.
+        join only when the others alone hold together (:meth:`check`).
         """
         started = time.monotonic()
-        status: Check = "unknown"
-        core: list[tuple[str, str, str]] = []
-        early = [k for k in self.groups if k[0] not in self.deferred_rules]
-        if len(early) < len(self.groups):
-            status, core = self.check(early, time_limit)
-        if status != "infeasible":
-            status, core = self.check(list(self.groups), time_limit)
+        status, core = self.check(list(self.groups), time_limit)
         if status != "infeasible":
             return status, [], True
         proven = True
@@ -208,6 +240,7 @@ class LosExplainModel(ExplainModel):
     def __init__(self, inst: Instance) -> None:
         super().__init__()
         self.inst = inst
+        self._fits: dict[tuple[SlotKey, str, SlotKey, str], bool] = {}
         m = self.model
         idx = inst.index
         settings = inst.los.settings
@@ -396,9 +429,7 @@ class LosExplainModel(ExplainModel):
                             for n2 in networks:
                                 if n1 == n2:
                                     continue
-                                if not los_rules.travel_fits(
-                                    inst, a, nets[n1].location, b, nets[n2].location
-                                ):
+                                if not self.travel_fits(a, nets[n1].location, b, nets[n2].location):
                                     m.add(w[(n1, s1)] + w[(n2, s2)] <= 1).only_enforce_if(once)
             if fac.max_groups is not None and len(networks) > fac.max_groups:
                 m.add(
@@ -432,6 +463,15 @@ class LosExplainModel(ExplainModel):
                 )
         self._add_l9_visits(by_region)
 
+    def travel_fits(self, slot_a: SlotKey, place_a: str, slot_b: SlotKey, place_b: str) -> bool:
+        """:func:`composer.los_rules.travel_fits`, remembered (asked for every pair of
+        networks a person may lead, at every pair of slots)."""
+        key = (slot_a, place_a, slot_b, place_b)
+        fits = self._fits.get(key)
+        if fits is None:
+            fits = self._fits[key] = los_rules.travel_fits(self.inst, *key)
+        return fits
+
     def _add_l9_visits(self, by_region: dict[str, list[int]]) -> None:
         """L9: per region of ``visits_per_year`` (k) + 1 networks or more, one group: every
         network's duo visits k other networks of the region and hosts k, never the same
@@ -442,12 +482,14 @@ class LosExplainModel(ExplainModel):
 
         This mirrors the LOS model's ``_add_l9_visitable``; like it, it leaves to the
         stage the duo's *other* networks at the host's slot
-        (:func:`composer.solvers.los_model.duo_free`)."""
-        inst, m = self.inst, self.model
+        (:func:`composer.solvers.los_model.duo_free`). The groups go into :attr:`full`,
+        a clone of the model built so far."""
+        inst = self.inst
         settings = inst.los.settings
         k = settings.visits_per_year
-        if k <= 0:
+        if k <= 0 or all(len(members) < k + 1 for members in by_region.values()):
             return
+        self.full = m = self.model.clone()  # self.model stays without the visits
         nets = inst.los.networks
         slots = self.slots
         led: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
@@ -458,6 +500,18 @@ class LosExplainModel(ExplainModel):
         self.visit: dict[tuple[int, int], cp_model.IntVar] = {}
         # per pair of locations: the host slots a visitor at slot s cannot reach (L5 travel)
         apart: dict[tuple[str, str], dict[int, list[int]]] = {}
+        same_day = {
+            s: [t for t, other in enumerate(slots) if other[0] == at[0]]
+            for s, at in enumerate(slots)
+        }
+        idx = inst.index
+        times = [
+            (
+                los_rules.minutes_of_day(los_rules.block_of(inst, block).start),
+                los_rules.minutes_of_day(los_rules.block_of(inst, block).end),
+            )
+            for _, block in slots
+        ]
         for region, members in sorted(by_region.items()):
             if len(members) < k + 1:
                 continue  # too few networks to visit: the calendar stage reports it
@@ -489,13 +543,22 @@ class LosExplainModel(ExplainModel):
                     self.visit[(a, b)] = arc
                     places = (nets[a].location, nets[b].location)
                     if places not in apart:
+                        # only slots of one weekday can clash: the same slot, or too little
+                        # time between the blocks to travel (L5, los_rules.travel_fits)
+                        there = idx.travel_minutes(idx.school[places[0]], idx.school[places[1]])
+                        back = idx.travel_minutes(idx.school[places[1]], idx.school[places[0]])
                         apart[places] = {
                             s: [
                                 t
-                                for t, at_b in enumerate(slots)
-                                if not los_rules.travel_fits(inst, at_a, places[0], at_b, places[1])
+                                for t in same_day[s]
+                                if t == s
+                                or (
+                                    times[s][1] + there > times[t][0]
+                                    if times[s] <= times[t]
+                                    else times[t][1] + back > times[s][0]
+                                )
                             ]
-                            for s, at_a in enumerate(slots)
+                            for s in range(len(slots))
                         }
                     for s in range(len(slots)):
                         clash = sorted({*apart[places][s], *absent})
@@ -543,8 +606,8 @@ class LosExplainModel(ExplainModel):
         rule, item, aspect = element.key
         out: list[Relaxation] = []
 
-        def add(change: ChangeFile, cost: float, text: str) -> None:
-            out.append(Relaxation(change, cost, text, rule))
+        def add(change: ChangeFile, cost: float, text: str, monotone: bool = True) -> None:
+            out.append(Relaxation(change, cost, text, rule, monotone))
 
         if rule == "L1":
             net = inst.los.networks[idx.network[item]]
@@ -662,7 +725,11 @@ class LosExplainModel(ExplainModel):
                 description=text,
                 operations=(RemoveOp(op="remove", what="learners", ids=(item,)),),
             )
-            add(change, 10, text)
+            add(change, 10, text, monotone=False)
+            if inst.learners[idx.learner[item]].network is not None:
+                # a pinned learner must be placed even where unplaced learners are allowed
+                text = f"unpin {item} (let the planner choose their network)"
+                add(_modify("learners", item, {"network": None}, text), 3, text)
         elif rule == "L9":
             settings = inst.los.settings
             if settings.visits_within_availability:
@@ -671,12 +738,22 @@ class LosExplainModel(ExplainModel):
                     "days (los.settings.visits_within_availability false)"
                 )
                 add(_set("los.settings.visits_within_availability", False, text), 5, text)
+                # the fixed facilitators' days bound the visits too
+                positions: tuple[Position, ...] = ("so", "second")
+                for net in inst.los.networks:
+                    if net.region != item:
+                        continue
+                    for pos in positions:
+                        fixed = los_rules.fixed_facilitator(net, pos)
+                        if fixed is not None:
+                            out.extend(self.relaxations(Element("L5", fixed, "availability", "")))
             k = settings.visits_per_year
             text = (
                 f"plan {k - 1} cross-network visit(s) a year instead of {k} "
                 "(los.settings.visits_per_year, every region)"
             )
-            add(_set("los.settings.visits_per_year", k - 1, text), 7, text)
+            # fewer visits may forbid a pair visiting each other (2k + 1 networks or more)
+            add(_set("los.settings.visits_per_year", k - 1, text), 7, text, monotone=False)
         elif rule == "P1" and aspect == "pin":
             text = f"unpin {item} (let the planner choose their network)"
             add(_modify("learners", item, {"network": None}, text), 3, text)
@@ -845,8 +922,8 @@ class BvExplainModel(ExplainModel):
         rule, item, aspect = element.key
         out: list[Relaxation] = []
 
-        def add(change: ChangeFile, cost: float, text: str) -> None:
-            out.append(Relaxation(change, cost, text, rule))
+        def add(change: ChangeFile, cost: float, text: str, monotone: bool = True) -> None:
+            out.append(Relaxation(change, cost, text, rule, monotone))
 
         if aspect in ("together", "apart"):
             first, second = item.split("|", 1)
@@ -863,10 +940,12 @@ class BvExplainModel(ExplainModel):
                 add(_set("bv.allow_seven", True, text), 3, text)
             if not inst.bv.allow_merge:
                 text = f"merge {item} with the nearest region of its sector (bv.allow_merge)"
-                add(_set("bv.allow_merge", True, text), 4, text)
+                # a merge rebuilds the parts: cores found after it are about other groups
+                add(_set("bv.allow_merge", True, text), 4, text, monotone=False)
         elif aspect == "placed":
+            # a deferred school no longer counts towards its part's sizes
             text = f"defer school {item} to the next round (bv_subsidy false for now)"
-            add(_modify("schools", item, {"bv_subsidy": False}, text), 5, text)
+            add(_modify("schools", item, {"bv_subsidy": False}, text), 5, text, monotone=False)
         elif aspect == "capacity":
             fac = inst.facilitators[inst.index.facilitator[item]]
             for k in (1, 2, 3):
@@ -896,6 +975,157 @@ Builder = Callable[[Instance], ExplainModel]
 ApplyFn = Callable[[Instance, ChangeFile], Instance | None]
 
 
+@dataclass(frozen=True)
+class _Option:
+    """A relaxation as a choice of the cheapest-combination search: its identity (the
+    change without its description) and the field it sets, of which a combination
+    changes each at most once."""
+
+    key: str
+    relaxation: Relaxation
+    target: tuple[str, ...]
+    numeric: bool
+
+    @staticmethod
+    def of(relaxation: Relaxation) -> _Option:
+        change = relaxation.change
+        ops = change.operations
+        key = change.model_dump_json(exclude={"description"})
+        value: Any = None
+        target: tuple[str, ...] = ("change", key)
+        if len(ops) == 1 and isinstance(ops[0], ModifyOp) and len(ops[0].fields) == 1:
+            ((name, value),) = ops[0].fields.items()
+            target = ("modify", ops[0].what, ops[0].id, name)
+        elif len(ops) == 1 and isinstance(ops[0], SetOp):
+            target, value = ("set", ops[0].key), ops[0].value
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        return _Option(key, relaxation, target, numeric)
+
+    def dominated_by(self, chosen: Sequence[_Option]) -> bool:
+        """Chosen already, or a chosen option moves the same number at least as far (the
+        numeric relaxations of one field cost more the further they move it)."""
+        return any(
+            c.key == self.key
+            or (
+                c.target == self.target
+                and c.numeric
+                and self.numeric
+                and c.relaxation.cost >= self.relaxation.cost
+            )
+            for c in chosen
+        )
+
+
+Cut = tuple[frozenset[str], frozenset[str]]
+"""A clause over the options: pick one of the first set, or leave out one of the second."""
+
+
+def _cheapest_hitting_set(
+    options: dict[str, _Option], cuts: list[Cut], nogoods: list[set[str]]
+) -> tuple[Check, list[str]]:
+    """The cheapest set of options meeting every cut, at most one per field and none of
+    the ``nogoods`` sets whole; ("infeasible", []) when there is none."""
+    m = cp_model.CpModel()
+    keys = sorted(options)
+    pick = {k: m.new_bool_var(f"pick[{i}]") for i, k in enumerate(keys)}
+    for wanted, unless in cuts:
+        m.add_bool_or([pick[k] for k in sorted(wanted)] + [pick[k].Not() for k in sorted(unless)])
+    by_target: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for k in keys:
+        by_target[options[k].target].append(k)
+    for same in by_target.values():
+        if len(same) > 1:
+            m.add_at_most_one(pick[k] for k in same)
+    for bad in nogoods:
+        m.add_bool_or([pick[k].Not() for k in sorted(bad)])
+    m.minimize(sum(round(options[k].relaxation.cost * 100) * pick[k] for k in keys))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10.0
+    status = solver.solve(m)
+    if status == cp_model.INFEASIBLE:
+        return "infeasible", []
+    if status != cp_model.OPTIMAL:
+        return "unknown", []
+    return "feasible", [k for k in keys if solver.boolean_value(pick[k])]
+
+
+def cheapest_relaxation(
+    instance: Instance,
+    model: ExplainModel,
+    core: list[Element],
+    build: Builder,
+    apply: ApplyFn,
+    time_limit: float,
+    budget: float = 30.0,
+    rounds: int = 60,
+) -> tuple[Check, list[Relaxation]]:
+    """The cheapest combination of the offered relaxations that makes the explain model
+    feasible, proven by implicit hitting sets (as MaxHS solves MaxSAT).
+
+    Each core of conflicting groups asks for one option of its groups' menus (their
+    :meth:`ExplainModel.relaxations` on ``instance``) that the options already applied
+    do not dominate. The cheapest set meeting every such cut (at most one option per
+    field) is applied; when the model is still infeasible, its new core becomes one
+    more cut. The first set that makes the model feasible is the cheapest there is.
+    ("infeasible", []) when no combination of the menu suffices, ("unknown", []) when
+    the search did not conclude within ``budget`` seconds or ``rounds`` sets.
+    """
+    started = time.monotonic()
+    options: dict[str, _Option] = {}
+
+    def menu(source: ExplainModel, keys: Sequence[tuple[str, str, str]]) -> set[str]:
+        found: set[str] = set()
+        for key in keys:
+            owner = model if key in model.groups else source
+            if key not in owner.groups:
+                continue
+            for relaxation in owner.relaxations(owner.groups[key][1]):
+                option = _Option.of(relaxation)
+                options.setdefault(option.key, option)
+                found.add(option.key)
+        return found
+
+    cuts: list[Cut] = [(frozenset(menu(model, [e.key for e in core])), frozenset())]
+    nogoods: list[set[str]] = []
+    for _ in range(rounds):
+        left = budget - (time.monotonic() - started)
+        if left <= 0:
+            return "unknown", []
+        status, chosen = _cheapest_hitting_set(options, cuts, nogoods)
+        if status != "feasible":
+            return status, []
+        trial: Instance | None = instance
+        for k in chosen:
+            assert trial is not None
+            trial = apply(trial, options[k].relaxation.change)
+            if trial is None:
+                break
+        if trial is None:
+            nogoods.append(set(chosen))  # the changes together make an invalid instance
+            continue
+        trial_model = build(trial)
+        # a smaller core is a stronger cut; past 10 s the core found so far will do
+        status, new_core, _ = trial_model.minimal_core(time_limit, budget=min(left, 10.0))
+        if status == "feasible":
+            return "feasible", sorted(
+                (options[k].relaxation for k in chosen), key=lambda r: (r.cost, r.text)
+            )
+        if status == "unknown":
+            return "unknown", []
+        # the core holds as long as its groups are relaxed no further, unless an applied
+        # change that also takes freedom away is undone
+        applied = [options[k] for k in chosen]
+        wanted = menu(trial_model, [e.key for e in new_core])
+        cuts.append(
+            (
+                frozenset(k for k in wanted if not options[k].dominated_by(applied)),
+                frozenset(k for k in chosen if not options[k].relaxation.monotone),
+            )
+        )
+    return "unknown", []
+
+
 def explain_part(
     programme: Literal["los", "bv"],
     key: str,
@@ -914,6 +1144,13 @@ def explain_part(
     result = Explanation(programme, key, status, core, proven)
     if status != "infeasible":
         return result
+    found, cheapest = cheapest_relaxation(instance, model, core, build, apply, time_limit)
+    if found == "feasible":
+        result.relaxations, result.relaxed_status = cheapest, "feasible"
+        result.cheapest_proven = True
+        return result
+    # not concluded (or no combination of single changes per field suffices): the greedy
+    # search below applies changes one after the other, re-reading the relaxed instance
     current, current_model, current_core = instance, model, core
     for _ in range(rounds):
         options = sorted(
