@@ -1,8 +1,9 @@
 """Independent, plain-Python check that a planted plan satisfies the LOS semantics.
 
 This is the evidence that generated instances are feasible: it re-reads the binding
-rules of LOS_SEMANTICS.md (L1-L7, pins, TN sizes) and checks the hidden plan the
-generator returns against the instance, sharing no code with the generator.
+rules of LOS_SEMANTICS.md (L1-L7, pins, TN sizes, and that the planted slots and duos
+admit the L9 visits) and checks the hidden plan the generator returns against the
+instance, sharing no code with the generator.
 """
 
 from __future__ import annotations
@@ -235,3 +236,121 @@ def busy_share(inst: Instance) -> list[float]:
         sum(len(getattr(lr.roster, d)) for d in inst.calendar.weekdays) / cells
         for lr in inst.learners
     ]
+
+
+def visit_violations(
+    inst: Instance,
+    slot_of: Mapping[str, tuple[str, str]],
+    so_of: Mapping[str, str],
+    second_of: Mapping[str, str],
+    budget: int = 200_000,
+) -> list[str]:
+    """L9: per region, whether the planted slots and duos admit the yearly visit cycle.
+
+    Each network's SO+IO duo visits ``visits_per_year`` (k) other networks of its region
+    and hosts k; no pair visits each other when the region has 2k+1 or more networks.
+    Duo v may visit h when each of them can attend v's session and h's (different
+    weekdays always fit, one slot never, on one weekday the earlier block's end plus the
+    travel between the schools must not pass the later block's start: L5), is free at
+    h's slot (leads neither h nor another network whose session clashes with h's) and,
+    with ``visits_within_availability``, is available at h's slot. An exact depth-first
+    search (``budget`` steps; running out counts as a violation) decides whether the
+    arcs hold a visit plan. Regions with k or fewer networks take no part (as in the
+    solvers).
+    """
+    settings = inst.los.settings
+    k = settings.visits_per_year
+    if k <= 0:
+        return []
+    idx = inst.index
+    blocks = {b.id: b for b in inst.calendar.time_blocks}
+    fac = {f.id: f for f in inst.facilitators}
+    by_region: dict[str, list[str]] = defaultdict(list)
+    for net in inst.los.networks:
+        by_region[net.region].append(net.id)
+    location = {net.id: net.location for net in inst.los.networks}
+    led: dict[str, list[str]] = defaultdict(list)
+    for nid in location:
+        led[so_of[nid]].append(nid)
+        led[second_of[nid]].append(nid)
+
+    def one_person(a: str, b: str) -> bool:
+        (da, ba), (db, bb) = slot_of[a], slot_of[b]
+        if da != db:
+            return True
+        if ba == bb:
+            return False
+        first, later = sorted((a, b), key=lambda n: (blocks[slot_of[n][1]].start, n))
+        gap = _minutes(blocks[slot_of[later][1]].start) - _minutes(blocks[slot_of[first][1]].end)
+        minutes = idx.travel_minutes(idx.school[location[first]], idx.school[location[later]])
+        return minutes <= gap
+
+    def may_visit(v: str, h: str) -> bool:
+        if not one_person(v, h):
+            return False
+        for person in (so_of[v], second_of[v]):
+            if h in led[person]:
+                return False
+            if any(m != v and not one_person(m, h) for m in led[person]):
+                return False
+            if settings.visits_within_availability and not fac[person].available(*slot_of[h]):
+                return False
+        return True
+
+    out: list[str] = []
+    for region, nets in sorted(by_region.items()):
+        if len(nets) < k + 1:
+            continue
+        arcs = {v: [h for h in nets if h != v and may_visit(v, h)] for v in nets}
+        found = _visit_plan(nets, arcs, k, len(nets) >= 2 * k + 1, budget)
+        if found is None:
+            out.append(f"L9: region {region}: search for a visit plan ran out of steps")
+        elif not found:
+            out.append(f"L9: region {region}: the planted slots admit no visit plan")
+    return out
+
+
+def _visit_plan(
+    nets: list[str], arcs: Mapping[str, list[str]], k: int, forbid_mutual: bool, budget: int
+) -> bool | None:
+    """Is there a set of arcs with k out and k in per network (no pair both ways when
+    ``forbid_mutual``)? Depth-first over the visitors, fewest options first, pruned when
+    a host can no longer collect k visitors. None: ``budget`` steps were not enough."""
+    from itertools import combinations
+
+    order = sorted(nets, key=lambda n: (len(arcs[n]), n))
+    into: dict[str, int] = dict.fromkeys(nets, 0)
+    chosen: set[tuple[str, str]] = set()
+    steps = 0
+
+    def hosts_reachable(rest: list[str]) -> bool:
+        can: dict[str, int] = dict.fromkeys(nets, 0)
+        for v in rest:
+            for h in arcs[v]:
+                can[h] += 1
+        return all(into[h] + can[h] >= k for h in nets)
+
+    def go(pos: int) -> bool | None:
+        nonlocal steps
+        if pos == len(order):
+            return True
+        v = order[pos]
+        options = [h for h in arcs[v] if into[h] < k and not (forbid_mutual and (h, v) in chosen)]
+        for hosts in combinations(options, k):
+            steps += 1
+            if steps > budget:
+                return None
+            for h in hosts:
+                into[h] += 1
+                chosen.add((v, h))
+            result = go(pos + 1) if hosts_reachable(order[pos + 1 :]) else False
+            for h in hosts:
+                into[h] -= 1
+                chosen.discard((v, h))
+            if result is None or result:
+                return result
+        return False
+
+    if not hosts_reachable(order):
+        return False
+    return go(0)

@@ -246,7 +246,8 @@ def _tables():
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**6))
-@example(seed=172)  # LOS infeasible by L9 alone (found by CI, 2026-12-06)
+@example(seed=172)  # was LOS-infeasible by L9 alone (found by CI, 2026-12-06): the planted
+# slots admitted no visit cycle; the generator now re-draws such slots
 def test_solver_plans_on_random_valid_instances_check_clean(seed):
     from composer.builders.generate import generate
 
@@ -263,14 +264,10 @@ def test_solver_plans_on_random_valid_instances_check_clean(seed):
     assert not broken, broken
     if plan.status in {"optimal", "feasible"}:
         assert report.ok, [v.render() for v in report.errors]
-    assert plan.stages["bv"].status in {"optimal", "feasible", "unknown"}
-    if plan.stages["los"].status == "infeasible":
-        # the generator plants groups, slots and facilitators (Planted) but no L9 visits:
-        # without the yearly visits the planted plan must be found
-        settings_no_visits = instance.los.settings.model_copy(update={"visits_per_year": 0})
-        los = instance.los.model_copy(update={"settings": settings_no_visits})
-        again, _ = solve(instance.model_copy(update={"los": los}), params)
-        assert again.stages["los"].status in {"optimal", "feasible", "unknown"}
+    # planted feasible (groups, slots, facilitators and room for the L9 visits): these two
+    # always find a plan ("unknown" only when a loaded machine runs out of time)
+    for name in ("los", "bv"):
+        assert plan.stages[name].status in {"optimal", "feasible", "unknown"}, name
 
 
 @pytest.mark.parametrize("name", ["tiny"])

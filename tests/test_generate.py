@@ -15,15 +15,24 @@ from composer.builders.tables import load_tables
 from composer.diagnostics import diagnose
 from composer.io import load_instance
 from composer.io.json_io import instance_to_json
-from planted_check import busy_share, candidate_counts, los_violations, tn_violations
+from los_cases import solve_los
+from planted_check import (
+    busy_share,
+    candidate_counts,
+    los_violations,
+    tn_violations,
+    visit_violations,
+)
 from test_real_data import needs_raw, raw_data_dir
 
 
 def _violations(preset: str, seed: int, **options: object) -> list[str]:
     g = generate(preset, seed, **options)  # type: ignore[arg-type]
     p = g.planted
-    return los_violations(g.instance, p.network_of, p.slot_of, p.so_of, p.second_of) + (
-        tn_violations(g.instance, p.tn_network_of)
+    return (
+        los_violations(g.instance, p.network_of, p.slot_of, p.so_of, p.second_of)
+        + visit_violations(g.instance, p.slot_of, p.so_of, p.second_of)
+        + tn_violations(g.instance, p.tn_network_of)
     )
 
 
@@ -174,8 +183,9 @@ def test_raw_data_and_packaged_tables_generate_the_same_instance() -> None:
 
 
 def test_planted_weekdays_allow_a_visit_cycle() -> None:
-    # L9: the networks of one IO day visit each other in cycles without pairs, so every
-    # weekday in use carries at least three networks and no block more than half of them.
+    # L9: the slots are spread so the networks of one IO day can visit each other in
+    # cycles without pairs: every weekday in use carries at least three networks and no
+    # block more than half of them (travel is the next test's business).
     g = generate("national", 5, learners=2000, regions=4, tn_networks=0)
     groups: dict[tuple[str, str], list[str]] = {}
     for net in g.instance.los.networks:
@@ -185,3 +195,46 @@ def test_planted_weekdays_allow_a_visit_cycle() -> None:
     for blocks in groups.values():
         assert len(blocks) >= 3
         assert max(Counter(blocks).values()) <= len(blocks) // 2
+
+
+def test_planted_plans_of_tiny_seeds_admit_the_visits() -> None:
+    # L9 with travel (L5): neighbouring blocks are 15 minutes apart, so three networks on
+    # one weekday at schools 20 minutes apart admitted no visit cycle (seeds 14, 58, 66,
+    # 104, 172, 205, 271 of 0..300 before the generator re-drew such slots). Plain Python.
+    tables = load_tables()
+    failing = {}
+    for seed in range(301):
+        g = generate("tiny", seed, tables=tables)
+        p = g.planted
+        found = visit_violations(g.instance, p.slot_of, p.so_of, p.second_of)
+        if found:
+            failing[seed] = found
+    assert failing == {}
+
+
+def test_visit_check_sees_travel_between_neighbouring_blocks() -> None:
+    # the check must be able to fail: seed 172's old planted slots (one weekday, blocks
+    # b3-b5, the middle network at a school 21 minutes from the other two) admit no cycle
+    g = generate("tiny", 172)
+    inst, p = g.instance, g.planted
+    nets = sorted(inst.los.networks, key=lambda n: n.location)
+    odd = next(n for n in nets if sum(m.location == n.location for m in nets) == 1)
+    others = [n for n in nets if n is not odd]
+    assert (
+        inst.index.travel_minutes(
+            inst.index.school[odd.location], inst.index.school[others[0].location]
+        )
+        > 15
+    )
+    day = p.slot_of[odd.id][0]
+    old = {others[0].id: (day, "b3"), odd.id: (day, "b4"), others[1].id: (day, "b5")}
+    assert visit_violations(inst, old, p.so_of, p.second_of) != []
+    assert visit_violations(inst, p.slot_of, p.so_of, p.second_of) == []
+
+
+def test_tiny_seed_172_has_a_los_plan_with_visits() -> None:
+    # was infeasible by L9 alone (the LOS stage planned it only without visits)
+    inst = generate("tiny", 172).instance
+    assert inst.los.settings.visits_per_year == 1
+    plan = solve_los(inst, time_limit=20)
+    assert plan.stages["los"].status in {"optimal", "feasible"}, plan.stages["los"].notes

@@ -11,7 +11,7 @@ import pytest
 from composer.builders.generate import generate
 from composer.diagnostics import diagnose
 from composer.io import load_instance
-from planted_check import los_violations, tn_violations
+from planted_check import los_violations, tn_violations, visit_violations
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"
@@ -60,6 +60,7 @@ def test_shipped_instance_is_reproducible_and_its_planted_plan_is_feasible(name:
     assert shipped.content_hash() == result.instance.content_hash()
     p = result.planted
     assert los_violations(result.instance, p.network_of, p.slot_of, p.so_of, p.second_of) == []
+    assert visit_violations(result.instance, p.slot_of, p.so_of, p.second_of) == []
     assert tn_violations(result.instance, p.tn_network_of) == []
 
 

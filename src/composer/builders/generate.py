@@ -18,7 +18,22 @@ limit (L7); facilitators are available at the slot with the right role, institut
 region (L5), an IO works on exactly the day of its network, nobody leads two planted
 networks at one weekday and block (an SO leading two networks leads them at one
 location), and every SO's capacity covers its planted members (L6). Sizes are within
-bounds (L1) and pins point at the planted network. The plan is returned
+bounds (L1) and pins point at the planted network.
+
+The planted slots and duos also admit the yearly visits (L9, ``visits_per_year`` k of
+the default settings): every network's duo can visit k others of its region and host k,
+no pair both ways where the region has 2k+1 networks or more, a duo visiting only where
+each member can attend both sessions (on one weekday the travel between the two schools
+must fit between the blocks, L5) and leads neither the host nor a network clashing with
+it. Spreading networks over weekdays and blocks does not ensure this by itself (three
+networks on one weekday in neighbouring blocks at schools 20 minutes apart admit no
+cycle: ``generate("tiny", 172)`` had no LOS plan), so after the facilitators are planted
+a plain-Python check (a networkx b-matching, then an exact bounded search) tests each
+region, and a region that fails gets its slots re-drawn from a stream of its own
+(:func:`_plant_visitable_slots`). Regions that pass keep the draws they always had, so
+only instances that used to miss the visits changed. ``visits_within_availability`` is
+off in generated instances (the default); with it on, an IO available one day could only
+visit networks of that day, which the plan does not promise. The plan is returned
 (:class:`Planted`) but never written into the instance; the data around it stays open:
 rosters are busy for 50-70 % of the blocks, most facilitators and slots are free
 choices, and most learners fit several networks.
@@ -34,8 +49,9 @@ import datetime as dt
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import TypeVar
 
 from composer.builders.real_data import SchoolRecord
@@ -48,6 +64,7 @@ from composer.builders.tables import (
     regions_of,
     to_school,
 )
+from composer.los_rules import blocks_fit
 from composer.model.index import great_circle_km
 from composer.model.instance import (
     BvProgramme,
@@ -412,9 +429,11 @@ def _plant_slots(rng: random.Random, specs: list[_NetSpec], blocks: list[str]) -
     """Give every network a planted (weekday, block).
 
     Networks are spread over ``min(5, n // 3)`` weekdays (Friday least likely), so a
-    weekday in use has at least three networks (a visit cycle without pairs, L9); within
-    a weekday no block holds more than half of that day's networks, so a cycle can always
-    pass between different blocks. Blocks lean to the afternoon.
+    weekday in use has at least three networks; within a weekday no block holds more
+    than half of that day's networks. Blocks lean to the afternoon. This alone does not
+    make the L9 visit cycle possible: it ignores the travel between two schools on one
+    weekday (neighbouring blocks are 15 minutes apart), so :func:`_plant_visitable_slots`
+    checks the result and re-draws where needed.
     """
     n = len(specs)
     k = max(1, min(len(WEEKDAYS), n // 3))
@@ -440,6 +459,209 @@ def _plant_slots(rng: random.Random, specs: list[_NetSpec], blocks: list[str]) -
             spec.day, spec.block = day, block
 
 
+VISIT_REPAIR_TRIES = 200
+"""How many times :func:`_plant_visitable_slots` re-draws a region's slots (L9)."""
+VISIT_SEARCH_STEPS = 100_000
+"""Steps of the exact search :func:`_visit_plan_exists` tries after the matching."""
+
+
+def _one_person_fits(
+    a: _NetSpec,
+    b: _NetSpec,
+    block_minutes: Mapping[str, tuple[int, int]],
+    travel: TravelSettings,
+) -> bool:
+    """L5 for one person: can someone attend ``a``'s planted session and ``b``'s? Different
+    weekdays always fit, one slot never; on one weekday the earlier block's end plus the
+    travel between the two schools must not pass the later block's start
+    (:func:`composer.los_rules.travel_fits`, on the planted specs)."""
+    if a.day != b.day:
+        return True
+    if a.block == b.block:
+        return False
+    (a0, a1), (b0, b1) = block_minutes[a.block], block_minutes[b.block]
+    return blocks_fit(a0, a1, b0, b1, travel_minutes(a.location, b.location, travel))
+
+
+def _planted_visit_arcs(
+    specs: Sequence[_NetSpec],
+    block_minutes: Mapping[str, tuple[int, int]],
+    travel: TravelSettings,
+) -> list[tuple[int, int]]:
+    """L9: the visits (visitor, host) positions the planted plan allows: the duo of v (its
+    planted SO and second facilitator) can attend v's session and h's (one person, L5),
+    leads neither h nor any other network whose session clashes with h's (as
+    :func:`composer.solvers.los_model.visit_fits` and ``duo_free`` ask). The generated
+    instances keep ``visits_within_availability`` off (the default), so availability at
+    h's slot is not asked."""
+    led: dict[str, list[int]] = defaultdict(list)
+    for i, spec in enumerate(specs):
+        led[spec.so].append(i)
+        led[spec.second].append(i)
+    arcs = []
+    for v, visitor in enumerate(specs):
+        busy = sorted({m for person in (visitor.so, visitor.second) for m in led[person]})
+        for h, host in enumerate(specs):
+            if h == v or h in busy:
+                continue
+            if all(_one_person_fits(specs[m], host, block_minutes, travel) for m in busy):
+                arcs.append((v, h))
+    return arcs
+
+
+def _visit_plan_exists(n: int, k: int, arcs: Sequence[tuple[int, int]]) -> bool:
+    """L9: do ``arcs`` hold a visit plan for ``n`` networks: ``k`` visits out and ``k`` in
+    each, no pair visiting each other when ``n >= 2k + 1`` (the solvers' visit model)?
+
+    First a maximum b-matching (networkx max flow, visitor side -> host side): without
+    one no plan exists; with one, mutual pairs are swapped away (a -> b, b -> a and c ->
+    d become a -> d and c -> b). Where that does not finish, an exact depth-first search
+    of at most :data:`VISIT_SEARCH_STEPS` steps decides; running out counts as "no plan"
+    (the caller then re-draws, which only ever costs a seed its old instance).
+    """
+    import networkx as nx
+
+    if k <= 0 or n < k + 1:
+        return True  # the solvers leave such a region out of the visits
+    forbid_mutual = n >= 2 * k + 1
+    allowed = set(arcs)
+    # integer nodes (visitor v is v, host h is n + h): the flow is deterministic
+    source, sink = 2 * n, 2 * n + 1
+    graph = nx.DiGraph()
+    for node in range(n):
+        graph.add_edge(source, node, capacity=k)
+        graph.add_edge(n + node, sink, capacity=k)
+    for v, h in sorted(allowed):
+        graph.add_edge(v, n + h, capacity=1)
+    value, flow = nx.maximum_flow(graph, source, sink)
+    if value < n * k:
+        return False
+    chosen = {(v, h) for v, h in sorted(allowed) if flow[v][n + h] > 0}
+    if not forbid_mutual or _swap_away_mutual(chosen, allowed):
+        return True
+    return _search_visits(n, k, allowed, forbid_mutual)
+
+
+def _swap_away_mutual(chosen: set[tuple[int, int]], allowed: set[tuple[int, int]]) -> bool:
+    """Remove every pair visiting each other from ``chosen`` (in place) by 2-swaps with
+    another chosen arc, keeping every degree; False when some pair stays."""
+    for a, b in sorted(chosen):
+        if (a, b) not in chosen or (b, a) not in chosen:
+            continue
+        for c, d in sorted(chosen):
+            new = ((a, d), (c, b))
+            if (
+                c in (a, b)
+                or d in (a, b)
+                or any(arc not in allowed or arc in chosen for arc in new)
+                or (d, a) in chosen
+                or (b, c) in chosen
+            ):
+                continue
+            chosen.difference_update({(a, b), (c, d)})
+            chosen.update(new)
+            break
+        else:
+            return False
+    return True
+
+
+def _search_visits(n: int, k: int, allowed: set[tuple[int, int]], forbid_mutual: bool) -> bool:
+    """Exact depth-first search for a visit plan (see :func:`_visit_plan_exists`):
+    visitors with the fewest hosts first, pruned when a host cannot collect k visitors
+    any more; False also when :data:`VISIT_SEARCH_STEPS` steps were not enough."""
+    hosts_of = {v: sorted(h for w, h in allowed if w == v) for v in range(n)}
+    order = sorted(range(n), key=lambda v: (len(hosts_of[v]), v))
+    into = [0] * n
+    chosen: set[tuple[int, int]] = set()
+    steps = 0
+
+    def reachable(rest: Sequence[int]) -> bool:
+        can = list(into)
+        for v in rest:
+            for h in hosts_of[v]:
+                can[h] += 1
+        return all(c >= k for c in can)
+
+    def go(pos: int) -> bool:
+        nonlocal steps
+        if pos == n:
+            return True
+        v = order[pos]
+        options = [
+            h for h in hosts_of[v] if into[h] < k and not (forbid_mutual and (h, v) in chosen)
+        ]
+        for hosts in combinations(options, k):
+            steps += 1
+            if steps > VISIT_SEARCH_STEPS:
+                return False
+            for h in hosts:
+                into[h] += 1
+                chosen.add((v, h))
+            found = reachable(order[pos + 1 :]) and go(pos + 1)
+            for h in hosts:
+                into[h] -= 1
+                chosen.discard((v, h))
+            if found:
+                return True
+        return False
+
+    return reachable(order) and go(0)
+
+
+def _planted_visits_fit(
+    specs: Sequence[_NetSpec],
+    block_minutes: Mapping[str, tuple[int, int]],
+    travel: TravelSettings,
+    k: int,
+) -> bool:
+    """L5 and L9 on the planted slots and facilitators of one region: every planted
+    leader can attend all their networks (one person, travel included), and the duos
+    admit the visit cycle of ``k`` visits a year."""
+    by_leader: dict[str, list[_NetSpec]] = defaultdict(list)
+    for spec in specs:
+        by_leader[spec.so].append(spec)
+        by_leader[spec.second].append(spec)
+    for nets in by_leader.values():
+        for a, b in combinations(nets, 2):
+            if not _one_person_fits(a, b, block_minutes, travel):
+                return False
+    return _visit_plan_exists(len(specs), k, _planted_visit_arcs(specs, block_minutes, travel))
+
+
+def _plant_visitable_slots(
+    seed: int,
+    region: str,
+    specs: list[_NetSpec],
+    blocks: list[str],
+    block_minutes: Mapping[str, tuple[int, int]],
+    travel: TravelSettings,
+) -> None:
+    """Make the planted slots admit the L9 visit cycle, re-drawing them where they do not.
+
+    :func:`_plant_slots` spreads the networks over weekdays and blocks but cannot see
+    travel: two networks in neighbouring blocks (15 minutes apart) at schools 20 minutes
+    apart cannot visit each other, and three networks on one weekday (a tiny region) may
+    leave no cycle. When the planted slots and facilitators fail :func:`_planted_visits_fit`,
+    the slots are drawn again by :func:`_plant_slots` from a stream of their own
+    (``seed/los-visits/region/try``), up to :data:`VISIT_REPAIR_TRIES` times; the main
+    stream is not touched, so a region whose planted slots already admit the visits keeps
+    its instance byte for byte. Raises ``RuntimeError`` if no try fits (never seen: the
+    seeds tested need at most a few tries).
+    """
+    k = LosSettings().visits_per_year
+    if _planted_visits_fit(specs, block_minutes, travel, k):
+        return
+    for attempt in range(1, VISIT_REPAIR_TRIES + 1):
+        _plant_slots(_rng(seed, "los-visits", region, attempt), specs, blocks)
+        if _planted_visits_fit(specs, block_minutes, travel, k):
+            return
+    raise RuntimeError(
+        f"region {region}: no planted slots admit the L9 visits after "
+        f"{VISIT_REPAIR_TRIES} tries (seed {seed})"
+    )
+
+
 def build_region_los(
     seed: int,
     region: str,
@@ -452,8 +674,13 @@ def build_region_los(
     travel: TravelSettings,
     max_travel: float | None,
     planted: Planted,
+    block_minutes: Mapping[str, tuple[int, int]],
 ) -> _RegionLos:
-    """Networks, facilitators and learners of one region around a planted plan."""
+    """Networks, facilitators and learners of one region around a planted plan.
+
+    ``block_minutes`` gives each time block's (start, end) in minutes since midnight, for
+    the travel between sessions on one weekday (L5, L9).
+    """
     rng = _rng(seed, "los", region)
     n_networks, learners = network_count(learners, low, high)
     kinds = _network_kinds(n_networks)
@@ -483,8 +710,8 @@ def build_region_los(
     for spec, size in zip(specs, sizes, strict=True):
         spec.size = size
 
-    # ---- planted slots: every weekday in use carries at least three networks at varied
-    # blocks, so the networks of one IO day can visit each other in a cycle (L9)
+    # ---- planted slots: spread over weekdays and blocks (checked for L9 below, once the
+    # facilitators are planted)
     _plant_slots(rng, specs, list(blocks))
 
     # ---- planted facilitators
@@ -528,6 +755,10 @@ def build_region_los(
             else:
                 n_io += 1
                 spec.second = f"{code}-IO{n_io:02d}"
+
+    # ---- L9: the planted slots and duos must admit the visit cycle; where travel between
+    # neighbouring blocks breaks it, the slots are drawn again (their own rng stream)
+    _plant_visitable_slots(seed, region, specs, list(blocks), block_minutes, travel)
     for so_id, chunk in so_networks.items():
         load = sum(s.size for s in chunk)
         need = math.ceil(load * 10 / 20) / 10  # days at 20 learners a day, 0.1 day steps
@@ -1022,12 +1253,11 @@ def generate(
         flags = bv_flags(seed, schools)
     else:
         if region is None:
+            # regions with 8 or more secondary schools (counted once: a count per region
+            # over every school took most of a tiny instance's time)
+            vo_count = Counter(region_id(s.region) for s in all_schools if s.sector == "vo")
             region = spec.region or _rng(seed, "region").choice(
-                [
-                    r
-                    for r in region_ids
-                    if sum(s.sector == "vo" and region_id(s.region) == r for s in all_schools) >= 8
-                ]
+                [r for r in region_ids if vo_count[r] >= 8]
             )
         if region not in region_ids:
             raise ValueError(f"unknown region {region!r}; known: {', '.join(region_ids)}")
@@ -1045,6 +1275,10 @@ def generate(
         codes[r] = region_code(r, taken)
     calendar = nl_calendar(tables.holidays, DEFAULT_SCHOOL_YEARS)
     blocks = [b.id for b in calendar.time_blocks]
+    block_minutes = {
+        b.id: (b.start.hour * 60 + b.start.minute, b.end.hour * 60 + b.end.minute)
+        for b in calendar.time_blocks
+    }
     travel = TravelSettings()
 
     # ---- LOS: learners per region in proportion to secondary-school pupils
@@ -1080,6 +1314,7 @@ def generate(
             travel,
             spec.max_travel_minutes,
             planted,
+            block_minutes,
         )
         los_networks += part.networks
         facilitators += part.facilitators
