@@ -111,6 +111,11 @@ class Explanation:
 class ExplainModel:
     """A CP-SAT model whose constraint groups have enforcement literals (base class)."""
 
+    layout_coupled: bool = False
+    """True when a change that is not monotone can loosen groups other than its own (a
+    deferred school lets two regions merge): the cheapest-combination search then lets
+    every such change answer every core."""
+
     deferred_rules: tuple[str, ...] = ()
     """Rules whose groups live in :attr:`full` only and are checked only when the other
     groups hold together: their variables slow the model down several times."""
@@ -769,6 +774,8 @@ class BvExplainModel(ExplainModel):
     eligible schools clustered (B1), and coordinators per cluster within their capacity
     and regions (B4)."""
 
+    layout_coupled = True  # deferring, allow_seven and merging reshape the parts
+
     def __init__(self, inst: Instance) -> None:
         super().__init__()
         self.inst = inst
@@ -937,7 +944,8 @@ class BvExplainModel(ExplainModel):
         elif aspect == "size":
             if not inst.bv.allow_seven:
                 text = f"allow one cluster of {inst.bv.max_size + 1} (bv.allow_seven) for {item}"
-                add(_set("bv.allow_seven", True, text), 3, text)
+                # it also decides which parts merge (bv_layout): not monotone either
+                add(_set("bv.allow_seven", True, text), 3, text, monotone=False)
             if not inst.bv.allow_merge:
                 text = f"merge {item} with the nearest region of its sector (bv.allow_merge)"
                 # a merge rebuilds the parts: cores found after it are about other groups
@@ -1086,7 +1094,12 @@ def cheapest_relaxation(
                 found.add(option.key)
         return found
 
-    cuts: list[Cut] = [(frozenset(menu(model, [e.key for e in core])), frozenset())]
+    wildcards: set[str] = set()
+    if model.layout_coupled:
+        wildcards = {
+            k for k in menu(model, list(model.groups)) if not options[k].relaxation.monotone
+        }
+    cuts: list[Cut] = [(frozenset(menu(model, [e.key for e in core]) | wildcards), frozenset())]
     nogoods: list[set[str]] = []
     for _ in range(rounds):
         left = budget - (time.monotonic() - started)
@@ -1116,7 +1129,7 @@ def cheapest_relaxation(
         # the core holds as long as its groups are relaxed no further, unless an applied
         # change that also takes freedom away is undone
         applied = [options[k] for k in chosen]
-        wanted = menu(trial_model, [e.key for e in new_core])
+        wanted = menu(trial_model, [e.key for e in new_core]) | wildcards
         cuts.append(
             (
                 frozenset(k for k in wanted if not options[k].dominated_by(applied)),
