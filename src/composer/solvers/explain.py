@@ -1058,6 +1058,12 @@ def _cheapest_hitting_set(
     return "feasible", [k for k in keys if solver.boolean_value(pick[k])]
 
 
+MAX_WILDCARDS = 60
+"""Above this many layout-changing options (a national BV instance has a deferral for
+each of its 2,458 schools), :func:`cheapest_relaxation` leaves the part to the greedy
+search: measured on ``instances/national``, the hitting sets did not close in 30 s."""
+
+
 def cheapest_relaxation(
     instance: Instance,
     model: ExplainModel,
@@ -1099,6 +1105,9 @@ def cheapest_relaxation(
         wildcards = {
             k for k in menu(model, list(model.groups)) if not options[k].relaxation.monotone
         }
+        if len(wildcards) > MAX_WILDCARDS:
+            # every cut would offer them all: the search cannot close in its budget
+            return "unknown", []
     cuts: list[Cut] = [(frozenset(menu(model, [e.key for e in core]) | wildcards), frozenset())]
     nogoods: list[set[str]] = []
     for _ in range(rounds):
