@@ -353,13 +353,13 @@ def _assert_no_cheaper_combination(
 ) -> None:
     """Every combination of the offered changes (at most one per field, at most three)
     that costs less than ``best`` leaves the explain model ``build`` makes infeasible."""
-    from composer.solvers.explain import _Option
+    from composer.solvers.explain import RelaxationOption
 
     model = build(instance)
-    menu: dict[str, _Option] = {}
+    menu: dict[str, RelaxationOption] = {}
     for _, element in model.groups.values():
         for r in model.relaxations(element):
-            option = _Option.of(r)
+            option = RelaxationOption.of(r)
             menu.setdefault(option.key, option)
     options = sorted(menu.values(), key=lambda o: o.relaxation.cost)
     for size in (1, 2, 3):

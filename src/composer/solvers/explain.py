@@ -984,7 +984,7 @@ ApplyFn = Callable[[Instance, ChangeFile], Instance | None]
 
 
 @dataclass(frozen=True)
-class _Option:
+class RelaxationOption:
     """A relaxation as a choice of the cheapest-combination search: its identity (the
     change without its description) and the field it sets, of which a combination
     changes each at most once."""
@@ -995,7 +995,7 @@ class _Option:
     numeric: bool
 
     @staticmethod
-    def of(relaxation: Relaxation) -> _Option:
+    def of(relaxation: Relaxation) -> RelaxationOption:
         change = relaxation.change
         ops = change.operations
         key = change.model_dump_json(exclude={"description"})
@@ -1007,9 +1007,9 @@ class _Option:
         elif len(ops) == 1 and isinstance(ops[0], SetOp):
             target, value = ("set", ops[0].key), ops[0].value
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        return _Option(key, relaxation, target, numeric)
+        return RelaxationOption(key, relaxation, target, numeric)
 
-    def dominated_by(self, chosen: Sequence[_Option]) -> bool:
+    def dominated_by(self, chosen: Sequence[RelaxationOption]) -> bool:
         """Chosen already, or a chosen option moves the same number at least as far (the
         numeric relaxations of one field cost more the further they move it)."""
         return any(
@@ -1029,7 +1029,7 @@ Cut = tuple[frozenset[str], frozenset[str]]
 
 
 def _cheapest_hitting_set(
-    options: dict[str, _Option], cuts: list[Cut], nogoods: list[set[str]]
+    options: dict[str, RelaxationOption], cuts: list[Cut], nogoods: list[set[str]]
 ) -> tuple[Check, list[str]]:
     """The cheapest set of options meeting every cut, at most one per field and none of
     the ``nogoods`` sets whole; ("infeasible", []) when there is none."""
@@ -1086,7 +1086,7 @@ def cheapest_relaxation(
     the search did not conclude within ``budget`` seconds or ``rounds`` sets.
     """
     started = time.monotonic()
-    options: dict[str, _Option] = {}
+    options: dict[str, RelaxationOption] = {}
 
     def menu(source: ExplainModel, keys: Sequence[tuple[str, str, str]]) -> set[str]:
         found: set[str] = set()
@@ -1095,7 +1095,7 @@ def cheapest_relaxation(
             if key not in owner.groups:
                 continue
             for relaxation in owner.relaxations(owner.groups[key][1]):
-                option = _Option.of(relaxation)
+                option = RelaxationOption.of(relaxation)
                 options.setdefault(option.key, option)
                 found.add(option.key)
         return found
