@@ -147,6 +147,13 @@ class ExplainModel:
         """The ways to soften ``element``, cheapest first (none by default)."""
         return []
 
+    def relaxations_in_core(
+        self, element: Element, core: set[tuple[str, str, str]]
+    ) -> list[Relaxation]:
+        """The relaxations of ``element`` that can help resolve ``core`` (a conflict that
+        holds it) while the other groups of the core stay as they are: by default all."""
+        return self.relaxations(element)
+
     def check(self, keys: list[tuple[str, str, str]], time_limit: float) -> tuple[Check, list]:
         """Solve with the groups ``keys`` enforced (the others free); with the core when
         infeasible (group keys).
@@ -604,6 +611,27 @@ class LosExplainModel(ExplainModel):
         return f"{learner.id} is a UU student: their network offers a UU component or admits them"
 
     # ------------------------------------------------------------------ relaxations
+    def relaxations_in_core(
+        self, element: Element, core: set[tuple[str, str, str]]
+    ) -> list[Relaxation]:
+        """As :meth:`relaxations`, but while the core holds a learner's pin (P1), their
+        curriculum (L3) and travel (L7) groups can only be helped at the pinned network:
+        the changes at other networks help only once the pin goes, which the pin's own
+        group offers."""
+        found = self.relaxations(element)
+        rule, item, _ = element.key
+        if rule not in ("L3", "L7") or ("P1", item, "pin") not in core:
+            return found
+        pinned = self.inst.learners[self.inst.index.learner[item]].network
+        return [
+            r
+            for r in found
+            if not any(
+                isinstance(op, ModifyOp) and op.what == "networks" and op.id != pinned
+                for op in r.change.operations
+            )
+        ]
+
     def relaxations(self, element: Element) -> list[Relaxation]:
         """The ways to soften ``element``, cheapest first."""
         inst = self.inst
@@ -614,6 +642,14 @@ class LosExplainModel(ExplainModel):
         def add(change: ChangeFile, cost: float, text: str, monotone: bool = True) -> None:
             out.append(Relaxation(change, cost, text, rule, monotone))
 
+        if item in idx.learner and aspect in ("needs", "travel", "roster", "placed", "pin"):
+            # leaving the learner out removes every group about them
+            text = f"leave {item} out of this plan (remove the learner)"
+            change = ChangeFile(
+                description=text,
+                operations=(RemoveOp(op="remove", what="learners", ids=(item,)),),
+            )
+            add(change, 10, text, monotone=False)
         if rule == "L1":
             net = inst.los.networks[idx.network[item]]
             low, high = los_rules.size_bounds(inst, net)
@@ -725,12 +761,6 @@ class LosExplainModel(ExplainModel):
         elif rule == "P1" and aspect == "placed":
             text = "allow learners to be left unplaced (los.settings.allow_unplaced, penalised)"
             add(_set("los.settings.allow_unplaced", True, text), 8, text)
-            text = f"leave {item} out of this plan (remove the learner)"
-            change = ChangeFile(
-                description=text,
-                operations=(RemoveOp(op="remove", what="learners", ids=(item,)),),
-            )
-            add(change, 10, text, monotone=False)
             if inst.learners[idx.learner[item]].network is not None:
                 # a pinned learner must be placed even where unplaced learners are allowed
                 text = f"unpin {item} (let the planner choose their network)"
@@ -1094,7 +1124,7 @@ def cheapest_relaxation(
             owner = model if key in model.groups else source
             if key not in owner.groups:
                 continue
-            for relaxation in owner.relaxations(owner.groups[key][1]):
+            for relaxation in owner.relaxations_in_core(owner.groups[key][1], set(keys)):
                 option = RelaxationOption.of(relaxation)
                 options.setdefault(option.key, option)
                 found.add(option.key)
