@@ -198,9 +198,13 @@ class ExplainModel:
         return "unknown", []
 
     def minimal_core(
-        self, time_limit: float, budget: float = 120.0
+        self,
+        time_limit: float,
+        budget: float = 120.0,
+        among: list[tuple[str, str, str]] | None = None,
     ) -> tuple[Check, list[Element], bool]:
-        """(status, minimal core, proven minimal) with every group enforced.
+        """(status, minimal core, proven minimal) with every group enforced (or the
+        groups ``among``).
 
         The deletion filter stops after ``budget`` seconds; the core is then a conflict
         but not proven minimal (a large region can have a core of hundreds of groups,
@@ -208,11 +212,12 @@ class ExplainModel:
         join only when the others alone hold together (:meth:`check`).
         """
         started = time.monotonic()
-        status, core = self.check(list(self.groups), time_limit)
+        keys = list(self.groups) if among is None else among
+        status, core = self.check(keys, time_limit)
         if status != "infeasible":
             return status, [], True
         proven = True
-        core = list(dict.fromkeys(core)) or list(self.groups)
+        core = list(dict.fromkeys(core)) or keys
         i = 0
         while i < len(core):
             if time.monotonic() - started > budget:
@@ -1113,7 +1118,9 @@ def cheapest_relaxation(
     field) is applied; when the model is still infeasible, its new core becomes one
     more cut. The first set that makes the model feasible is the cheapest there is.
     ("infeasible", []) when no combination of the menu suffices, ("unknown", []) when
-    the search did not conclude within ``budget`` seconds or ``rounds`` sets.
+    the search did not conclude within ``budget`` seconds or ``rounds`` sets. The
+    conflicts independent of the first are collected up front, within another
+    ``budget``.
     """
     started = time.monotonic()
     options: dict[str, RelaxationOption] = {}
@@ -1139,6 +1146,21 @@ def cheapest_relaxation(
             # every cut would offer them all: the search cannot close in its budget
             return "unknown", []
     cuts: list[Cut] = [(frozenset(menu(model, [e.key for e in core]) | wildcards), frozenset())]
+    # the conflicts that do not share a group with those found so far, each a cut up front
+    # (no relaxed model to build for them; a part with several independent conflicts
+    # would otherwise find them one round at a time)
+    seen = {e.key for e in core}
+    for _ in range(rounds):
+        left = budget - (time.monotonic() - started)
+        rest = [k for k in model.groups if k not in seen]
+        if left <= 0 or not rest:
+            break
+        status, other, _ = model.minimal_core(time_limit, budget=min(left, 10.0), among=rest)
+        if status != "infeasible" or not other:
+            break
+        seen.update(e.key for e in other)
+        cuts.append((frozenset(menu(model, [e.key for e in other]) | wildcards), frozenset()))
+    started = time.monotonic()  # the rounds below get a budget of their own
     nogoods: list[set[str]] = []
     for _ in range(rounds):
         left = budget - (time.monotonic() - started)
