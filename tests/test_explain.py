@@ -428,3 +428,26 @@ def test_proven_cheapest_bv_relaxation_matches_brute_force(instance: Instance) -
     if e.status != "infeasible" or not e.cheapest_proven:
         return  # the greedy fallback (two wishes dropped at once) is not claimed cheapest
     _assert_no_cheaper_combination(instance, sum(r.cost for r in e.relaxations), BvExplainModel)
+
+
+def test_l9_counts_the_travel_between_blocks() -> None:
+    # N1 at s1 and N2 at s2 (20 minutes apart) on the week's only day, whose two blocks
+    # are 10 minutes apart: whichever block each takes, no duo reaches the other
+    # network's session (L5 travel), so the visits cannot hold. With an hour between
+    # the blocks (13:00 start, the factories' default) they can.
+    def case(second_start: str) -> Instance:
+        blocks = [
+            {"id": "1", "start": "09:00", "end": "11:00"},
+            {"id": "2", "start": second_start, "end": "15:00"},
+        ]
+        return los_instance(
+            [learner("l0"), learner("l1", home="s2")],
+            [network("N1"), network("N2", location="s2")],
+            blocks=blocks,
+        )
+
+    (tight,) = explain(case("11:10"), time_limit=5)
+    assert tight.status == "infeasible"
+    assert ("L9", "r1", "visits") in {x.key for x in tight.core}
+    (roomy,) = explain(case("13:00"), time_limit=5)
+    assert roomy.status == "feasible"

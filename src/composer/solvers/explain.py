@@ -522,12 +522,9 @@ class LosExplainModel(ExplainModel):
             for s, at in enumerate(slots)
         }
         idx = inst.index
+        blocks = [los_rules.block_of(inst, block) for _, block in slots]
         times = [
-            (
-                los_rules.minutes_of_day(los_rules.block_of(inst, block).start),
-                los_rules.minutes_of_day(los_rules.block_of(inst, block).end),
-            )
-            for _, block in slots
+            (los_rules.minutes_of_day(b.start), los_rules.minutes_of_day(b.end)) for b in blocks
         ]
         for region, members in sorted(by_region.items()):
             if len(members) < k + 1:
@@ -544,7 +541,7 @@ class LosExplainModel(ExplainModel):
             )
             for a in members:
                 fixed = [
-                    inst.facilitators[inst.index.facilitator[fid]]
+                    inst.facilitators[idx.facilitator[fid]]
                     for pos in ("so", "second")
                     if (fid := los_rules.fixed_facilitator(nets[a], pos)) is not None
                 ]
@@ -561,7 +558,8 @@ class LosExplainModel(ExplainModel):
                     places = (nets[a].location, nets[b].location)
                     if places not in apart:
                         # only slots of one weekday can clash: the same slot, or too little
-                        # time between the blocks to travel (L5, los_rules.travel_fits)
+                        # time to travel from the earlier block's school to the later one's
+                        # (L5, as los_rules.travel_fits, with the minutes looked up once)
                         there = idx.travel_minutes(idx.school[places[0]], idx.school[places[1]])
                         back = idx.travel_minutes(idx.school[places[1]], idx.school[places[0]])
                         apart[places] = {
@@ -569,10 +567,8 @@ class LosExplainModel(ExplainModel):
                                 t
                                 for t in same_day[s]
                                 if t == s
-                                or (
-                                    times[s][1] + there > times[t][0]
-                                    if times[s] <= times[t]
-                                    else times[t][1] + back > times[s][0]
+                                or not los_rules.blocks_fit(
+                                    *times[s], *times[t], there if times[s] <= times[t] else back
                                 )
                             ]
                             for s in range(len(slots))
@@ -766,10 +762,6 @@ class LosExplainModel(ExplainModel):
         elif rule == "P1" and aspect == "placed":
             text = "allow learners to be left unplaced (los.settings.allow_unplaced, penalised)"
             add(_set("los.settings.allow_unplaced", True, text), 8, text)
-            if inst.learners[idx.learner[item]].network is not None:
-                # a pinned learner must be placed even where unplaced learners are allowed
-                text = f"unpin {item} (let the planner choose their network)"
-                add(_modify("learners", item, {"network": None}, text), 3, text)
         elif rule == "L9":
             settings = inst.los.settings
             if settings.visits_within_availability:
@@ -794,7 +786,9 @@ class LosExplainModel(ExplainModel):
             )
             # fewer visits may forbid a pair visiting each other (2k + 1 networks or more)
             add(_set("los.settings.visits_per_year", k - 1, text), 7, text, monotone=False)
-        elif rule == "P1" and aspect == "pin":
+        if rule == "P1" and inst.learners[idx.learner[item]].network is not None:
+            # the pin's own group, and a pinned learner's placement: a pinned learner must
+            # be placed even where unplaced learners are allowed
             text = f"unpin {item} (let the planner choose their network)"
             add(_modify("learners", item, {"network": None}, text), 3, text)
         out.sort(key=lambda r: r.cost)
@@ -1127,11 +1121,12 @@ def cheapest_relaxation(
 
     def menu(source: ExplainModel, keys: Sequence[tuple[str, str, str]]) -> set[str]:
         found: set[str] = set()
+        together = set(keys)
         for key in keys:
             owner = model if key in model.groups else source
             if key not in owner.groups:
                 continue
-            for relaxation in owner.relaxations_in_core(owner.groups[key][1], set(keys)):
+            for relaxation in owner.relaxations_in_core(owner.groups[key][1], together):
                 option = RelaxationOption.of(relaxation)
                 options.setdefault(option.key, option)
                 found.add(option.key)
