@@ -57,6 +57,9 @@ class PartScore:
     travel_min: float | None = None
     worst_min: float | None = None
     seconds: float = 0.0
+    fairness_min: float | None = None
+    """The objective's fairness term, unweighted: the sum over clusters of their worst
+    school's average travel (minutes per meeting round)."""
     note: str = ""
 
 
@@ -71,20 +74,32 @@ class MethodRun:
     seconds: float = 0.0
 
 
-def score(instance: Instance, groups: list[tuple[str, ...]]) -> tuple[float, float, float]:
-    """(objective, travel minutes per round, worst school's average minutes) of clusters."""
+def score(instance: Instance, groups: list[tuple[str, ...]]) -> tuple[float, float, float, float]:
+    """(objective, travel minutes per round, worst school's average minutes, the sum over
+    clusters of their worst school's average minutes) of clusters."""
     idx = instance.index
     model = BvCostModel.of(instance)
     boards = [s.board for s in instance.schools]
-    objective = travel = 0
+    objective = travel = fairness = 0
     worst = 0.0
     for group in groups:
         members = [idx.school[s] for s in group]
         terms = cluster_terms(members, idx.travel_minutes, boards)
         objective += model.cluster_cost(terms)
         travel += terms.travel
+        fairness += terms.worst
         worst = max(worst, terms.worst / 60.0)
-    return float(objective), travel / 60.0, worst
+    return float(objective), travel / 60.0, worst, fairness / 60.0
+
+
+def school_averages(instance: Instance, groups: list[tuple[str, ...]]) -> list[float]:
+    """Every member's average travel per meeting (minutes): the objective's ``avg(i)``."""
+    idx = instance.index
+    averages: list[float] = []
+    for group in groups:
+        members = [idx.school[s] for s in group]
+        averages += [sum(idx.travel_minutes(i, j) for j in members) / len(members) for i in members]
+    return averages
 
 
 def plan_of(instance: Instance, base: Plan, clusters: dict[str, list[tuple[str, ...]]]) -> Plan:
@@ -240,8 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         mine.violations["objective"] += len(report.mismatches)
     gaps = part_gaps(plan)
     for key in tasks:
-        obj, trav, worst = score(instance, mine.clusters.get(key, []))
-        mine.parts[key] = PartScore(obj, trav, worst, note=f"{gaps.get(key, 0.0):.2%}")
+        obj, trav, worst, fair = score(instance, mine.clusters.get(key, []))
+        mine.parts[key] = PartScore(
+            obj, trav, worst, note=f"{gaps.get(key, 0.0):.2%}", fairness_min=fair
+        )
     runs.append(mine)
 
     # ---- k-means-constrained
@@ -257,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         named = [tuple(ids[key][i] for i in g) for g in groups]
         km.clusters[key] = named
-        obj, trav, worst = score(instance, named)
-        km.parts[key] = PartScore(obj, trav, worst, secs)
+        obj, trav, worst, fair = score(instance, named)
+        km.parts[key] = PartScore(obj, trav, worst, secs, fairness_min=fair)
     km.seconds = time.perf_counter() - t_all
     runs.append(km)
 
@@ -280,9 +297,14 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             named = [tuple(ids[key][i] for i in g) for g in groups]
             mip.clusters[key] = named
-            obj, trav, worst = score(instance, named)
+            obj, trav, worst, fair = score(instance, named)
             mip.parts[key] = PartScore(
-                obj, trav, worst, secs, note=f"bound {bound:.0f}" if bound else ""
+                obj,
+                trav,
+                worst,
+                secs,
+                note=f"bound {bound:.0f}" if bound else "",
+                fairness_min=fair,
             )
         runs.append(mip)
 
@@ -328,7 +350,9 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
         else "",
         "",
         "Travel: minutes per meeting round summed over clusters; worst: the worst school's "
-        "average travel per meeting (minutes); objective: weighted seconds "
+        "average travel per meeting (minutes); fairness: the objective's fairness term "
+        "unweighted, the sum over clusters of their worst school's average travel "
+        "(minutes); objective: weighted seconds "
         "(composer.objective.bv). Ratio = peer / composer (> 1: composer is better).",
         "",
     ]
@@ -345,6 +369,7 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
     rows = [head, sep]
     totals = defaultdict(float)
     better = defaultdict(int)
+    fairer = defaultdict(int)
     for key in sorted(tasks, key=lambda k: -tasks[k].n):
         cells = [key, str(tasks[key].n)]
         base = mine.parts[key].objective
@@ -364,12 +389,16 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
                 ours = mine.parts[key].travel_min
                 if ours is not None and sc.travel_min is not None and ours <= sc.travel_min:
                     better[run.name] += 1
+                fair = mine.parts[key].fairness_min
+                if fair is not None and sc.fairness_min is not None and fair <= sc.fairness_min:
+                    fairer[run.name] += 1
         rows.append("| " + " | ".join(cells) + " |")
     summary = [
         "",
         "| method | parts solved | objective | travel min | objective ratio | travel ratio "
-        "| parts where composer's travel <= peer's | violations | seconds |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| parts where composer's travel <= peer's | fairness min | parts where composer's "
+        "fairness <= peer's | violations | seconds |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         solved = [k for k, sc in run.parts.items() if sc.objective is not None]
@@ -378,12 +407,32 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
         ref_obj = sum(mine.parts[k].objective or 0.0 for k in solved)
         ref_trav = sum(mine.parts[k].travel_min or 0.0 for k in solved)
         viol = ", ".join(f"{k} {v}" for k, v in sorted(run.violations.items())) or "none"
+        fair = sum(run.parts[k].fairness_min or 0.0 for k in solved)
         wins = "-" if run is mine else f"{better[run.name]} of {len(solved)}"
+        fair_wins = "-" if run is mine else f"{fairer[run.name]} of {len(solved)}"
         summary.append(
             f"| {run.name} | {len(solved)} of {len(tasks)} | {obj:.0f} | {trav:.0f} | "
             f"{obj / ref_obj if ref_obj else float('nan'):.3f} | "
-            f"{trav / ref_trav if ref_trav else float('nan'):.3f} | {wins} | {viol} | "
-            f"{run.seconds:.1f} |"
+            f"{trav / ref_trav if ref_trav else float('nan'):.3f} | {wins} | {fair:.0f} | "
+            f"{fair_wins} | {viol} | {run.seconds:.1f} |"
+        )
+    summary += [
+        "",
+        "Per school: each school's average travel per meeting (minutes; it travels to the "
+        "other hosts and stays home once), over the sector-regions the method solved.",
+        "",
+        "| method | clusters | schools | mean | p90 | p99 | max |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        groups = [g for key in sorted(run.clusters) for g in run.clusters[key]]
+        averages = np.array(school_averages(instance, groups))
+        if not len(averages):
+            continue
+        summary.append(
+            f"| {run.name} | {len(groups)} | {len(averages)} | {averages.mean():.2f} | "
+            f"{np.percentile(averages, 90):.1f} | {np.percentile(averages, 99):.1f} | "
+            f"{averages.max():.1f} |"
         )
     # when the unproven and the longest-running parts ran (live log of the stage)
     timing = ["", "Composer's parts, unproven or longest-running (from the stage's log):", ""]
