@@ -105,6 +105,10 @@ def coordinator(
     return row
 
 
+HAND_WORKED_BV_WEIGHTS = {"travel": 1, "worst_travel": 5}
+"""The BV weights of the tests' hand-worked optima (``bv_data``)."""
+
+
 def bv_data(
     schools: list[dict[str, Any]],
     *,
@@ -115,7 +119,10 @@ def bv_data(
 ) -> dict[str, Any]:
     """The dict of a BV-only instance: ``schools`` in ``regions``, measured ``travel``,
     ``coordinators`` (default: one with unlimited capacity in every region) and ``bv``
-    settings (``allow_seven=True``, ``wishes=[...]``, ...)."""
+    settings (``allow_seven=True``, ``wishes=[...]``, ...).
+
+    The BV weights are travel 1, worst_travel 5 unless ``bv`` gives others: the optima
+    the tests work out by hand use them (the product's default worst_travel is 1)."""
     data = base_data()
     data["regions"] = [{"id": r, "name": f"Region {r}"} for r in regions]
     data["schools"] = schools
@@ -124,6 +131,5 @@ def bv_data(
     data["facilitators"] = (
         coordinators if coordinators is not None else [coordinator("c1", regions=regions)]
     )
-    if bv:
-        data["bv"] = bv
+    data["bv"] = {**bv, "weights": {**HAND_WORKED_BV_WEIGHTS, **bv.get("weights", {})}}
     return data

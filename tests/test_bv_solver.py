@@ -1,6 +1,6 @@
 """The BV stage end to end on small instances whose optimum is worked out by hand.
 
-Cost of a cluster (composer.objective.bv, default weights travel 1, worst_travel 5), in
+Cost of a cluster (composer.objective.bv, weights travel 1, worst_travel 5 as set by bv_data), in
 seconds per meeting round, with t the minutes between schools and s the cluster size:
     60 * (sum over ordered pairs of t) / s  +  5 * 60 * (largest row sum of t) / s.
 For schools on a line at 10-minute steps, a cluster at positions P costs
@@ -99,7 +99,7 @@ def test_seven_schools_are_refused_unless_a_cluster_of_seven_is_allowed():
     assert finding.seven_ok and finding.nearest_region is None
     # allow_seven: one cluster of 7. S = sum d*(7-d) for d=1..6 = 56, ordered sum 1120;
     # row of an end school 10*(1+..+6) = 210: 60*1120/7 + 5*60*210/7 = 9600 + 9000 = 18600
-    data["bv"] = {"allow_seven": True}
+    data["bv"] = {**data["bv"], "allow_seven": True}
     plan = solve_bv(make_instance(data))
     assert [c.schools for c in plan.clusters] == [tuple(ids)]
     assert plan.stages["bv"].objective == 18600
@@ -130,7 +130,7 @@ def test_three_schools_are_refused_unless_merged_with_the_nearest_region():
     assert plan.stages["bv"].objective == 10800 + 7500
     assert sorted(u.id for u in plan.unplaced) == ["b1", "b2", "b3"]
     # merged: the eight schools of r1 + r2 lie on a line: 15000 as in the first test
-    data["bv"] = {"allow_merge": True}
+    data["bv"] = {**data["bv"], "allow_merge": True}
     plan = solve_bv(make_instance(data))
     assert plan.stages["bv"].objective == 15000 + 7500
     merged = sorted(c.schools for c in plan.clusters if c.region == "r1")

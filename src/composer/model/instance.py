@@ -373,7 +373,7 @@ class BvWeights(Frozen):
 
     travel: NonNegativeInt = Field(default=1, description="per minute of total pairwise travel")
     worst_travel: NonNegativeInt = Field(
-        default=5, description="per minute of the worst school's average travel in a cluster"
+        default=1, description="per minute of the worst school's average travel in a cluster"
     )
     board: NonNegativeInt = Field(
         default=30,
