@@ -437,3 +437,49 @@ def test_an_empty_plan_exports_every_format(tmp_path):
         for r in sheet_rows(openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx")["summary"])
     }
     assert summary["status"] == "unknown" and summary["LOS networks"] == 0
+
+
+@pytest.mark.parametrize("target", ["instance folder", "plan folder", "parent folder"])
+def test_cli_export_never_replaces_its_own_inputs(cli, tmp_path, target):
+    # --out naming the instance's folder, the plan's folder or a folder holding them, with
+    # --force, used to replace the planner's input with the outputs; refused, exit 2
+    from composer.io import write_instance
+
+    inst = tmp_path / "data" / "inst"
+    write_instance(sample_instance(), inst, "csv")
+    plan = tmp_path / "run" / "plan.json"
+    plan.parent.mkdir()
+    plan.write_text(plan_to_json(sample_plan()), encoding="utf-8")
+    out = {"instance folder": inst, "plan folder": plan.parent, "parent folder": tmp_path}[target]
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = cli("export", plan, "--instance", inst, "--out", out, "--force")
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output and "choose another --out" in result.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_cli_convert_never_replaces_its_input(cli, tmp_path):
+    from composer.io import write_instance
+
+    inst = tmp_path / "inst"
+    write_instance(sample_instance(), inst, "csv")
+    (inst / "README.md").write_text("the planner's notes\n", encoding="utf-8")
+    for out in (inst, tmp_path):
+        result = cli("convert", inst, "--to", "csv", "--out", out, "--force")
+        assert result.exit_code == 2, result.output
+        assert "choose another --out" in result.output
+    assert (inst / "README.md").read_text(encoding="utf-8") == "the planner's notes\n"
+
+
+def test_cli_solve_never_replaces_the_baseline_plan(cli, tmp_path):
+    # `solve --baseline last/plan.json --out last --force` used to read last year's plan
+    # and then replace its folder; refused before any solving, exit 2
+    inst, plan = write_inputs(tmp_path)
+    last = tmp_path / "last"
+    last.mkdir()
+    baseline = last / "plan.json"
+    baseline.write_bytes(plan.read_bytes())
+    result = cli("solve", inst, "--out", last, "--force", "--baseline", baseline, "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "choose another --out" in result.output
+    assert baseline.read_bytes() == plan.read_bytes()
