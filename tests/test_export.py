@@ -483,3 +483,31 @@ def test_cli_solve_never_replaces_the_baseline_plan(cli, tmp_path):
     assert result.exit_code == 2, result.output
     assert "choose another --out" in result.output
     assert baseline.read_bytes() == plan.read_bytes()
+
+
+def test_region_meetings_at_an_institute_go_to_that_regions_workbook():
+    # The calendar stage gives a region's L10 development meeting the region as its group
+    # and holds the TN kick-off at an institute: both belong to the region's planner, not
+    # to no-region.xlsx (where the rest of the region's development meetings never are)
+    from composer.export.tables import build_tables, region_tables
+
+    plan = sample_plan()
+    extra = (
+        Session(id="dev-r1-1", programme="development", group="r1", date=dt.date(2026, 10, 7),
+                start=dt.time(13, 30), end=dt.time(16, 30), location="HU",
+                attendees=("SO1", "IO1"), kind="development"),
+        Session(id="tn-kickoff-HU", programme="tn", group="all", date=dt.date(2026, 9, 16),
+                start=dt.time(14), end=dt.time(17), location="HU", facilitators=("PB1",),
+                attendees=("p1", "p2"), kind="kickoff"),
+    )  # fmt: skip
+    ctx = ExportContext.build(
+        sample_instance(), plan.model_copy(update={"sessions": plan.sessions + extra}), now=NOW
+    )
+    assert ctx.session_region(extra[0]) == "r1"
+    assert ctx.session_region(extra[1]) == "r1"  # the region of T1, whose members attend
+    tables = build_tables(ctx)
+    r1 = set(region_tables(ctx, tables, "r1")["sessions"].frame["session"])
+    none = set(region_tables(ctx, tables, "")["sessions"].frame["session"])
+    assert {"dev-r1-1", "tn-kickoff-HU"} <= r1
+    assert none == {"DEV-1"}  # group 'all' at the institute: no region to give it
+    assert "dev-r1-1" in set(region_tables(ctx, tables, "r1")["development"].frame["session"])
