@@ -511,3 +511,24 @@ def test_region_meetings_at_an_institute_go_to_that_regions_workbook():
     assert {"dev-r1-1", "tn-kickoff-HU"} <= r1
     assert none == {"DEV-1"}  # group 'all' at the institute: no region to give it
     assert "dev-r1-1" in set(region_tables(ctx, tables, "r1")["development"].frame["session"])
+
+
+def test_csv_keeps_whole_numbers_whole_beside_blank_cells(tmp_path):
+    # a column of whole numbers with a blank (a learner's study year, a school without a
+    # capacity) was written as 2.0 / 18.0: pandas' DataFrame.map re-infers float
+    from composer.export.tables import Table, _frame
+    from composer.export.workbook import write_csv_folder
+
+    frame = _frame(
+        [
+            {"learner": "L1", "year": 2, "hours": 4.5},
+            {"learner": "L2", "year": None, "hours": None},
+        ],
+        ("learner", "year", "hours"),
+    )
+    (path,) = write_csv_folder({"members": Table("members", "t", frame)}, tmp_path)
+    assert path.read_text(encoding="utf-8-sig").splitlines() == [
+        "learner,year,hours",
+        "L1,2,4.5",
+        "L2,,",
+    ]
