@@ -505,3 +505,26 @@ def test_diff_lists_sessions_that_lose_a_facilitator_or_change_host() -> None:
     text = "\n".join(diff.lines())
     assert "los-N1-1 (N1, 2026-11-04 08:30): without IO1 Noor Dijkstra" in text
     assert "bv-C1-01 (C1, 2027-01-11 13:30): location s1 -> s2" in text
+
+
+def test_kept_clusters_do_not_report_their_wishes_as_unusable() -> None:
+    # a 'together' wish for two schools of a cluster the re-plan keeps: the leftover run
+    # (which no longer sees the kept schools) used to note "[B2] wish together b0/b1:
+    # b0, b1 is not clustered in this run ... not applied" although they are together
+    from composer.pipeline import solve
+    from composer.replan import replan
+    from factories import bv_data, bv_school, make_instance
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    wish = {"kind": "together", "school_a": "b0", "school_b": "b1"}
+    instance = make_instance(bv_data(schools, wishes=[wish]))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    row = bv_school("a4", lat=52.13, lon=5.12)
+    changed = apply_change(instance, _change({"op": "add", "what": "schools", "rows": [row]}))
+    planned, plan, _, _, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    assert check_plan(planned, plan).ok
+    b = next(c for c in plan.clusters if "b0" in c.schools)
+    assert "b1" in b.schools
+    notes = "\n".join(plan.stages["bv"].notes)
+    assert "not clustered in this run" not in notes, notes

@@ -588,6 +588,21 @@ def keep_clusters(
     for row in data["schools"]:
         if row["id"] in kept_schools:
             row["bv_subsidy"] = False
+    # wishes naming a kept school are settled by the kept cluster: the run over the rest
+    # does not see that school and would call the wish unusable ("not clustered")
+    rest_wishes = []
+    cluster_of = {s: c.id for c in kept for s in c.schools}
+    for wish in data["bv"].get("wishes", []):
+        a, b = wish["school_a"], wish["school_b"]
+        if a not in kept_schools and b not in kept_schools:
+            rest_wishes.append(wish)
+        elif wish["kind"] == "together" and cluster_of.get(a) != cluster_of.get(b):
+            held = a if a in kept_schools else b
+            notes.append(
+                f"[B2] wish together {a}/{b}: {held} stays in its kept cluster "
+                f"{cluster_of[held]}, so the two are not together"
+            )
+    data["bv"]["wishes"] = rest_wishes
     used: dict[str, int] = defaultdict(int)
     for c in kept:
         used[c.coordinator or ""] += 1
