@@ -532,3 +532,21 @@ def test_csv_keeps_whole_numbers_whole_beside_blank_cells(tmp_path):
         "L1,2,4.5",
         "L2,,",
     ]
+
+
+def test_sessions_sheet_gives_the_headcount_a_room_needs():
+    # 'attendees' counts the ids a session names: schools for a BV meeting, so 4 for a
+    # meeting of 4 schools x 2 people + the coordinator; the plan's headcount (9) is
+    # what a planner books a room for
+    from composer.export.tables import build_tables
+
+    plan = sample_plan()
+    sessions = tuple(
+        s.model_copy(update={"headcount": 9}) if s.id == "BV1-1" else s for s in plan.sessions
+    )
+    ctx = ExportContext.build(
+        sample_instance(), plan.model_copy(update={"sessions": sessions}), now=NOW
+    )
+    rows = build_tables(ctx)["sessions"].frame.set_index("session")
+    assert rows.loc["BV1-1", "attendees"] == 4 and rows.loc["BV1-1", "headcount"] == 9
+    assert rows.loc["BV1-2", "headcount"] is None  # not recorded in the plan: left blank
