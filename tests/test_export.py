@@ -550,3 +550,27 @@ def test_sessions_sheet_gives_the_headcount_a_room_needs():
     rows = build_tables(ctx)["sessions"].frame.set_index("session")
     assert rows.loc["BV1-1", "attendees"] == 4 and rows.loc["BV1-1", "headcount"] == 9
     assert rows.loc["BV1-2", "headcount"] is None  # not recorded in the plan: left blank
+
+
+def test_calendar_titles_do_not_repeat_the_network_word():
+    # tiny's N1 is called "Leernetwerk St Bonifatius" and N3 "Inductienetwerk Culemborg":
+    # calendars said "Leernetwerk Leernetwerk St Bonifatius" and "Leernetwerk
+    # Inductienetwerk Culemborg"; a name that already says what it is stays as it is
+    instance = sample_instance()
+    data = instance.model_dump(mode="json")
+    names = {"N1": "Leernetwerk St Bonifatius", "N2": "Inductienetwerk Culemborg"}
+    for net in data["los"]["networks"]:
+        net["name"] = names[net["id"]]
+    from composer.model.instance import Instance
+
+    ctx = ExportContext.build(Instance.model_validate(data), sample_plan(), now=NOW)
+    groups = CalendarBuilder(ctx).group_events()
+    assert groups["networks/N1.ics"][0] == "Leernetwerk St Bonifatius"
+    assert groups["networks/N2.ics"][0] == "Inductienetwerk Culemborg"
+    titles = {str(e["SUMMARY"]) for e in groups["networks/N1.ics"][1]}
+    assert "Leernetwerk St Bonifatius" in titles
+    assert not any("Leernetwerk Leernetwerk" in t for t in titles)
+    visits = {
+        str(e["SUMMARY"]) for e in groups["networks/N2.ics"][1] if "Bezoek" in str(e["SUMMARY"])
+    }
+    assert visits == {"Bezoek aan Inductienetwerk Culemborg"}
