@@ -437,3 +437,140 @@ def test_an_empty_plan_exports_every_format(tmp_path):
         for r in sheet_rows(openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx")["summary"])
     }
     assert summary["status"] == "unknown" and summary["LOS networks"] == 0
+
+
+@pytest.mark.parametrize("target", ["instance folder", "plan folder", "parent folder"])
+def test_cli_export_never_replaces_its_own_inputs(cli, tmp_path, target):
+    # --out naming the instance's folder, the plan's folder or a folder holding them, with
+    # --force, used to replace the planner's input with the outputs; refused, exit 2
+    from composer.io import write_instance
+
+    inst = tmp_path / "data" / "inst"
+    write_instance(sample_instance(), inst, "csv")
+    plan = tmp_path / "run" / "plan.json"
+    plan.parent.mkdir()
+    plan.write_text(plan_to_json(sample_plan()), encoding="utf-8")
+    out = {"instance folder": inst, "plan folder": plan.parent, "parent folder": tmp_path}[target]
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = cli("export", plan, "--instance", inst, "--out", out, "--force")
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output and "choose another --out" in result.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_cli_convert_never_replaces_its_input(cli, tmp_path):
+    from composer.io import write_instance
+
+    inst = tmp_path / "inst"
+    write_instance(sample_instance(), inst, "csv")
+    (inst / "README.md").write_text("the planner's notes\n", encoding="utf-8")
+    for out in (inst, tmp_path):
+        result = cli("convert", inst, "--to", "csv", "--out", out, "--force")
+        assert result.exit_code == 2, result.output
+        assert "choose another --out" in result.output
+    assert (inst / "README.md").read_text(encoding="utf-8") == "the planner's notes\n"
+
+
+def test_cli_solve_never_replaces_the_baseline_plan(cli, tmp_path):
+    # `solve --baseline last/plan.json --out last --force` used to read last year's plan
+    # and then replace its folder; refused before any solving, exit 2
+    inst, plan = write_inputs(tmp_path)
+    last = tmp_path / "last"
+    last.mkdir()
+    baseline = last / "plan.json"
+    baseline.write_bytes(plan.read_bytes())
+    result = cli("solve", inst, "--out", last, "--force", "--baseline", baseline, "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "choose another --out" in result.output
+    assert baseline.read_bytes() == plan.read_bytes()
+
+
+def test_region_meetings_at_an_institute_go_to_that_regions_workbook():
+    # The calendar stage gives a region's L10 development meeting the region as its group
+    # and holds the TN kick-off at an institute: both belong to the region's planner, not
+    # to no-region.xlsx (where the rest of the region's development meetings never are)
+    from composer.export.tables import build_tables, region_tables
+
+    plan = sample_plan()
+    extra = (
+        Session(id="dev-r1-1", programme="development", group="r1", date=dt.date(2026, 10, 7),
+                start=dt.time(13, 30), end=dt.time(16, 30), location="HU",
+                attendees=("SO1", "IO1"), kind="development"),
+        Session(id="tn-kickoff-HU", programme="tn", group="all", date=dt.date(2026, 9, 16),
+                start=dt.time(14), end=dt.time(17), location="HU", facilitators=("PB1",),
+                attendees=("p1", "p2"), kind="kickoff"),
+    )  # fmt: skip
+    ctx = ExportContext.build(
+        sample_instance(), plan.model_copy(update={"sessions": plan.sessions + extra}), now=NOW
+    )
+    assert ctx.session_region(extra[0]) == "r1"
+    assert ctx.session_region(extra[1]) == "r1"  # the region of T1, whose members attend
+    tables = build_tables(ctx)
+    r1 = set(region_tables(ctx, tables, "r1")["sessions"].frame["session"])
+    none = set(region_tables(ctx, tables, "")["sessions"].frame["session"])
+    assert {"dev-r1-1", "tn-kickoff-HU"} <= r1
+    assert none == {"DEV-1"}  # group 'all' at the institute: no region to give it
+    assert "dev-r1-1" in set(region_tables(ctx, tables, "r1")["development"].frame["session"])
+
+
+def test_csv_keeps_whole_numbers_whole_beside_blank_cells(tmp_path):
+    # a column of whole numbers with a blank (a learner's study year, a school without a
+    # capacity) was written as 2.0 / 18.0: pandas' DataFrame.map re-infers float
+    from composer.export.tables import Table, _frame
+    from composer.export.workbook import write_csv_folder
+
+    frame = _frame(
+        [
+            {"learner": "L1", "year": 2, "hours": 4.5},
+            {"learner": "L2", "year": None, "hours": None},
+        ],
+        ("learner", "year", "hours"),
+    )
+    (path,) = write_csv_folder({"members": Table("members", "t", frame)}, tmp_path)
+    assert path.read_text(encoding="utf-8-sig").splitlines() == [
+        "learner,year,hours",
+        "L1,2,4.5",
+        "L2,,",
+    ]
+
+
+def test_sessions_sheet_gives_the_headcount_a_room_needs():
+    # 'attendees' counts the ids a session names: schools for a BV meeting, so 4 for a
+    # meeting of 4 schools x 2 people + the coordinator; the plan's headcount (9) is
+    # what a planner books a room for
+    from composer.export.tables import build_tables
+
+    plan = sample_plan()
+    sessions = tuple(
+        s.model_copy(update={"headcount": 9}) if s.id == "BV1-1" else s for s in plan.sessions
+    )
+    ctx = ExportContext.build(
+        sample_instance(), plan.model_copy(update={"sessions": sessions}), now=NOW
+    )
+    rows = build_tables(ctx)["sessions"].frame.set_index("session")
+    assert rows.loc["BV1-1", "attendees"] == 4 and rows.loc["BV1-1", "headcount"] == 9
+    assert rows.loc["BV1-2", "headcount"] is None  # not recorded in the plan: left blank
+
+
+def test_calendar_titles_do_not_repeat_the_network_word():
+    # tiny's N1 is called "Leernetwerk St Bonifatius" and N3 "Inductienetwerk Culemborg":
+    # calendars said "Leernetwerk Leernetwerk St Bonifatius" and "Leernetwerk
+    # Inductienetwerk Culemborg"; a name that already says what it is stays as it is
+    instance = sample_instance()
+    data = instance.model_dump(mode="json")
+    names = {"N1": "Leernetwerk St Bonifatius", "N2": "Inductienetwerk Culemborg"}
+    for net in data["los"]["networks"]:
+        net["name"] = names[net["id"]]
+    from composer.model.instance import Instance
+
+    ctx = ExportContext.build(Instance.model_validate(data), sample_plan(), now=NOW)
+    groups = CalendarBuilder(ctx).group_events()
+    assert groups["networks/N1.ics"][0] == "Leernetwerk St Bonifatius"
+    assert groups["networks/N2.ics"][0] == "Inductienetwerk Culemborg"
+    titles = {str(e["SUMMARY"]) for e in groups["networks/N1.ics"][1]}
+    assert "Leernetwerk St Bonifatius" in titles
+    assert not any("Leernetwerk Leernetwerk" in t for t in titles)
+    visits = {
+        str(e["SUMMARY"]) for e in groups["networks/N2.ics"][1] if "Bezoek" in str(e["SUMMARY"])
+    }
+    assert visits == {"Bezoek aan Inductienetwerk Culemborg"}

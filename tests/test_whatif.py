@@ -405,3 +405,126 @@ def test_a_replan_shares_its_time_limit_among_the_stages(monkeypatch) -> None:
     assert set(given) == {"tn", "calendar"}
     assert given["tn"] == pytest.approx(4.85, abs=0.01)
     assert given["calendar"] == pytest.approx(4.85, abs=0.01)
+
+
+# --------------------------------------------------------------------------- the diff's detail
+
+
+def _tiny_plan():
+    from composer.model.plan import (
+        Cluster,
+        Plan,
+        PlannedNetwork,
+        PlannedTnNetwork,
+        Session,
+        StageResult,
+        Unplaced,
+    )
+
+    stages = {
+        "los": StageResult(status="optimal", objective=47, parts={"travel": 17, "own_school": 30}),
+        "tn": StageResult(status="optimal", objective=20, parts={"diversity": 20, "unplaced": 0}),
+    }
+    import datetime as dt
+
+    sessions = (
+        Session(id="los-N1-1", programme="los", group="N1", date=dt.date(2026, 11, 4),
+                start=dt.time(8, 30), end=dt.time(10), location="s1",
+                facilitators=("SO1", "IO1")),
+        Session(id="bv-C1-01", programme="bv", group="C1", date=dt.date(2027, 1, 11),
+                start=dt.time(13, 30), end=dt.time(16, 30), location="s1"),
+    )  # fmt: skip
+    plan = Plan(
+        instance="t",
+        status="optimal",
+        objective=67,
+        stages=stages,
+        networks=(PlannedNetwork(id="N1", region="r", location="s1", learners=("L1",)),),
+        clusters=(Cluster(id="C1", sector="po", region="r", schools=("s1", "s2", "s3", "s4")),),
+        tn_networks=(
+            PlannedTnNetwork(id="TN1", participants=("P1", "P2"), facilitator="PB1"),
+            PlannedTnNetwork(id="TN2", participants=("P3", "P4"), facilitator="PB1"),
+        ),
+        sessions=sessions,
+    )
+    after_stages = {
+        "los": StageResult(status="optimal", objective=47, parts={"travel": 17, "own_school": 30}),
+        "tn": StageResult(
+            status="optimal", objective=1520, parts={"diversity": 20, "unplaced": 1500}
+        ),
+    }
+    after = plan.model_copy(
+        update={
+            "objective": 1567,
+            "stages": after_stages,
+            "tn_networks": (plan.tn_networks[0],),
+            "unplaced": (
+                Unplaced(id="P4", what="participant", reason="TN2 is not held", rule="T7"),
+                Unplaced(id="TN2", what="network", reason="not held: too few members", rule="T7"),
+            ),
+            "sessions": (
+                sessions[0].model_copy(update={"facilitators": ("SO1",)}),
+                sessions[1].model_copy(update={"location": "s2"}),
+            ),
+        }
+    )
+    return plan, after
+
+
+def test_diff_says_who_left_a_tn_network_and_why_and_the_objective_per_term() -> None:
+    # P3 leaves (the change removes them); TN2 is then too small to be held, so P4 is
+    # unplaced (T7). The diff names both, the network not held, and the term that grew.
+    before, after = _tiny_plan()
+    diff = plan_diff(before, after, names={"P4": "Piet Vier", "IO1": "Noor Dijkstra"})
+    tn = {m["participant"]: m for m in diff.data["tn_moves"]}
+    assert tn["P3"]["before"] == "TN2" and tn["P3"]["after"] is None
+    assert tn["P4"]["after"] is None and "T7" in tn["P4"]["why"]
+    newly = {(u["what"], u["id"]) for u in diff.data["unplaced_new"]}
+    assert newly == {("participant", "P4"), ("network", "TN2")}
+    terms = {(t["stage"], t["term"]): t for t in diff.data["objective_terms"]}
+    assert terms[("tn", "unplaced")]["delta"] == 1500
+    assert terms[("los", "travel")]["delta"] == 0
+    assert "T7" in diff.data["rules"]
+    text = "\n".join(diff.lines())
+    assert "tn.unplaced: 0 -> 1,500 (+1,500)" in text
+    assert "los.travel" not in text  # unchanged terms are not listed
+    assert "P4 Piet Vier: TN2 -> -" in text
+    assert "[T7] network TN2" in text
+
+
+def test_diff_lists_sessions_that_lose_a_facilitator_or_change_host() -> None:
+    # IO1 is ill on the day: the weekly session goes ahead without them (C4), which the
+    # planner must see (L5: SO and IO present); a BV meeting moves to another school (B5)
+    before, after = _tiny_plan()
+    diff = plan_diff(before, after, names={"IO1": "Noor Dijkstra"})
+    changed = {c["session"]: c for c in diff.data["sessions"]}
+    assert changed["los-N1-1"]["without"] == ["IO1"]
+    assert changed["bv-C1-01"]["before"]["location"] == "s1"
+    assert changed["bv-C1-01"]["after"]["location"] == "s2"
+    assert {"L5", "B5"} <= set(diff.data["rules"])
+    text = "\n".join(diff.lines())
+    assert "los-N1-1 (N1, 2026-11-04 08:30): without IO1 Noor Dijkstra" in text
+    assert "bv-C1-01 (C1, 2027-01-11 13:30): location s1 -> s2" in text
+
+
+def test_kept_clusters_do_not_report_their_wishes_as_unusable() -> None:
+    # a 'together' wish for two schools of a cluster the re-plan keeps: the leftover run
+    # (which no longer sees the kept schools) used to note "[B2] wish together b0/b1:
+    # b0, b1 is not clustered in this run ... not applied" although they are together
+    from composer.pipeline import solve
+    from composer.replan import replan
+    from factories import bv_data, bv_school, make_instance
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    wish = {"kind": "together", "school_a": "b0", "school_b": "b1"}
+    instance = make_instance(bv_data(schools, wishes=[wish]))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    row = bv_school("a4", lat=52.13, lon=5.12)
+    changed = apply_change(instance, _change({"op": "add", "what": "schools", "rows": [row]}))
+    planned, plan, _, _, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    assert check_plan(planned, plan).ok
+    b = next(c for c in plan.clusters if "b0" in c.schools)
+    assert "b1" in b.schools
+    notes = "\n".join(plan.stages["bv"].notes)
+    assert "not clustered in this run" not in notes, notes

@@ -138,8 +138,18 @@ class Diff:
         out = []
         ob, oa = d["objective"]["before"], d["objective"]["after"]
         out.append(
-            f"status {d['status']['before']} -> {d['status']['after']}; objective {ob} -> {oa}"
+            f"status {d['status']['before']} -> {d['status']['after']}; "
+            f"objective {objective_text(ob)} -> {objective_text(oa)}"
         )
+        changed_terms = [t for t in d.get("objective_terms", []) if t["delta"] != 0]
+        if changed_terms:
+            out.append("objective by term (unchanged terms left out):")
+            for t in changed_terms:
+                delta = "" if t["delta"] is None else f" ({t['delta']:+,.0f})"
+                out.append(
+                    f"  {t['stage']}.{t['term']}: {objective_text(t['before'])} -> "
+                    f"{objective_text(t['after'])}{delta}"
+                )
         s = d["summary"]
         out.append(
             f"learners: {s['kept']} kept, {s['moved']} moved, {s['removed']} removed, "
@@ -151,7 +161,8 @@ class Diff:
         )
         for m in d["moves"][:40]:
             why = f" ({m['why']})" if m.get("why") else ""
-            out.append(f"  {m['learner']}: {m['before'] or '-'} -> {m['after'] or '-'}{why}")
+            who = _who(m["learner"], m.get("name"))
+            out.append(f"  {who}: {m['before'] or '-'} -> {m['after'] or '-'}{why}")
         if len(d["moves"]) > 40:
             out.append(f"  ... {len(d['moves']) - 40} more in diff.json")
         for c in d["slots"]:
@@ -164,11 +175,35 @@ class Diff:
             )
         out.append(f"BV clusters kept as they were: {d['clusters_kept']}")
         for c in d["clusters"][:40]:
-            out.append(
-                f"  school {c['school']}: cluster {c['before'] or '-'} -> {c['after'] or '-'}"
-            )
+            line = f"  school {c['school']}: cluster {c['before'] or '-'} -> {c['after'] or '-'}"
+            if c["before"] is not None and c["before"] == c["after"]:
+                joined = sorted(set(c["with_after"]) - set(c["with_before"]))
+                left = sorted(set(c["with_before"]) - set(c["with_after"]))
+                mates = [f"joined by {', '.join(joined)}"] if joined else []
+                mates += [f"left by {', '.join(left)}"] if left else []
+                line = f"  school {c['school']}: stays in {c['after']}, " + "; ".join(mates)
+            out.append(line)
+        tn_moves = d.get("tn_moves", [])
+        if tn_moves:
+            out.append(f"TN participants whose network changed: {len(tn_moves)}")
+            for m in tn_moves[:40]:
+                who = _who(m["participant"], m.get("name"))
+                out.append(f"  {who}: {m['before'] or '-'} -> {m['after'] or '-'} ({m['why']})")
+        for u in d.get("unplaced_new", []):
+            if u["what"] in {"learner", "participant"}:
+                continue  # named with their move above
+            rule = f"[{u['rule']}] " if u["rule"] else ""
+            what = _who(u["id"], u.get("name"))
+            out.append(f"  {rule}{u['what']} {what} left out: {u['reason']}")
         if d["dates_changed"]:
             out.append(f"  {d['dates_changed']} dated session(s) changed")
+        sessions = d.get("sessions", [])
+        if sessions:
+            out.append(f"sessions changed: {len(sessions)}")
+            for c in sessions[:_SESSION_LIMIT]:
+                out.append(f"  {_session_line(c, d.get('names', {}))}")
+            if len(sessions) > _SESSION_LIMIT:
+                out.append(f"  ... {len(sessions) - _SESSION_LIMIT} more in diff.json")
         if d["rules"]:
             out.append(f"rules affected: {', '.join(d['rules'])}")
         for note in d.get("notes", []):
@@ -176,8 +211,58 @@ class Diff:
         return out
 
 
+def objective_text(value: Any) -> str:
+    """An objective figure: whole numbers without a decimal point, '-' for none."""
+    if value is None:
+        return "-"
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _who(item: str, name: str | None) -> str:
+    return f"{item} {name}" if name else item
+
+
+def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
+    """One session change in a planner's words."""
+    view = c["before"] or c["after"]
+    head = f"{c['session']} ({c['group']}, {view['date']} {view['start']})"
+    if c["change"] == "added":
+        return f"{head}: new, at {c['after']['location']}"
+    if c["change"] == "removed":
+        return f"{head}: no longer held"
+    a, b = c["before"], c["after"]
+    parts = []
+    if (a["date"], a["start"], a["end"]) != (b["date"], b["start"], b["end"]):
+        parts.append(f"moved to {b['date']} {b['start']}-{b['end']}")
+    if a["location"] != b["location"]:
+        parts.append(f"location {a['location']} -> {b['location']}")
+    lost = c.get("without", [])
+    if lost:
+        parts.append("without " + ", ".join(_who(f, names.get(f)) for f in lost))
+    gained = [f for f in b["facilitators"] if f not in a["facilitators"]]
+    if gained:
+        parts.append("now with " + ", ".join(_who(f, names.get(f)) for f in gained))
+    return f"{head}: {'; '.join(parts)}"
+
+
 def _slot(net: Any) -> str | None:
     return None if net.slot is None else f"{net.slot.weekday} {net.slot.block}"
+
+
+def person_names(*instances: Instance) -> dict[str, str]:
+    """Id -> name of every learner, facilitator, TN participant and school of the
+    instances (the first naming an id wins), for the diff's lines."""
+    names: dict[str, str] = {}
+    for instance in instances:
+        rows = [(r.id, r.name) for r in instance.learners]
+        rows += [(r.id, r.name) for r in instance.facilitators]
+        rows += [(r.id, r.name) for r in instance.tn.participants]
+        rows += [(r.id, r.name) for r in instance.schools]
+        for item, name in rows:
+            names.setdefault(item, name)
+    return names
 
 
 def plan_diff(
@@ -186,12 +271,15 @@ def plan_diff(
     valid_before: dict[str, str] | None = None,
     removed: set[str] | None = None,
     notes: list[str] | None = None,
+    names: dict[str, str] | None = None,
 ) -> Diff:
     """Compare two plans. ``valid_before`` maps a learner to the baseline network that is
     still valid under the changed instance (their move counts as "moved from valid");
-    ``removed`` are learners the change removed."""
+    ``removed`` are learners the change removed; ``names`` (id -> name, see
+    :func:`person_names`) puts people's names beside their ids."""
     valid_before = valid_before or {}
     removed = removed or set()
+    names = names or {}
     old = {lr: n.id for n in before.networks for lr in n.learners}
     new = {lr: n.id for n in after.networks for lr in n.learners}
     unplaced = {u.id for u in after.unplaced if u.what == "learner"}
@@ -211,7 +299,9 @@ def plan_diff(
             why = "network still valid: moved to make the plan feasible"
         else:
             why = "their network is no longer valid for them"
-        moves.append({"learner": lr, "before": a, "after": b, "why": why})
+        moves.append(
+            {"learner": lr, "name": names.get(lr, ""), "before": a, "after": b, "why": why}
+        )
     nb = {n.id: n for n in before.networks}
     na = {n.id: n for n in after.networks}
     slots, facs = [], []
@@ -249,6 +339,9 @@ def plan_diff(
             )
     sess_b = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in before.sessions}
     sess_a = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in after.sessions}
+    tn_moves = _tn_moves(before, after, names)
+    unplaced_new = _unplaced_new(before, after, names)
+    sessions = _session_changes(before, after)
     rules = set()
     if moves or slots:
         rules.update({"L1", "L4"})
@@ -258,6 +351,14 @@ def plan_diff(
         rules.update({"B2", "B4"})
     if sess_a != sess_b:
         rules.add("C1")
+    rules.update(u["rule"] for u in unplaced_new if u["rule"])
+    for change in sessions:
+        if change.get("without"):
+            rules.add(_LEADER_RULE.get(change["programme"], "C4"))
+        if change["change"] == "changed" and (
+            change["before"]["location"] != change["after"]["location"]
+        ):
+            rules.add(_HOST_RULE.get(change["programme"], "C1"))
     data = {
         "status": {"before": before.status, "after": after.status},
         "objective": {"before": before.objective, "after": after.objective},
@@ -286,10 +387,124 @@ def plan_diff(
             if any(set(c.schools) == set(b.schools) for b in before.clusters)
         ),
         "dates_changed": len(sess_a ^ sess_b),
+        "sessions": sessions,
+        "tn_moves": tn_moves,
+        "unplaced_new": unplaced_new,
+        "objective_terms": _objective_terms(before, after),
+        "names": {
+            f: names[f]
+            for c in sessions
+            for f in (*c.get("without", []), *((c["after"] or {}).get("facilitators", [])))
+            if f in names
+        },
         "rules": sorted(rules),
         "notes": list(notes or []),
     }
     return Diff(data)
+
+
+_LEADER_RULE = {"los": "L5", "bv": "B4", "tn": "T4", "review": "L11", "development": "L10"}
+"""The rule a session breaks when it loses one of its leaders (SO/IO, coordinator, ...)."""
+_HOST_RULE = {"bv": "B5", "tn": "T2", "los": "L7"}
+"""The rule about where a session of the programme takes place."""
+_SESSION_LIMIT = 40
+"""Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
+
+
+def _tn_moves(before: Plan, after: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
+    """TN participants whose network changed, with the reason (removed, or unplaced)."""
+    old = {p: t.id for t in before.tn_networks for p in t.participants}
+    new = {p: t.id for t in after.tn_networks for p in t.participants}
+    why_unplaced = {u.id: u for u in after.unplaced if u.what == "participant"}
+    moves = []
+    for pid in sorted(set(old) | set(new)):
+        a, b = old.get(pid), new.get(pid)
+        if a == b:
+            continue
+        if b is None and pid in why_unplaced:
+            u = why_unplaced[pid]
+            why = f"unplaced: {u.reason}" + (f" [{u.rule}]" if u.rule else "")
+        elif b is None:
+            why = "no longer in the instance (removed by the change)"
+        elif a is None:
+            why = "new participant"
+        else:
+            why = "moved to another network"
+        moves.append(
+            {"participant": pid, "name": names.get(pid, ""), "before": a, "after": b, "why": why}
+        )
+    return moves
+
+
+def _unplaced_new(before: Plan, after: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
+    """What the new plan leaves out that the baseline did not (networks not held,
+    people and schools without a place), with the rule and the reason."""
+    seen = {(u.what, u.id) for u in before.unplaced}
+    return [
+        {
+            "what": u.what,
+            "id": u.id,
+            "name": names.get(u.id, ""),
+            "rule": u.rule or "",
+            "reason": u.reason,
+        }
+        for u in after.unplaced
+        if (u.what, u.id) not in seen
+    ]
+
+
+def _session_view(s: Any) -> dict[str, Any]:
+    return {
+        "date": s.date.isoformat(),
+        "start": s.start.strftime("%H:%M"),
+        "end": s.end.strftime("%H:%M"),
+        "location": s.location,
+        "facilitators": list(s.facilitators),
+    }
+
+
+def _session_changes(before: Plan, after: Plan) -> list[dict[str, Any]]:
+    """Sessions added, removed or changed (date, time, place or leaders), by session id.
+
+    ``without`` names the leaders a session lost (someone unavailable that day: the
+    session goes ahead without them, C4), so the planner can arrange a stand-in.
+    """
+    old = {s.id: s for s in before.sessions}
+    new = {s.id: s for s in after.sessions}
+    changes: list[dict[str, Any]] = []
+    for sid in sorted(set(old) | set(new), key=lambda i: ((old.get(i) or new[i]).date, i)):
+        a, b = old.get(sid), new.get(sid)
+        some = a or b
+        assert some is not None
+        entry: dict[str, Any] = {"session": sid, "programme": some.programme, "group": some.group}
+        if a is None or b is None:
+            entry["change"] = "added" if a is None else "removed"
+            entry["before"] = None if a is None else _session_view(a)
+            entry["after"] = None if b is None else _session_view(b)
+            changes.append(entry)
+            continue
+        va, vb = _session_view(a), _session_view(b)
+        if va == vb:
+            continue
+        entry.update(change="changed", before=va, after=vb)
+        lost = [f for f in a.facilitators if f not in b.facilitators]
+        if lost:
+            entry["without"] = lost
+        changes.append(entry)
+    return changes
+
+
+def _objective_terms(before: Plan, after: Plan) -> list[dict[str, Any]]:
+    """Every objective term of every stage, before and after, with the difference."""
+    rows = []
+    for stage in sorted(set(before.stages) | set(after.stages)):
+        pb = before.stages[stage].parts if stage in before.stages else {}
+        pa = after.stages[stage].parts if stage in after.stages else {}
+        for term in [*pb, *(k for k in pa if k not in pb)]:
+            vb, va = pb.get(term), pa.get(term)
+            delta = None if vb is None or va is None else va - vb
+            rows.append({"stage": stage, "term": term, "before": vb, "after": va, "delta": delta})
+    return rows
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -373,6 +588,21 @@ def keep_clusters(
     for row in data["schools"]:
         if row["id"] in kept_schools:
             row["bv_subsidy"] = False
+    # wishes naming a kept school are settled by the kept cluster: the run over the rest
+    # does not see that school and would call the wish unusable ("not clustered")
+    rest_wishes = []
+    cluster_of = {s: c.id for c in kept for s in c.schools}
+    for wish in data["bv"].get("wishes", []):
+        a, b = wish["school_a"], wish["school_b"]
+        if a not in kept_schools and b not in kept_schools:
+            rest_wishes.append(wish)
+        elif wish["kind"] == "together" and cluster_of.get(a) != cluster_of.get(b):
+            held = a if a in kept_schools else b
+            notes.append(
+                f"[B2] wish together {a}/{b}: {held} stays in its kept cluster "
+                f"{cluster_of[held]}, so the two are not together"
+            )
+    data["bv"]["wishes"] = rest_wishes
     used: dict[str, int] = defaultdict(int)
     for c in kept:
         used[c.coordinator or ""] += 1
@@ -509,7 +739,9 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
     params = SolveParams(time_limit=s.time_limit, workers=s.workers, processes=1, seed=s.seed)
     planned, plan, valid, notes, removed = replan(instance, baseline, params, s.strict)
     report = check_plan(planned, plan)
-    diff = plan_diff(baseline, plan, valid.stays, removed, notes)
+    diff = plan_diff(
+        baseline, plan, valid.stays, removed, notes, person_names(planned, base_instance)
+    )
     return {
         "name": s.name,
         "plan": plan_to_json(plan),

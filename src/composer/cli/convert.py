@@ -9,7 +9,7 @@ import click
 from composer.cli.main import guarded
 from composer.errors import OutputExistsError
 from composer.io import FORMATS, format_for_output, load_instance, write_instance
-from composer.io.safe_write import check_output_dir
+from composer.io.safe_write import check_output_dir, refuse_overwriting_inputs
 
 
 def refuse_existing(out: Path, fmt: str, force: bool) -> None:
@@ -52,6 +52,7 @@ def convert(path: Path, to: str | None, out: Path, force: bool, quiet: bool) -> 
     complete or not at all; an existing output is replaced only with --force.
     """
     fmt = format_for_output(out, to)
+    refuse_overwriting_inputs(out, path)
     refuse_existing(out, fmt, force)
     instance = load_instance(path)
     write_instance(instance, out, fmt, force=force)

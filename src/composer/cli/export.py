@@ -12,7 +12,7 @@ from composer.cli.main import echo_err, guarded
 from composer.errors import EXIT_OK
 from composer.export import FORMATS, ExportOptions, export_plan
 from composer.io import load_instance, read_plan
-from composer.io.safe_write import check_output_dir
+from composer.io.safe_write import check_output_dir, refuse_overwriting_inputs
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -70,6 +70,7 @@ def export(
     The folder is written as a whole (an interrupted export leaves nothing half-written).
     Exit 0 when written, 2 when the input is bad or the plan names ids the instance lacks.
     """
+    refuse_overwriting_inputs(out, instance_path, plan_path)
     check_output_dir(out, force)
     instance = load_instance(instance_path)
     plan = read_plan(plan_path)

@@ -195,12 +195,14 @@ def whatif(
 
 
 def _side_by_side(results: list[dict[str, Any]]) -> str:
-    """The scenarios as columns: status, objective, moves, slots, clusters."""
+    """The scenarios as columns: status, objective, moves, slots, clusters, sessions."""
+    from composer.replan import objective_text
+
     rows = [
         ("scenario", [r["name"] for r in results]),
         ("status", [r["status"] for r in results]),
-        ("objective before", [str(r["diff"]["objective"]["before"]) for r in results]),
-        ("objective after", [str(r["diff"]["objective"]["after"]) for r in results]),
+        ("objective before", [objective_text(r["diff"]["objective"]["before"]) for r in results]),
+        ("objective after", [objective_text(r["diff"]["objective"]["after"]) for r in results]),
         ("learners moved", [str(r["diff"]["summary"]["moved"]) for r in results]),
         ("moved from valid", [str(r["diff"]["summary"]["moved_from_valid"]) for r in results]),
         ("removed", [str(r["diff"]["summary"]["removed"]) for r in results]),
@@ -208,6 +210,8 @@ def _side_by_side(results: list[dict[str, Any]]) -> str:
         ("slots changed", [str(len(r["diff"]["slots"])) for r in results]),
         ("facilitators changed", [str(len(r["diff"]["facilitators"])) for r in results]),
         ("schools re-clustered", [str(len(r["diff"]["clusters"])) for r in results]),
+        ("TN participants moved", [str(len(r["diff"]["tn_moves"])) for r in results]),
+        ("sessions changed", [str(len(r["diff"]["sessions"])) for r in results]),
         ("rules affected", [",".join(r["diff"]["rules"]) or "-" for r in results]),
     ]
     width = max(14, *(len(v) for _, vs in rows for v in vs)) + 2

@@ -21,11 +21,10 @@ from composer.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
-    OutputExistsError,
 )
 from composer.io import load_instance
 from composer.io.json_io import plan_to_json
-from composer.io.safe_write import check_output_dir, staged_dir
+from composer.io.safe_write import check_output_dir, refuse_overwriting_inputs, staged_dir
 from composer.model.plan import Plan
 from composer.params import (
     STAGES,
@@ -58,17 +57,6 @@ def stop_on_signals(params: SolveParams) -> Iterator[dict[str, int]]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
-
-
-def refuse_overwriting_input(instance_path: Path, out: Path) -> None:
-    """Refuse an output folder that is, or holds, the instance: ``--force`` would replace
-    the planner's input with the outputs."""
-    inp, dest = Path(instance_path).resolve(), Path(out).resolve()
-    if inp == dest or dest in inp.parents:
-        raise OutputExistsError(
-            f"--out {out} is the instance's own folder (or holds it): writing there would "
-            "replace the input; choose another --out"
-        )
 
 
 class LiveLine:
@@ -221,7 +209,7 @@ def solve(
     """
     clock_start = clock_start_now()
     overrides = dict(parse_override(s) for s in sets)
-    refuse_overwriting_input(path, out)
+    refuse_overwriting_inputs(out, path, baseline)
     instance = apply_overrides(load_instance(path), overrides)
     check_output_dir(out, force)
     if not quiet:

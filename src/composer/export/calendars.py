@@ -64,6 +64,15 @@ _PROGRAMME_LABEL = {
 _KIND_LABEL = {"meeting": "", "development": "", "review": "", "kickoff": "kick-off"}
 
 
+def labelled(label: str, name: str) -> str:
+    """``label name``, unless the name already says what it is: a network called
+    "Leernetwerk St Bonifatius" or "Inductienetwerk Culemborg" keeps its own name."""
+    first = name.split(maxsplit=1)[0].lower() if name.strip() else ""
+    if name.lower().startswith(label.lower()) or first.endswith("netwerk"):
+        return name
+    return f"{label} {name}"
+
+
 def uid(instance: str, kind: str, *parts: str) -> str:
     """A stable event UID: ``<instance>/<kind>/<part>/...@composer`` (see the module doc)."""
     return "/".join((instance, kind, *parts)) + "@composer"
@@ -154,7 +163,7 @@ class CalendarBuilder:
             return f"{label} {group}"
         if session.group == "all":
             return f"{label}: {kind or 'gezamenlijke bijeenkomst'}"
-        return f"{label} {group}" + (f" ({kind})" if kind else "")
+        return labelled(label, group) + (f" ({kind})" if kind else "")
 
     def _description(self, session: Session) -> str:
         ctx, names = self.ctx, self.ctx.names
@@ -257,7 +266,7 @@ class CalendarBuilder:
         ).replace("\n\n", "\n")
         event = self._base_event(
             self._visit_uid[index],
-            f"Bezoek aan leernetwerk {ctx.group_name(visit.host) or visit.host}",
+            "Bezoek aan " + labelled("leernetwerk", ctx.group_name(visit.host) or visit.host),
             description,
             ctx.visit_location(visit),
             "visit",
@@ -357,7 +366,7 @@ class CalendarBuilder:
             events += [self.visit_event(i) for i in hosted.get(net.id, [])]
             if events:
                 label = ctx.group_name(net.id) or net.id
-                out[f"networks/{net.id}.ics"] = (f"Leernetwerk {label}", events)
+                out[f"networks/{net.id}.ics"] = (labelled("Leernetwerk", label), events)
         for cluster in ctx.plan.clusters:
             events = self.events_for_sessions(ctx.sessions_by_group.get(cluster.id, []))
             if events:
@@ -367,7 +376,7 @@ class CalendarBuilder:
             events = self.events_for_sessions(sessions)
             if events:
                 label = ctx.group_name(tn.id) or tn.id
-                out[f"tn/{tn.id}.ics"] = (f"Thematisch netwerk {label}", events)
+                out[f"tn/{tn.id}.ics"] = (labelled("Thematisch netwerk", label), events)
         return out
 
     def person_events(self) -> dict[str, tuple[str, list[icalendar.Event]]]:

@@ -151,11 +151,29 @@ class ExportContext:
         return "" if pos is None else self.instance.schools[pos].region
 
     def session_region(self, session: Session) -> str:
-        """The region of a session: its group's region, else its location's ('' if none)."""
+        """The region of a session ('' if none), for the per-region outputs.
+
+        Its group's region (a network, cluster or TN network); a group that is a region
+        id is that region (the calendar stage plans L10 development meetings per region,
+        often at an institute); a joint TN kick-off (group ``all``) belongs to the regions
+        of the TN networks whose people attend it, comma-separated; else the region of
+        the school where it takes place.
+        """
         for table in (self.network_region, self.cluster_region, self.tn_region):
             region = table.get(session.group)
             if region:
                 return region
+        if session.group in self.instance.index.region:
+            return session.group
+        if session.programme == "tn" and session.group == "all":
+            people = set(session.attendees) | set(session.facilitators)
+            regions = {
+                self.tn_region.get(tn.id, "")
+                for tn in self.plan.tn_networks
+                if people & {*tn.participants, tn.facilitator}
+            } - {""}
+            if regions:
+                return ", ".join(r for r in self.regions() if r in regions)
         return self.school_region(session.location)
 
     def group_name(self, group: str) -> str:

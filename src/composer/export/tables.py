@@ -317,7 +317,7 @@ def tn_members_table(ctx: ExportContext) -> Table:
 SESSION_COLUMNS = (
     "region", "session", "programme", "kind", "group", "group_name", "date", "weekday",
     "start", "end", "location", "location_name", "address", "facilitators", "attendees",
-    "helpers",
+    "headcount", "helpers",
 )  # fmt: skip
 
 
@@ -340,6 +340,7 @@ def _session_row(
         "address": ctx.location_text(s.location),
         "facilitators": ctx.names.people(s.facilitators),
         "attendees": attendees(s),
+        "headcount": s.headcount,
         "helpers": ctx.names.people(s.helpers),
     }
 
@@ -352,7 +353,8 @@ def _sorted_sessions(ctx: ExportContext, programmes: set[str] | None = None) -> 
 
 
 def sessions_table(ctx: ExportContext) -> Table:
-    """Every dated session of every programme, by date (attendees as a count)."""
+    """Every dated session of every programme, by date: ``attendees`` counts the ids it
+    names (learners, schools or participants), ``headcount`` the people expected (B3)."""
     rows = [_session_row(ctx, s, lambda s: len(s.attendees)) for s in _sorted_sessions(ctx)]
     return Table("sessions", "every dated session", _frame(rows, SESSION_COLUMNS))
 

@@ -20,6 +20,7 @@ import numbers
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
@@ -191,6 +192,12 @@ def write_csv_folder(tables: dict[str, Table], folder: Path) -> list[Path]:
     written = []
     for name, table in tables.items():
         path = folder / f"{name}.csv"
-        table.frame.map(_csv_cell).to_csv(path, index=False, encoding="utf-8-sig")
+        # cell by cell into an object frame: DataFrame.map would re-infer each column's
+        # type and write a whole-number column with a blank cell as 2.0
+        cells = {
+            column: [_csv_cell(v) for v in table.frame[column]] for column in table.frame.columns
+        }
+        frame = pd.DataFrame(cells, columns=table.frame.columns, dtype=object)
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
         written.append(path)
     return written

@@ -83,6 +83,22 @@ def check_output_dir(out: Path, force: bool) -> None:
         )
 
 
+def refuse_overwriting_inputs(out: Path, *inputs: Path | None) -> None:
+    """Refuse an output folder that is, or holds, one of ``inputs`` (an instance folder or
+    file, a plan, a change file): replacing the folder as a whole (``--force``) would
+    replace the planner's input with the outputs."""
+    dest = Path(out).resolve()
+    for given in inputs:
+        if given is None:
+            continue
+        source = Path(given).resolve()
+        if source == dest or dest in source.parents:
+            raise OutputExistsError(
+                f"--out {out} is, or holds, the input {given}: writing there would "
+                "replace the input; choose another --out"
+            )
+
+
 @contextlib.contextmanager
 def staged_dir(out: Path, force: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``out``; on success it replaces ``out`` as a whole.
