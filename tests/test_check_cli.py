@@ -41,3 +41,20 @@ def test_check_refuses_a_plan_with_an_unknown_override(cli, tmp_path):
     result = cli("check", INSTANCE, tmp_path / "bad.json")
     assert result.exit_code == 2
     assert "bv.no_such_setting" in result.output
+
+
+def test_check_prints_objectives_as_figures_and_rules_in_domain_order(cli, tmp_path):
+    # the figures are printed whole with thousands separators (`:g` printed
+    # midden-nederland's LOS objective as 5.95e+06); the rules checked read L1, L2, … in
+    # DOMAIN.md's order, not as text (where "L10" sorts before "L2")
+    out = tmp_path / "out"
+    assert cli("solve", INSTANCE, "--out", out, "--quiet", "--time-limit", "30").exit_code == 0
+    result = cli("check", INSTANCE, out / "plan.json")
+    assert result.exit_code == 0, result.output
+    assert "e+" not in result.output
+    bv_line = next(line for line in result.output.splitlines() if line.startswith("bv objective"))
+    total = json.loads((out / "plan.json").read_text(encoding="utf-8"))["stages"]["bv"]["objective"]
+    assert bv_line.startswith(f"bv objective {total:,.0f} (")
+    checked = result.output.split("rules checked: ")[1].split()[0:12]
+    listed = [r.rstrip(",") for r in checked]
+    assert listed.index("L2") < listed.index("L10")

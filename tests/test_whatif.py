@@ -204,6 +204,9 @@ def test_whatif_cli_writes_diff_and_keeps_baseline(cli, tmp_path: Path) -> None:
     from composer.io.json_io import read_plan
 
     assert check_plan(planned, read_plan(out / "plan.json")).ok
+    # a re-planned region has no lower bound: its note says so, not "(bound None)"
+    notes = read_plan(out / "plan.json").stages["los"].notes
+    assert any("no bound" in n for n in notes) and not any("None" in n for n in notes)
     # a bad change file: exit 2, nothing written
     bad = tmp_path / "bad.yaml"
     bad.write_text("operations: []\n")

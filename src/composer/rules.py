@@ -155,6 +155,15 @@ _RULES: tuple[Rule, ...] = (
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
 
 
+_POSITION = {r.id: i for i, r in enumerate(_RULES)}
+
+
+def rule_order(rule_id: str) -> tuple[int, str]:
+    """Sort key of rule ids in DOMAIN.md's order (L1, L2, …, L10, then B1, …); ids it does
+    not know (a stage's own notes) after them, by name."""
+    return (_POSITION.get(rule_id, len(_POSITION)), rule_id)
+
+
 def rule(rule_id: str) -> Rule:
     """Return the rule with this id; raises KeyError for an unknown id (a programming error)."""
     return RULES[rule_id]

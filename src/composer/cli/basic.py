@@ -14,6 +14,7 @@ from composer.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATIONS, InputError
 from composer.io import load_instance, read_plan
 from composer.model.instance import Instance
 from composer.model.plan import Plan
+from composer.rules import rule_order
 
 SCHEMAS: dict[str, type[BaseModel]] = {"instance": Instance, "plan": Plan}
 
@@ -118,14 +119,19 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
             click.echo(f"objective mismatch: {mismatch}")
         for stage, parts in report.objectives.items():
             total = sum(parts.values())
-            detail = ", ".join(f"{k} {v:g}" for k, v in parts.items())
-            click.echo(f"{stage} objective {total:g} ({detail})")
-        rules = sorted(set(report.rules_checked))
+            detail = ", ".join(f"{k} {_figure(v)}" for k, v in parts.items())
+            click.echo(f"{stage} objective {_figure(total)} ({detail})")
+        rules = sorted(set(report.rules_checked), key=rule_order)
         click.echo(
             f"{len(report.errors)} violation(s), {len(report.violations) - len(report.errors)} "
             f"warning(s); rules checked: {', '.join(rules)}"
         )
     sys.exit(EXIT_OK if report.ok else EXIT_VIOLATIONS)
+
+
+def _figure(value: float) -> str:
+    """An objective figure as a planner reads it: 5,951,220, not 5.95122e+06."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 COMMANDS = [schema, validate, check]

@@ -1045,9 +1045,9 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
                 parts[term] += value
             gap = relative_gap(r.objective, r.bound)
             gap_text = f", gap {gap:.2%}" if gap is not None else ""
+            bound_text = "no bound" if r.bound is None else f"bound {r.bound:,.0f}"
             notes.append(
-                f"{label}: {r.status}, objective {r.objective:,.0f} (bound "
-                f"{r.bound if r.bound is None else format(r.bound, ',.0f')}{gap_text}), "
+                f"{label}: {r.status}, objective {r.objective:,.0f} ({bound_text}{gap_text}), "
                 f"{len(r.assignment)} of {r.learners} learners in {r.networks} networks"
             )
             continue
