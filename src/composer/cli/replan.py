@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from composer.cli.main import echo_err, guarded
-from composer.errors import EXIT_INFEASIBLE, EXIT_OK
+from composer.errors import EXIT_INFEASIBLE, EXIT_OK, InputError
 from composer.io import load_instance
 from composer.io.json_io import read_plan
 from composer.io.safe_write import atomic_write_text, check_output_dir, staged_dir
@@ -138,13 +138,20 @@ def whatif(
     a new year's instance: the previous plan is kept together where rules allow.
     The baseline files are never modified. Exit 0 with a plan, 3 when infeasible.
     """
+    from composer.cli.basic import other_instance_issues
     from composer.io.change_io import load_change
     from composer.parallel import map_tasks
     from composer.replan import Scenario, run_scenario
 
     check_output_dir(out, force)
-    load_instance(path)
-    read_plan(baseline)
+    instance = load_instance(path)
+    other = other_instance_issues(instance, read_plan(baseline), baseline)
+    if other and (change is not None or compare):
+        # a change applies to the instance the baseline was solved for
+        raise InputError(other, "the baseline does not belong to this instance")
+    for issue in other:
+        # without a change PATH may be a new year's instance: say so, then keep what matches
+        echo_err(f"warning: {issue.render()}")
     for p in (change, *compare):
         if p is not None:
             load_change(p)  # refuse a bad change file before any solving
