@@ -53,3 +53,43 @@ def test_whatif_with_a_change_refuses_a_baseline_of_another_instance(cli, tiny_b
     assert result.exit_code == 2, result.output
     assert "made for instance 'tiny', not 'base'" in result.output
     assert not out.exists()
+
+
+def test_an_out_below_a_file_is_refused_before_solving(cli, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    result = cli("solve", TINY, "--out", blocker / "out", "--stage", "bv", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "is a file, not a folder" in result.output
+    assert "internal error" not in result.output
+    converted = cli("convert", TINY, "--out", blocker / "tiny.json", "--quiet")
+    assert converted.exit_code == 2, converted.output
+    assert "is a file, not a folder" in converted.output
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_an_out_where_no_file_can_be_made_is_refused(cli):
+    result = cli("convert", TINY, "--out", "/proc/composer-test.xlsx", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "cannot write --out /proc/composer-test.xlsx" in result.output
+    assert "choose a folder you may write in" in result.output
+    solved = cli("solve", TINY, "--out", "/proc/composer-out", "--stage", "bv", "--quiet")
+    assert solved.exit_code == 2, solved.output
+
+
+def test_explain_never_overwrites_the_instance_or_an_existing_file(cli, tmp_path):
+    import shutil
+
+    instance = tmp_path / "tiny"
+    shutil.copytree(TINY, instance)
+    settings = (instance / "instance.yaml").read_bytes()
+    result = cli("explain", instance, "--write-change", instance / "instance.yaml", "--force")
+    assert result.exit_code == 2, result.output
+    assert "would replace the input" in result.output
+    assert (instance / "instance.yaml").read_bytes() == settings
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("planner's own notes\n")
+    result = cli("explain", instance, "--write-change", mine)
+    assert result.exit_code == 2, result.output
+    assert "already exists; use --force" in result.output
+    assert mine.read_text() == "planner's own notes\n"
