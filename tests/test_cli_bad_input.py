@@ -93,3 +93,102 @@ def test_explain_never_overwrites_the_instance_or_an_existing_file(cli, tmp_path
     assert result.exit_code == 2, result.output
     assert "already exists; use --force" in result.output
     assert mine.read_text() == "planner's own notes\n"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from composer.io import load_instance
+
+    return load_instance(TINY)
+
+
+def test_set_reads_values_as_the_settings_files_do(tiny):
+    from composer.params import apply_overrides
+
+    changed = apply_overrides(
+        tiny,
+        {
+            "bv.allow_seven": "ja",
+            "travel.speed_kmh": "40,5",
+            "bv.board_policy": "Apart",
+            "calendar.weekdays": "ma;wo",
+            "los.settings.max_travel_minutes": "",  # empty: not given (the default)
+        },
+    )
+    assert changed.bv.allow_seven is True
+    assert changed.travel.speed_kmh == 40.5
+    assert changed.bv.board_policy == "apart"
+    assert tuple(changed.calendar.weekdays) == ("mon", "wed")
+    assert changed.los.settings.max_travel_minutes is None
+
+
+def test_set_with_a_typo_suggests_the_setting(tiny):
+    from composer.errors import InputError
+    from composer.params import apply_overrides
+
+    with pytest.raises(InputError) as caught:
+        apply_overrides(tiny, {"los.settings.weights.travl": 3})
+    assert "did you mean los.settings.weights.travel?" in caught.value.render()
+
+
+def test_an_exclusive_bound_is_named_as_such(tmp_path):
+    import shutil
+
+    from composer.errors import InputError
+    from composer.io import load_instance
+
+    shutil.copytree(TINY, tmp_path / "tiny")
+    table = tmp_path / "tiny" / "tn_networks.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",0.1,2", ",1,2")  # expected_absence 1: must be below 1
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_instance(tmp_path / "tiny")
+    text = caught.value.render()
+    assert "tn_networks.csv, row 2, column expected_absence: too large" in text
+    assert "fix: use a value below 1" in text
+
+
+def test_a_change_file_reads_fields_as_the_instance_files_do(tiny, tmp_path):
+    from composer.io.change_io import apply_change, load_change
+
+    path = tmp_path / "change.yaml"
+    path.write_text(
+        "operations:\n"
+        "  - {op: add, what: learners, rows: [{id: L99, name: Nieuw, kind: Starter,"
+        " home_school: 02UE00, roster.mon: 'b1;b2'}]}\n"
+        "  - {op: modify, what: learners, id: L01, fields: {roster.mon: b3}}\n"
+        "  - {op: modify, what: networks, id: N1, fields: {slot: {weekday: di, block: b1}}}\n"
+        "  - {op: set, key: bv.allow_seven, value: ja}\n",
+        encoding="utf-8",
+    )
+    change, lines = load_change(path)
+    changed = apply_change(tiny, change, path.name, lines)
+    learners = {x.id: x for x in changed.learners}
+    assert learners["L99"].kind == "starter"
+    assert tuple(learners["L99"].roster.mon) == ("b1", "b2")
+    before = {x.id: x for x in tiny.learners}["L01"]
+    assert tuple(learners["L01"].roster.mon) == ("b3",)
+    assert learners["L01"].roster.tue == before.roster.tue  # the other days are kept
+    net = {n.id: n for n in changed.los.networks}["N1"]
+    assert net.slot is not None and (net.slot.weekday, net.slot.block) == ("tue", "b1")
+    assert changed.bv.allow_seven is True
+
+
+def test_a_bad_setting_in_a_change_file_is_located_at_its_line(tiny, tmp_path):
+    from composer.errors import InputError
+    from composer.io.change_io import apply_change, load_change
+
+    path = tmp_path / "change.yaml"
+    path.write_text(
+        "operations:\n"
+        "  - {op: remove, what: learners, ids: [L01]}\n"
+        "  - {op: set, key: tn.min_gap_days, value: '-3'}\n",
+        encoding="utf-8",
+    )
+    change, lines = load_change(path)
+    with pytest.raises(InputError) as caught:
+        apply_change(tiny, change, path.name, lines)
+    assert "change.yaml, line 3, key operations.2 (tn.min_gap_days): too small" in (
+        caught.value.render()
+    )
