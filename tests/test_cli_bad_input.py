@@ -192,3 +192,21 @@ def test_a_bad_setting_in_a_change_file_is_located_at_its_line(tiny, tmp_path):
     assert "change.yaml, line 3, key operations.2 (tn.min_gap_days): too small" in (
         caught.value.render()
     )
+
+
+def test_whatif_refuses_two_scenarios_of_one_name(cli, tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"instance": "tiny"}), encoding="utf-8")
+    for folder, who in (("a", "L01"), ("b", "L02")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "leave.yaml").write_text(
+            f"operations:\n  - {{op: remove, what: learners, ids: [{who}]}}\n"
+        )
+    out = tmp_path / "out"
+    result = cli(
+        "whatif", TINY, "--baseline", plan, "--out", out,
+        "--compare", tmp_path / "a" / "leave.yaml", "--compare", tmp_path / "b" / "leave.yaml",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "are both called 'leave'" in result.output
+    assert not out.exists()

@@ -187,6 +187,22 @@ def whatif(
     for p in (change, *compare):
         if p is not None:
             load_change(p)  # refuse a bad change file before any solving
+    names: dict[str, Path] = {}
+    for p in (change, *compare):
+        if p is None:
+            continue
+        if p.stem == "main" and change is None:
+            raise OutputExistsError(
+                f"--compare {p}: without --change the first scenario is called 'main'; "
+                "rename the file"
+            )
+        if p.stem in names:
+            # each scenario is written to OUT/<file name without .yaml>: one would be lost
+            raise OutputExistsError(
+                f"the change files {names[p.stem]} and {p} are both called {p.stem!r}, and "
+                f"each scenario is written to {out}/<name>; rename one of them"
+            )
+        names[p.stem] = p
     target = out.resolve()
     for given in (path, baseline, change, *compare):
         if given is not None and (target == given.resolve() or target in given.resolve().parents):
