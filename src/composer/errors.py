@@ -111,3 +111,10 @@ class OutputExistsError(ComposerError):
     """The output folder exists and ``--force`` was not given."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class OutputPathError(ComposerError):
+    """The output cannot be written where it was asked for (a file in the way, a folder
+    composer may not write in); said before any work."""
+
+    exit_code = EXIT_BAD_INPUT

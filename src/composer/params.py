@@ -123,12 +123,22 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def apply_overrides(instance: Instance, overrides: dict[str, Any]) -> Instance:
-    """A new instance with scalar settings replaced; unknown keys are reported as issues."""
+    """A new instance with settings replaced; unknown keys are reported as issues.
+
+    A value given as text is read as a cell of its setting (``ja``, ``40,5``, ``Apart``,
+    ``mon;wed`` for a list setting; empty for the default), as in ``instance.yaml``.
+    """
     if not overrides:
         return instance
+    # here, not at the top: composer.io brings in openpyxl, which solver workers (they
+    # import this module through composer.pipeline) never need
+    from composer.io.fields import suggest
+    from composer.io.issues import Where, build_model
+    from composer.io.tabular import SETTING_BY_KEY, setting_value
+
     data = instance.model_dump(mode="json")
     issues: list[Issue] = []
-    for key, value in overrides.items():
+    for key, given in overrides.items():
         node: Any = data
         parts = key.split(".")
         for part in parts[:-1]:
@@ -137,25 +147,34 @@ def apply_overrides(instance: Instance, overrides: dict[str, Any]) -> Instance:
                 break
             node = node[part]
         if not isinstance(node, dict) or parts[-1] not in node:
+            best = suggest(key, SETTING_BY_KEY)
             issues.append(
                 Issue(
                     f"--set {key}: no such setting",
-                    fix="use a dotted path of a setting, e.g. los.settings.weights.travel",
+                    fix=f"did you mean {best}? (README, Settings, lists every key)"
+                    if best
+                    else "use a dotted key of a setting (README, Settings), e.g. "
+                    "los.settings.weights.travel",
                 )
             )
             continue
-        if isinstance(node[parts[-1]], list | dict):
-            issues.append(Issue(f"--set {key}: only single values can be set on the command line"))
+        value = setting_value(key, given)
+        if isinstance(node[parts[-1]], list | dict) and not (
+            isinstance(node[parts[-1]], list) and isinstance(value, list)
+        ):
+            issues.append(
+                Issue(
+                    f"--set {key}: only single values and ';'-separated lists can be set on "
+                    "the command line",
+                    fix=f"change {key} in instance.yaml (or the settings sheet)",
+                )
+            )
             continue
         node[parts[-1]] = value
     if issues:
         raise InputError(issues, "bad --set option")
 
-    def locate(path: tuple[str | int, ...]) -> tuple[str | None, int | None, str | None]:
-        return "--set", None, ".".join(str(p) for p in path)
-
-    # here, not at the top: composer.io brings in openpyxl, which solver workers (they
-    # import this module through composer.pipeline) never need
-    from composer.io.issues import build_model
+    def locate(path: tuple[str | int, ...]) -> Where:
+        return Where("--set", key=".".join(str(p) for p in path))
 
     return build_model(Instance, data, locate, "an override makes the instance invalid")

@@ -19,6 +19,33 @@ from composer.rules import rule_order
 SCHEMAS: dict[str, type[BaseModel]] = {"instance": Instance, "plan": Plan}
 
 
+def other_instance_issues(instance: Instance, plan: Plan, plan_path: Path) -> list[Issue]:
+    """Issues when PLAN was made for another instance: its name differs *and* it names
+    groups or people the instance lacks (P1). A renamed instance whose ids all match is
+    still checked (the checker warns under P1); a plan for another instance would only
+    give hundreds of meaningless violations."""
+    from composer.check.structure import check_plan_integrity
+
+    if plan.instance == instance.name:
+        return []
+    broken = [v for v in check_plan_integrity(instance, plan) if v.severity == "error"]
+    if not broken:
+        return []
+    shown = "; ".join(v.message for v in broken[:3])
+    more = f" and {len(broken) - 3} more" if len(broken) > 3 else ""
+    return [
+        Issue(
+            f"the plan was made for instance {plan.instance!r}, not {instance.name!r}, and "
+            f"names what this instance lacks ({shown}{more})",
+            source=str(plan_path),
+            key="instance",
+            rule="P1",
+            fix=f"give the plan.json solved for {instance.name!r}, or the instance "
+            f"{plan.instance!r} it was made for",
+        )
+    ]
+
+
 @click.command()
 @click.argument("what", type=click.Choice(sorted(SCHEMAS)), default="instance")
 @guarded
@@ -65,13 +92,17 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
     records in ``parameters.overrides`` are applied to the instance first (and named), so a
     plan solved with, say, visits switched off is not blamed for having none.
 
-    Exit 0 when no rule is broken, 1 with violations or an objective mismatch.
+    Exit 0 when no rule is broken, 1 with violations or an objective mismatch, 2 for bad
+    input or a plan made for another instance.
     """
     from composer.check import check_plan
     from composer.params import apply_overrides
 
     instance = load_instance(instance_path)
     plan = read_plan(plan_path)
+    other = other_instance_issues(instance, plan, plan_path)
+    if other:
+        raise InputError(other, "the plan does not belong to this instance")
     overrides = plan.parameters.get("overrides") or {}
     if not isinstance(overrides, dict):
         raise InputError(

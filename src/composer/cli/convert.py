@@ -9,7 +9,7 @@ import click
 from composer.cli.main import guarded
 from composer.errors import OutputExistsError
 from composer.io import FORMATS, format_for_output, load_instance, write_instance
-from composer.io.safe_write import check_output_dir, refuse_overwriting_inputs
+from composer.io.safe_write import check_output_dir, check_writable, refuse_overwriting_inputs
 
 
 def refuse_existing(out: Path, fmt: str, force: bool) -> None:
@@ -23,6 +23,7 @@ def refuse_existing(out: Path, fmt: str, force: bool) -> None:
         raise OutputExistsError(
             f"{out} already exists; use --force to replace it or choose another --out"
         )
+    check_writable(out)
 
 
 @click.command()

@@ -10,10 +10,15 @@ from typing import Any
 import click
 
 from composer.cli.main import echo_err, guarded
-from composer.errors import EXIT_INFEASIBLE, EXIT_OK
+from composer.errors import EXIT_INFEASIBLE, EXIT_OK, InputError, OutputExistsError
 from composer.io import load_instance
 from composer.io.json_io import read_plan
-from composer.io.safe_write import atomic_write_text, check_output_dir, staged_dir
+from composer.io.safe_write import (
+    atomic_write_text,
+    check_output_dir,
+    check_writable,
+    staged_dir,
+)
 
 
 @click.command()
@@ -29,9 +34,15 @@ from composer.io.safe_write import atomic_write_text, check_output_dir, staged_d
     default=None,
     help="Write the proposed relaxation as a change file (for composer whatif).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing --write-change file.")
 @guarded
 def explain(
-    path: Path, time_limit: float, verify_time: float, no_verify: bool, write_change: Path | None
+    path: Path,
+    time_limit: float,
+    verify_time: float,
+    no_verify: bool,
+    write_change: Path | None,
+    force: bool,
 ) -> None:
     """Explain why the instance at PATH has no plan: the smallest set of conflicting
     rule groups per region (rule ids and items) and the cheapest relaxation, verified.
@@ -48,6 +59,8 @@ def explain(
         explain as run_explain,
     )
 
+    if write_change is not None:
+        _refuse_write_change(path, write_change, force)
     instance = load_instance(path)
     found = run_explain(instance, time_limit)
     # an undecided part whose pruning already shows a blocking reason has no plan either
@@ -89,6 +102,25 @@ def explain(
                     "run composer explain again"
                 )
     sys.exit(EXIT_INFEASIBLE)
+
+
+def _refuse_write_change(path: Path, write_change: Path, force: bool) -> None:
+    """Before explaining: the change file must not overwrite the instance or, without
+    --force, an existing file, and its folder must take a new file."""
+    inp, dest = path.resolve(), write_change.resolve()
+    if dest == inp or inp in dest.parents:
+        raise OutputExistsError(
+            f"--write-change {write_change} is (inside) the instance {path}: writing there "
+            "would replace the input; choose a file outside it"
+        )
+    if write_change.is_dir():
+        raise OutputExistsError(f"--write-change {write_change} is a folder; give a file name")
+    if write_change.exists() and not force:
+        raise OutputExistsError(
+            f"--write-change {write_change} already exists; use --force to replace it or "
+            "choose another file"
+        )
+    check_writable(write_change, "--write-change")
 
 
 # --------------------------------------------------------------------------- whatif
@@ -138,16 +170,39 @@ def whatif(
     a new year's instance: the previous plan is kept together where rules allow.
     The baseline files are never modified. Exit 0 with a plan, 3 when infeasible.
     """
+    from composer.cli.basic import other_instance_issues
     from composer.io.change_io import load_change
     from composer.parallel import map_tasks
     from composer.replan import Scenario, run_scenario
 
     check_output_dir(out, force)
-    load_instance(path)
-    read_plan(baseline)
+    instance = load_instance(path)
+    other = other_instance_issues(instance, read_plan(baseline), baseline)
+    if other and (change is not None or compare):
+        # a change applies to the instance the baseline was solved for
+        raise InputError(other, "the baseline does not belong to this instance")
+    for issue in other:
+        # without a change PATH may be a new year's instance: say so, then keep what matches
+        echo_err(f"warning: {issue.render()}")
     for p in (change, *compare):
         if p is not None:
             load_change(p)  # refuse a bad change file before any solving
+    names: dict[str, Path] = {}
+    for p in (change, *compare):
+        if p is None:
+            continue
+        if p.stem == "main" and change is None:
+            raise OutputExistsError(
+                f"--compare {p}: without --change the first scenario is called 'main'; "
+                "rename the file"
+            )
+        if p.stem in names:
+            # each scenario is written to OUT/<file name without .yaml>: one would be lost
+            raise OutputExistsError(
+                f"the change files {names[p.stem]} and {p} are both called {p.stem!r}, and "
+                f"each scenario is written to {out}/<name>; rename one of them"
+            )
+        names[p.stem] = p
     target = out.resolve()
     for given in (path, baseline, change, *compare):
         if given is not None and (target == given.resolve() or target in given.resolve().parents):

@@ -10,14 +10,25 @@ with every issue, located at the operation that caused it. Nothing is ever writt
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic_core import PydanticUndefined
 
 from composer.errors import InputError, Issue
+from composer.io.cells import ABSENT, value_from_text
+from composer.io.fields import Column, did_you_mean
 from composer.io.issues import Where, build_model, locate_issue
-from composer.io.tabular import IssueSink, format_key
+from composer.io.tabular import (
+    SETTING_BY_KEY,
+    TABLE_BY_PATH,
+    IssueSink,
+    _item_column,
+    format_key,
+    setting_value,
+)
 from composer.io.yaml_io import read_settings_yaml
 from composer.model.change import (
     COLLECTION_PATHS,
@@ -63,6 +74,64 @@ def _rows(data: dict[str, Any], what: str) -> tuple[list[dict[str, Any]], str]:
     return rows, key
 
 
+def _leaves(fields: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The field paths a row's fields name: nested groups (``slot: {weekday: di}``) and
+    dotted names as in the CSV headers (``roster.mon``) alike."""
+    for name, value in fields.items():
+        path = (*prefix, *str(name).split("."))
+        if isinstance(value, dict) and value:
+            yield from _leaves(value, path)
+        else:
+            yield path
+
+
+def _get_path(fields: dict[str, Any], path: tuple[str, ...], prefix: int = 0) -> Any:
+    """The value of a leaf found by :func:`_leaves` (dotted names resolved as written)."""
+    for name, value in fields.items():
+        parts = tuple(str(name).split("."))
+        if path[prefix : prefix + len(parts)] == parts:
+            if prefix + len(parts) == len(path):
+                return value
+            return _get_path(value, path, prefix + len(parts))
+    raise KeyError(path)  # pragma: no cover - paths come from _leaves
+
+
+def _cell(column: Column | None, value: Any) -> Any:
+    """A field's value read as a cell of its column (``Student``, ``di``, ``ja``, ``40,5``,
+    ``b1;b2``; empty: the column's default), as in the instance's files; values that are
+    not text (numbers, true, lists) and fields of no known column are kept."""
+    if column is None:
+        return value
+    if isinstance(value, str):
+        read = value_from_text(value, column)
+        if read is not ABSENT:
+            return read
+        if column.default is PydanticUndefined:
+            return None
+        return list(column.default) if isinstance(column.default, tuple) else column.default
+    if isinstance(value, list) and column.kind.many:
+        item = _item_column(column)
+        items = [value_from_text(v, item) if isinstance(v, str) else v for v in value]
+        return [v for v in items if v is not ABSENT]
+    return value
+
+
+def _has_path(row: Any, path: tuple[str, ...]) -> bool:
+    for part in path:
+        if not isinstance(row, dict) or part not in row:
+            return False
+        row = row[part]
+    return True
+
+
+def _set_path(row: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        if not isinstance(row.get(part), dict):
+            row[part] = {}
+        row = row[part]
+    row[path[-1]] = copy.deepcopy(value)
+
+
 def apply_change(
     instance: Instance,
     change: ChangeFile,
@@ -77,6 +146,7 @@ def apply_change(
     data = instance.model_dump(mode="json")
     issues: list[Issue] = []
     touched: dict[tuple[str, int], int] = {}  # (collection, row position) -> operation
+    set_ops: dict[tuple[str, ...], int] = {}  # setting path -> its (last) set operation
     lines = lines or {}
 
     def where(i: int, key: str | None = None) -> Where:
@@ -89,19 +159,24 @@ def apply_change(
             for part in parts[:-1]:
                 node = node.get(part) if isinstance(node, dict) else None
             if not isinstance(node, dict) or parts[-1] not in node:
+                hint = did_you_mean(op.key, SETTING_BY_KEY)
                 issues.append(
                     Issue(
-                        f"no setting {op.key!r}",
+                        f"no setting {op.key!r}{hint}",
                         source,
                         line=where(i).line,
                         key=where(i).key,
-                        fix="use a dotted key of a setting, e.g. los.settings.max_size",
+                        fix="use a dotted key of a setting (README, Settings), e.g. "
+                        "los.settings.max_size",
                     )
                 )
                 continue
-            node[parts[-1]] = op.value
+            node[parts[-1]] = setting_value(op.key, op.value)
+            set_ops[tuple(parts)] = i
             continue
         rows, key = _rows(data, op.what)
+        spec = TABLE_BY_PATH.get(COLLECTION_PATHS[op.what][0])
+        columns = spec.by_name if spec is not None else {}
         if isinstance(op, RemoveOp):
             wanted = set(op.ids)
             found = {str(r.get(key)) for r in rows}
@@ -118,7 +193,12 @@ def apply_change(
             rows[:] = [r for r in rows if str(r.get(key)) not in wanted]
         elif isinstance(op, AddOp):
             for row in op.rows:
-                rows.append(copy.deepcopy(row))
+                added: dict[str, Any] = {}
+                for path in _leaves(row):
+                    column = columns.get(".".join(path).lower())
+                    value = _cell(column, _get_path(row, path))
+                    _set_path(added, column.path if column is not None else path, value)
+                rows.append(added)
                 touched[(op.what, len(rows) - 1)] = i
         elif isinstance(op, ModifyOp):
             hits = [k for k, r in enumerate(rows) if str(r.get(key)) == op.id]
@@ -134,24 +214,38 @@ def apply_change(
                 )
                 continue
             for k in hits:
-                unknown = [f for f in op.fields if f not in rows[k] and f != key]
-                for f in unknown:
-                    issues.append(
-                        Issue(
-                            f"{op.what} have no field {f!r}",
-                            source,
-                            line=where(i).line,
-                            key=f"operations.{i + 1}.fields.{f}",
-                            fix="use a field of the format (composer schema instance)",
+                for path in _leaves(op.fields):
+                    name = ".".join(path)
+                    column = columns.get(name.lower())
+                    if column is None and not _has_path(rows[k], path) and path != (key,):
+                        issues.append(
+                            Issue(
+                                f"{op.what} have no field {name!r}"
+                                + did_you_mean(name, [c.name for c in columns.values()]),
+                                source,
+                                line=where(i).line,
+                                key=f"operations.{i + 1}.fields.{name}",
+                                fix="use a column of the table (README, Formats)",
+                            )
                         )
-                    )
-                rows[k].update(copy.deepcopy(op.fields))
+                        continue
+                    value = _cell(column, _get_path(op.fields, path))
+                    _set_path(rows[k], column.path if column is not None else path, value)
                 touched[(op.what, k)] = i
     if issues:
         raise InputError(issues, f"the change in {source} cannot be applied")
     by_path = {COLLECTION_PATHS[what][0]: what for what in COLLECTION_PATHS}
 
     def locate(path: tuple[str | int, ...]) -> Where:
+        named = tuple(str(p) for p in path)
+        for length in range(len(named), 0, -1):
+            op_index = set_ops.get(named[:length])
+            if op_index is not None:
+                return Where(
+                    source,
+                    key=f"operations.{op_index + 1} ({format_key(path)})",
+                    line=lines.get(("operations", op_index)),
+                )
         for length in (1, 2):
             head = tuple(str(p) for p in path[:length])
             what = by_path.get(head)

@@ -85,12 +85,14 @@ def describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str | None]:
     shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
     if kind == "literal_error":
         return f"not one of the allowed values{shown}", f"use one of {ctx.get('expected', '')}"
-    if kind in {"greater_than_equal", "greater_than"}:
-        bound = ctx.get("ge", ctx.get("gt"))
-        return f"too small{shown}", f"use a value of at least {bound}"
-    if kind in {"less_than_equal", "less_than"}:
-        bound = ctx.get("le", ctx.get("lt"))
-        return f"too large{shown}", f"use a value of at most {bound}"
+    if kind == "greater_than_equal":
+        return f"too small{shown}", f"use a value of at least {ctx.get('ge')}"
+    if kind == "greater_than":
+        return f"too small{shown}", f"use a value above {ctx.get('gt')}"
+    if kind == "less_than_equal":
+        return f"too large{shown}", f"use a value of at most {ctx.get('le')}"
+    if kind == "less_than":
+        return f"too large{shown}", f"use a value below {ctx.get('lt')}"
     if kind == "missing":
         return "a value is required here", "fill in this field"
     if kind == "extra_forbidden":

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from composer.errors import OutputExistsError
+from composer.errors import OutputExistsError, OutputPathError
 
 
 def _umask() -> int:
@@ -71,8 +71,38 @@ def exchange_paths(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
+def check_writable(target: Path, option: str = "--out") -> None:
+    """Refuse, before any work, an output that cannot be written: a file where a folder
+    on its path should be, or a folder composer may not create files in.
+
+    Outputs are written to a temporary file or folder beside ``target``, so the nearest
+    existing folder above it must take a new file; that is tried (and the probe removed),
+    as permissions alone do not say it (a read-only mount, ``/proc``, running as root).
+    """
+    target = Path(target)
+    folder = target.absolute().parent
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputPathError(
+            f"cannot write {option} {target}: {folder} is a file, not a folder; "
+            f"choose another {option}"
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".composer-probe.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputPathError(
+            f"cannot write {option} {target}: no new file can be made in {folder} "
+            f"({exc.strerror or exc}); choose a folder you may write in"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+
+
 def check_output_dir(out: Path, force: bool) -> None:
-    """Refuse an existing, non-empty output folder unless ``force`` (before any work)."""
+    """Refuse an existing, non-empty output folder unless ``force``, and an output folder
+    that cannot be written (:func:`check_writable`), before any work."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputExistsError(f"{out} exists and is not a folder; choose another --out")
@@ -81,6 +111,7 @@ def check_output_dir(out: Path, force: bool) -> None:
             f"output folder {out} already exists and is not empty; "
             "use --force to replace its contents or choose another --out"
         )
+    check_writable(out)
 
 
 def refuse_overwriting_inputs(out: Path, *inputs: Path | None) -> None:

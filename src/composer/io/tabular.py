@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
 
 from composer.errors import InputError, Issue
 from composer.io.cells import ABSENT, value_from_text
@@ -259,6 +260,23 @@ SETTINGS: tuple[Setting | RecordList, ...] = tuple(_walk_settings(Instance, ()))
 
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS if isinstance(s, Setting)}
 RECORD_LISTS: dict[str, RecordList] = {s.key: s for s in SETTINGS if isinstance(s, RecordList)}
+
+
+def setting_value(key: str, value: Any) -> Any:
+    """A value given for setting ``key`` on the command line (``--set``) or in a change
+    file, read as a cell of that setting: text follows the cell rules (``ja``, ``40,5``,
+    ``Apart``, ``di``, ``mon;wed`` for a list; empty means not given, so the default);
+    other values (JSON ``true``, ``3``) and unknown keys are returned as they are."""
+    setting = SETTING_BY_KEY.get(key)
+    if setting is None or not isinstance(value, str):
+        return value
+    read = value_from_text(value, setting.column)
+    if read is not ABSENT:
+        return read
+    default = setting.column.default
+    if default is PydanticUndefined:
+        return None
+    return list(default) if isinstance(default, tuple) else default
 
 
 def settings_keys() -> list[str]:

@@ -1,0 +1,212 @@
+"""Planners' mistakes on the command line: exit 2 with the place and the fix, no
+traceback, nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "instances" / "tiny"
+BASE = Path(__file__).resolve().parent / "base_instance"
+
+
+@pytest.fixture(scope="module")
+def tiny_bv_plan(tmp_path_factory) -> Path:
+    """tiny's BV plan (the fastest stage)."""
+    from click.testing import CliRunner
+
+    from composer.cli.main import cli as group
+
+    out = tmp_path_factory.mktemp("plan") / "out"
+    args = ["solve", str(TINY), "--out", str(out), "--stage", "bv", "--quiet"]
+    result = CliRunner().invoke(group, [*args, "--time-limit", "20"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out / "plan.json"
+
+
+def test_check_refuses_a_plan_made_for_another_instance(cli, tiny_bv_plan):
+    result = cli("check", BASE, tiny_bv_plan)
+    assert result.exit_code == 2, result.output
+    assert "made for instance 'tiny', not 'base'" in result.output
+    assert "fix: give the plan.json solved for 'base'" in result.output
+    assert "violation(s)" not in result.output  # refused before checking
+
+
+def test_check_still_checks_a_renamed_instance_whose_ids_match(cli, tiny_bv_plan, tmp_path):
+    plan = json.loads(tiny_bv_plan.read_text(encoding="utf-8"))
+    plan["instance"] = "tiny-2026"
+    renamed = tmp_path / "plan.json"
+    renamed.write_text(json.dumps(plan), encoding="utf-8")
+    result = cli("check", TINY, renamed)
+    assert result.exit_code == 0, result.output
+    assert "warning: [P1] the plan was made for instance 'tiny-2026'" in result.output
+
+
+def test_whatif_with_a_change_refuses_a_baseline_of_another_instance(cli, tiny_bv_plan, tmp_path):
+    change = tmp_path / "change.yaml"
+    change.write_text("operations:\n  - {op: set, key: bv.allow_seven, value: true}\n")
+    out = tmp_path / "out"
+    result = cli("whatif", BASE, "--baseline", tiny_bv_plan, "--change", change, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert "made for instance 'tiny', not 'base'" in result.output
+    assert not out.exists()
+
+
+def test_an_out_below_a_file_is_refused_before_solving(cli, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    result = cli("solve", TINY, "--out", blocker / "out", "--stage", "bv", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "is a file, not a folder" in result.output
+    assert "internal error" not in result.output
+    converted = cli("convert", TINY, "--out", blocker / "tiny.json", "--quiet")
+    assert converted.exit_code == 2, converted.output
+    assert "is a file, not a folder" in converted.output
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_an_out_where_no_file_can_be_made_is_refused(cli):
+    result = cli("convert", TINY, "--out", "/proc/composer-test.xlsx", "--quiet")
+    assert result.exit_code == 2, result.output
+    assert "cannot write --out /proc/composer-test.xlsx" in result.output
+    assert "choose a folder you may write in" in result.output
+    solved = cli("solve", TINY, "--out", "/proc/composer-out", "--stage", "bv", "--quiet")
+    assert solved.exit_code == 2, solved.output
+
+
+def test_explain_never_overwrites_the_instance_or_an_existing_file(cli, tmp_path):
+    import shutil
+
+    instance = tmp_path / "tiny"
+    shutil.copytree(TINY, instance)
+    settings = (instance / "instance.yaml").read_bytes()
+    result = cli("explain", instance, "--write-change", instance / "instance.yaml", "--force")
+    assert result.exit_code == 2, result.output
+    assert "would replace the input" in result.output
+    assert (instance / "instance.yaml").read_bytes() == settings
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("planner's own notes\n")
+    result = cli("explain", instance, "--write-change", mine)
+    assert result.exit_code == 2, result.output
+    assert "already exists; use --force" in result.output
+    assert mine.read_text() == "planner's own notes\n"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from composer.io import load_instance
+
+    return load_instance(TINY)
+
+
+def test_set_reads_values_as_the_settings_files_do(tiny):
+    from composer.params import apply_overrides
+
+    changed = apply_overrides(
+        tiny,
+        {
+            "bv.allow_seven": "ja",
+            "travel.speed_kmh": "40,5",
+            "bv.board_policy": "Apart",
+            "calendar.weekdays": "ma;wo",
+            "los.settings.max_travel_minutes": "",  # empty: not given (the default)
+        },
+    )
+    assert changed.bv.allow_seven is True
+    assert changed.travel.speed_kmh == 40.5
+    assert changed.bv.board_policy == "apart"
+    assert tuple(changed.calendar.weekdays) == ("mon", "wed")
+    assert changed.los.settings.max_travel_minutes is None
+
+
+def test_set_with_a_typo_suggests_the_setting(tiny):
+    from composer.errors import InputError
+    from composer.params import apply_overrides
+
+    with pytest.raises(InputError) as caught:
+        apply_overrides(tiny, {"los.settings.weights.travl": 3})
+    assert "did you mean los.settings.weights.travel?" in caught.value.render()
+
+
+def test_an_exclusive_bound_is_named_as_such(tmp_path):
+    import shutil
+
+    from composer.errors import InputError
+    from composer.io import load_instance
+
+    shutil.copytree(TINY, tmp_path / "tiny")
+    table = tmp_path / "tiny" / "tn_networks.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",0.1,2", ",1,2")  # expected_absence 1: must be below 1
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_instance(tmp_path / "tiny")
+    text = caught.value.render()
+    assert "tn_networks.csv, row 2, column expected_absence: too large" in text
+    assert "fix: use a value below 1" in text
+
+
+def test_a_change_file_reads_fields_as_the_instance_files_do(tiny, tmp_path):
+    from composer.io.change_io import apply_change, load_change
+
+    path = tmp_path / "change.yaml"
+    path.write_text(
+        "operations:\n"
+        "  - {op: add, what: learners, rows: [{id: L99, name: Nieuw, kind: Starter,"
+        " home_school: 02UE00, roster.mon: 'b1;b2'}]}\n"
+        "  - {op: modify, what: learners, id: L01, fields: {roster.mon: b3}}\n"
+        "  - {op: modify, what: networks, id: N1, fields: {slot: {weekday: di, block: b1}}}\n"
+        "  - {op: set, key: bv.allow_seven, value: ja}\n",
+        encoding="utf-8",
+    )
+    change, lines = load_change(path)
+    changed = apply_change(tiny, change, path.name, lines)
+    learners = {x.id: x for x in changed.learners}
+    assert learners["L99"].kind == "starter"
+    assert tuple(learners["L99"].roster.mon) == ("b1", "b2")
+    before = {x.id: x for x in tiny.learners}["L01"]
+    assert tuple(learners["L01"].roster.mon) == ("b3",)
+    assert learners["L01"].roster.tue == before.roster.tue  # the other days are kept
+    net = {n.id: n for n in changed.los.networks}["N1"]
+    assert net.slot is not None and (net.slot.weekday, net.slot.block) == ("tue", "b1")
+    assert changed.bv.allow_seven is True
+
+
+def test_a_bad_setting_in_a_change_file_is_located_at_its_line(tiny, tmp_path):
+    from composer.errors import InputError
+    from composer.io.change_io import apply_change, load_change
+
+    path = tmp_path / "change.yaml"
+    path.write_text(
+        "operations:\n"
+        "  - {op: remove, what: learners, ids: [L01]}\n"
+        "  - {op: set, key: tn.min_gap_days, value: '-3'}\n",
+        encoding="utf-8",
+    )
+    change, lines = load_change(path)
+    with pytest.raises(InputError) as caught:
+        apply_change(tiny, change, path.name, lines)
+    assert "change.yaml, line 3, key operations.2 (tn.min_gap_days): too small" in (
+        caught.value.render()
+    )
+
+
+def test_whatif_refuses_two_scenarios_of_one_name(cli, tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"instance": "tiny"}), encoding="utf-8")
+    for folder, who in (("a", "L01"), ("b", "L02")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "leave.yaml").write_text(
+            f"operations:\n  - {{op: remove, what: learners, ids: [{who}]}}\n"
+        )
+    out = tmp_path / "out"
+    result = cli(
+        "whatif", TINY, "--baseline", plan, "--out", out,
+        "--compare", tmp_path / "a" / "leave.yaml", "--compare", tmp_path / "b" / "leave.yaml",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "are both called 'leave'" in result.output
+    assert not out.exists()
