@@ -20,6 +20,7 @@ from composer.model.instance import Instance
 from composer.params import SolveParams
 from composer.replan import plan_diff
 from composer.solvers.whatif import replan_los, validity
+from factories import bv_data, bv_school, make_instance
 from los_cases import assert_checked, learner, los_instance, network, solve_los
 
 
@@ -266,6 +267,33 @@ def test_explain_cli_exit_codes(cli, tmp_path: Path) -> None:
     result = cli("explain", tmp_path / "good.json")
     assert result.exit_code == 0, result.output
     assert "nothing to explain" in result.output
+
+
+def test_explain_cli_agrees_with_solve_on_what_bv_plans_around(cli, tmp_path: Path) -> None:
+    # tiny: the two eligible go schools are too few for a cluster (B8). solve plans the
+    # rest and lists them (exit 0); explain says why and how to include them, and exits 0
+    # too (it exited 3 with "no plan" while solve said optimal). Two apart wishes
+    # among three schools that must form one cluster are a conflict solve cannot plan
+    # around: exit 3, "no plan".
+    tiny = Path(__file__).resolve().parent.parent / "instances" / "tiny"
+    result = cli("explain", tiny, "--verify-time", "20")
+    assert result.exit_code == 0, result.output
+    bv = result.output.split("BV clusters: ")[1]
+    assert bv.startswith("planned without the schools of an impossible count (B8)")
+    assert "[B8] go:utrecht-en-omstreken" in bv and "no plan" not in bv
+    assert "verified: the relaxed instance solves" in result.output
+    solved = cli("solve", tiny, "--out", tmp_path / "out", "--stage", "bv", "--quiet")
+    assert solved.exit_code == 0, solved.output
+
+    wishes = [
+        {"kind": "apart", "school_a": a, "school_b": b}
+        for a, b in (("p0", "p1"), ("p0", "p2"), ("p1", "p2"))
+    ]
+    apart = make_instance(bv_data([bv_school(f"p{i}") for i in range(8)], wishes=wishes))
+    write_instance(apart, tmp_path / "apart.json", "json")
+    result = cli("explain", tmp_path / "apart.json", "--verify-time", "20")
+    assert result.exit_code == 3, result.output
+    assert "BV clusters: no plan." in result.output
 
 
 @pytest.mark.slow

@@ -85,7 +85,14 @@ def explanation_lines(e: Any) -> list[str]:
             lines.extend(f"    {note}" for note in e.notes[:20])
         return lines
     proven = "a minimal conflict" if e.minimal else "a conflict (minimality not proven in time)"
-    lines = [f"{label}: no plan. {proven} of {len(e.core)} rule group(s):"]
+    if e.left_out:
+        lines = [
+            f"{label}: planned without the schools of an impossible count (B8) or the "
+            "clusters no coordinator can take (B4), as composer solve lists them in "
+            f"plan.unplaced; why, {proven} of {len(e.core)} rule group(s):"
+        ]
+    else:
+        lines = [f"{label}: no plan. {proven} of {len(e.core)} rule group(s):"]
     grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for element in e.core:
         grouped[(element.rule, element.aspect)].append(element)
@@ -109,7 +116,11 @@ def explanation_lines(e: Any) -> list[str]:
         )
         for r in e.relaxations:
             lines.append(f"    - [{r.rule}] {r.text} (cost {r.cost:g})")
-        lines.append("    with this change the rules can all hold")
+        lines.append(
+            "    with this change everything is planned"
+            if e.left_out
+            else "    with this change the rules can all hold"
+        )
     elif e.relaxations:
         lines.append("  cheapest relaxation found (greedy, one change at a time):")
         for r in e.relaxations:

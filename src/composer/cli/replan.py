@@ -47,7 +47,9 @@ def explain(
     """Explain why the instance at PATH has no plan: the smallest set of conflicting
     rule groups per region (rule ids and items) and the cheapest relaxation, verified.
 
-    Exit 0 when every part is feasible (nothing to explain), 3 when a part is infeasible.
+    Exit 0 when every part is feasible (nothing to explain) or BV only leaves out what
+    solve also plans around and lists (B8 schools, B4 clusters; explained all the same),
+    3 when a part is infeasible.
     """
     from composer.io.change_io import change_to_yaml
     from composer.replan import (
@@ -65,16 +67,19 @@ def explain(
     found = run_explain(instance, time_limit)
     # an undecided part whose pruning already shows a blocking reason has no plan either
     infeasible = [
-        e for e in found if e.status == "infeasible" or (e.status == "unknown" and e.notes)
+        e
+        for e in found
+        if (e.status == "infeasible" and not e.left_out) or (e.status == "unknown" and e.notes)
     ]
+    explained = infeasible + [e for e in found if e.left_out]
     for e in found:
         for line in explanation_lines(e):
             click.echo(line)
-    if not infeasible:
+    if not explained:
         if not found:
             click.echo("nothing to plan: no LOS learners or networks, no BV schools")
         sys.exit(EXIT_OK)
-    change = combined_relaxation(infeasible)
+    change = combined_relaxation(explained)
     if change is not None:
         click.echo("proposed change (apply with composer whatif --change FILE):")
         for line in change_to_yaml(change).splitlines():
@@ -93,6 +98,10 @@ def explain(
                 for r in plan.stages.values()
                 if r.status != "not_planned"
             )
+            still_out = [u for u in plan.unplaced if u.rule in {"B4", "B8"}]
+            if still_out and any(e.left_out for e in explained):
+                solved = False
+                statuses += f"; still left out: {len(still_out)} under B4/B8"
             if solved and report.ok:
                 click.echo(f"verified: the relaxed instance solves ({statuses}; {verdict})")
             else:
@@ -101,7 +110,7 @@ def explain(
                     f"({statuses}; {verdict}); raise --verify-time, or apply the change and "
                     "run composer explain again"
                 )
-    sys.exit(EXIT_INFEASIBLE)
+    sys.exit(EXIT_INFEASIBLE if infeasible else EXIT_OK)
 
 
 def _refuse_write_change(path: Path, write_change: Path, force: bool) -> None:

@@ -99,6 +99,11 @@ class Explanation:
     cheapest_proven: bool = False
     """The relaxation is proven the cheapest combination of the offered changes (at most
     one per field) that makes the explain model feasible; False: found greedily."""
+    left_out: bool = False
+    """BV only: the conflict is one the BV stage plans around, as ``composer solve`` does:
+    without the schools of an impossible count (B8) and the clusters no coordinator can
+    take (B4), which it lists in ``plan.unplaced``; everything else holds. The core and
+    the relaxation then say why they are left out and how to include them."""
     stage_failed: bool = False
     """The LOS stage found no plan within the time limit although the explain model finds
     one (status "unknown"): the stage needs more time, or the conflict lies in what only
@@ -1316,5 +1321,22 @@ def explain_instance(
                 result.notes = [r.render() for r in blocking]
             found.append(result)
     if any(s.bv_subsidy for s in instance.schools):
-        found.append(explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit))
+        result = explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit)
+        if result.status == "infeasible":
+            result.left_out = _bv_plans_around(BvExplainModel(instance), time_limit)
+        found.append(result)
     return found
+
+
+def _bv_plans_around(model: BvExplainModel, time_limit: float) -> bool:
+    """True when the BV groups hold without those the stage leaves out and reports: the
+    schools of a sector-region with an impossible count (B8: its size group and their
+    "is clustered" groups) and every coordinator group (B4: the stage lists the clusters
+    no coordinator can take). The stage then plans the rest, as ``composer solve`` does."""
+    left_out = {model.inst.schools[s].id for s in bv_layout(model.inst).left_out}
+    kept = [
+        key
+        for key in model.groups
+        if key[0] not in {"B4", "B8"} and not (key[0] == "B1" and key[1] in left_out)
+    ]
+    return model.check(kept, time_limit)[0] == "feasible"
