@@ -453,3 +453,17 @@ def test_l9_counts_the_travel_between_blocks() -> None:
     assert ("L9", "r1", "visits") in {x.key for x in tight.core}
     (roomy,) = explain(case("13:00"), time_limit=5)
     assert roomy.status == "feasible"
+
+
+def test_explain_lines_name_the_people_beside_their_ids() -> None:
+    # l0 lives 20 minutes from N1, whose limit is 10 (L7): the line about l0 carries
+    # their name, so a planner need not look the id up; a line about an item without a
+    # name (the region's size group) stays as it is
+    from composer.replan import explain_names, explanation_lines
+
+    instance = _l7()
+    (e,) = explain(instance, time_limit=5)
+    lines = explanation_lines(e, explain_names(instance))
+    about_l0 = [line for line in lines if line.startswith("  [L7]") and "l0" in line]
+    assert about_l0 and all(line.endswith(" — Learner l0") for line in about_l0), lines
+    assert explanation_lines(e) == [line.replace(" — Learner l0", "") for line in lines]

@@ -64,8 +64,16 @@ def verify_relaxation(
     return relaxed, plan, check_plan(relaxed, plan)
 
 
-def explanation_lines(e: Any) -> list[str]:
-    """An explanation in a planner's words: the minimal conflict and the cheapest fix."""
+def explanation_lines(e: Any, names: dict[str, str] | None = None) -> list[str]:
+    """An explanation in a planner's words: the minimal conflict and the cheapest fix;
+    ``names`` (id -> name, :func:`explain_names`) puts the name of a group's learner,
+    facilitator, school or network beside its line."""
+    names = names or {}
+
+    def named(item: str) -> str:
+        name = names.get(item, "")
+        return f"{item} ({name})" if name and name != item else item
+
     what = "LOS region" if e.programme == "los" else "BV clusters"
     label = f"{what} {e.key}" if e.programme == "los" else what
     if e.status == "feasible":
@@ -98,12 +106,14 @@ def explanation_lines(e: Any) -> list[str]:
         grouped[(element.rule, element.aspect)].append(element)
     for (rule, aspect), elements in sorted(grouped.items()):
         if aspect == "placed" and len(elements) > 1:
-            ids = ", ".join(x.item for x in elements)
+            ids = ", ".join(named(x.item) for x in elements)
             noun = "learners" if rule == "P1" else "eligible schools"
             lines.append(f"  [{rule}] {len(elements)} {noun} must be placed: {ids}")
             continue
         for element in elements:
-            lines.append(f"  {element.render()}")
+            name = names.get(element.item, "")
+            suffix = f" — {name}" if name and name != element.item else ""
+            lines.append(f"  {element.render()}{suffix}")
     rules = sorted({x.rule for x in e.core})
     lines.append(
         f"  rules involved: {', '.join(rules)}; dropping any one group above makes it solvable"
@@ -273,6 +283,15 @@ def person_names(*instances: Instance) -> dict[str, str]:
         rows += [(r.id, r.name) for r in instance.schools]
         for item, name in rows:
             names.setdefault(item, name)
+    return names
+
+
+def explain_names(instance: Instance) -> dict[str, str]:
+    """Id -> name of the people, schools and LOS networks of ``instance``, for explain's
+    lines (:func:`explanation_lines`)."""
+    names = person_names(instance)
+    for net in instance.los.networks:
+        names.setdefault(net.id, net.name)
     return names
 
 

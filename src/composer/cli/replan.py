@@ -54,6 +54,7 @@ def explain(
     from composer.io.change_io import change_to_yaml
     from composer.replan import (
         combined_relaxation,
+        explain_names,
         explanation_lines,
         verify_relaxation,
     )
@@ -72,8 +73,9 @@ def explain(
         if (e.status == "infeasible" and not e.left_out) or (e.status == "unknown" and e.notes)
     ]
     explained = infeasible + [e for e in found if e.left_out]
+    names = explain_names(instance)
     for e in found:
-        for line in explanation_lines(e):
+        for line in explanation_lines(e, names):
             click.echo(line)
     if not explained:
         if not found:
