@@ -210,3 +210,36 @@ def test_whatif_refuses_two_scenarios_of_one_name(cli, tmp_path):
     assert result.exit_code == 2, result.output
     assert "are both called 'leave'" in result.output
     assert not out.exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs a POSIX pipe")
+def test_output_into_a_closed_pipe_ends_quietly_and_keeps_what_was_written(tiny_bv_plan, tmp_path):
+    """`composer whatif ... | head -1`: the reader leaves, composer exits 141 (as `yes | head`
+    does) without an "internal error", and the folder it wrote stays whole."""
+    import os
+    import subprocess
+    import sys
+
+    change = tmp_path / "X.yaml"
+    change.write_text("operations:\n  - {op: set, key: bv.allow_seven, value: true}\n")
+    out = tmp_path / "D"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    runs = {
+        "validate": ["validate", TINY],
+        "check": ["check", TINY, tiny_bv_plan],
+        "whatif": ["whatif", TINY, "--baseline", tiny_bv_plan, "--change", change, "--out", out],
+    }
+    for name, args in runs.items():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "composer", *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before composer prints a line
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=300) == 141, (name, err)
+        assert "internal error" not in err and "Traceback" not in err, (name, err)
+    assert sorted(p.name for p in out.iterdir()) == ["diff.json", "instance.json", "plan.json"]
+    json.loads((out / "plan.json").read_text(encoding="utf-8"))
