@@ -343,6 +343,8 @@ class Header:
     """Number of header cells up to the last non-empty one."""
     blank: frozenset[int] = frozenset()
     """Positions before ``width`` whose header cell is empty."""
+    row: int = 1
+    """The spreadsheet row of the header."""
 
 
 class IssueSink:
@@ -418,7 +420,7 @@ def read_header(
         seen[column.name] = pos
         columns[pos] = column
     blank = frozenset(pos for pos, text in enumerate(texts[:width]) if not text)
-    return Header(columns, width, blank)
+    return Header(columns, width, blank, row)
 
 
 def missing_columns(
@@ -483,6 +485,7 @@ def add_rows(
     has_id = "id" in table.spec.by_name
     unnamed_reported: set[int] = set()
     used = [i for i, c in enumerate(header.columns) if c is not None]
+    header_names = [(i, c.name.lower()) for i, c in enumerate(header.columns) if c is not None]
     for row_number, texts in records:
         if not any(t.strip() for t in texts):
             continue
@@ -520,6 +523,21 @@ def add_rows(
                     )
                 )
         if bad:
+            continue
+        if used and all(
+            i < len(texts) and texts[i].strip().lstrip("\ufeff").lower() == name
+            for i, name in header_names
+        ):
+            sink.add(
+                Issue(
+                    f"the row repeats the header (row {header.row}), as when two files are "
+                    "pasted together",
+                    table.source,
+                    row_number,
+                    fix="delete this row",
+                ),
+                blocking=False,
+            )
             continue
         key = tuple(texts[i].strip() if i < len(texts) else "" for i in used)
         first = seen.get(key) if has_id else None
