@@ -243,3 +243,21 @@ def test_output_into_a_closed_pipe_ends_quietly_and_keeps_what_was_written(tiny_
         assert "internal error" not in err and "Traceback" not in err, (name, err)
     assert sorted(p.name for p in out.iterdir()) == ["diff.json", "instance.json", "plan.json"]
     json.loads((out / "plan.json").read_text(encoding="utf-8"))
+
+
+def test_a_json_number_error_does_not_suggest_a_decimal_comma(tiny, tmp_path):
+    """JSON stays strict: its fix must not offer '52,09', which only cells accept."""
+    from composer.errors import InputError
+    from composer.io import load_instance
+    from composer.io.json_io import instance_to_json
+
+    data = json.loads(instance_to_json(tiny))
+    data["schools"][0]["lat"] = "52,1"
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_instance(path)
+    text = caught.value.render()
+    assert "tiny.json, key schools[0].lat: expected a number (got '52,1')" in text
+    assert "52,09" not in text
+    assert "fix: write a number, e.g. 52.09 (a decimal point, not a comma)" in text

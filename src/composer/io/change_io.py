@@ -262,7 +262,11 @@ def apply_change(
 
     try:
         return build_model(
-            Instance, data, locate, f"the change in {source} makes the instance invalid"
+            Instance,
+            data,
+            locate,
+            f"the change in {source} makes the instance invalid",
+            decimal_comma=True,  # values are read as cells
         )
     except SemanticIssues as exc:  # pragma: no cover - build_model wraps these
         raise InputError([locate_issue(x, locate) for x in exc.issues]) from None

@@ -753,7 +753,9 @@ def assemble(
         instance = Instance.model_validate(data)
     except ValidationError as exc:
         missing = {(t.spec.path, column) for t in tables.values() for column in t.missing}
-        found = issues_from_validation_error(exc, locate, Instance, semantic=not sink.blocking)
+        found = issues_from_validation_error(
+            exc, locate, Instance, semantic=not sink.blocking, decimal_comma=True
+        )
         for issue in found:
             if _repeats_missing_column(issue, missing):
                 continue
