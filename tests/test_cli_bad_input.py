@@ -261,3 +261,24 @@ def test_a_json_number_error_does_not_suggest_a_decimal_comma(tiny, tmp_path):
     assert "tiny.json, key schools[0].lat: expected a number (got '52,1')" in text
     assert "52,09" not in text
     assert "fix: write a number, e.g. 52.09 (a decimal point, not a comma)" in text
+
+
+def test_a_list_of_fixed_words_or_ids_may_be_separated_by_commas(tmp_path):
+    """`tue,wed` (a quoted CSV cell, a workbook cell, a ;-separated CSV) is read as tue;wed:
+    no weekday or id can hold a comma."""
+    import shutil
+
+    from composer.io import load_instance
+
+    shutil.copytree(TINY, tmp_path / "tiny")
+    table = tmp_path / "tiny" / "facilitators.csv"
+    text = table.read_text(encoding="utf-8")
+    assert "SO1,Karin Dekker,schoolopleider,,02UE00,utrecht-en-omstreken,tue;wed,," in text
+    text = text.replace(
+        "SO1,Karin Dekker,schoolopleider,,02UE00,utrecht-en-omstreken,tue;wed,,",
+        'SO1,Karin Dekker,schoolopleider,,02UE00,utrecht-en-omstreken,"tue, wed","b1,b2",',
+    )
+    table.write_text(text, encoding="utf-8")
+    so1 = {f.id: f for f in load_instance(tmp_path / "tiny").facilitators}["SO1"]
+    assert tuple(so1.available_days) == ("tue", "wed")
+    assert tuple(so1.available_blocks) == ("b1", "b2")
