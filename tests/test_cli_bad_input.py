@@ -282,3 +282,14 @@ def test_a_list_of_fixed_words_or_ids_may_be_separated_by_commas(tmp_path):
     so1 = {f.id: f for f in load_instance(tmp_path / "tiny").facilitators}["SO1"]
     assert tuple(so1.available_days) == ("tue", "wed")
     assert tuple(so1.available_blocks) == ("b1", "b2")
+
+
+def test_check_given_the_output_folder_or_run_json_names_the_plan_json(cli, tiny_bv_plan):
+    folder = tiny_bv_plan.parent
+    result = cli("check", TINY, folder)
+    assert result.exit_code == 2, result.output
+    assert f"fix: pass {folder / 'plan.json'}" in result.output
+    result = cli("check", TINY, folder / "run.json")
+    assert result.exit_code == 2, result.output
+    assert "run log" in result.output
+    assert f"fix: pass {folder / 'plan.json'}" in result.output
