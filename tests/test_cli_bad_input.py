@@ -293,3 +293,14 @@ def test_check_given_the_output_folder_or_run_json_names_the_plan_json(cli, tiny
     assert result.exit_code == 2, result.output
     assert "run log" in result.output
     assert f"fix: pass {folder / 'plan.json'}" in result.output
+
+
+def test_set_of_one_key_twice_is_refused(cli, tmp_path):
+    out = tmp_path / "out"
+    result = cli(
+        "solve", TINY, "--out", out, "--stage", "bv", "--quiet",
+        "--set", "bv.weights.travel=2", "--set", "bv.weights.travel=3",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--set bv.weights.travel is given 2 times ('2', '3')" in result.output
+    assert not out.exists()
