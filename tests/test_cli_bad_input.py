@@ -304,3 +304,24 @@ def test_set_of_one_key_twice_is_refused(cli, tmp_path):
     assert result.exit_code == 2, result.output
     assert "--set bv.weights.travel is given 2 times ('2', '3')" in result.output
     assert not out.exists()
+
+
+def test_whatif_reports_every_problem_of_a_change_file_at_once(cli, tmp_path):
+    """A structure error (`what: learner`) no longer hides an unknown id or a bad value."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"instance": "tiny"}), encoding="utf-8")
+    change = tmp_path / "change.yaml"
+    change.write_text(
+        "operations:\n"
+        "  - {op: remove, what: learner, ids: [L01]}\n"
+        "  - {op: modify, what: networks, id: N9, fields: {max_size: 19}}\n"
+        "  - {op: set, key: tn.min_gap_days, value: '-3'}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = cli("whatif", TINY, "--baseline", plan, "--change", change, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert "change.yaml, line 2, key operations.1.remove.what: not one of" in result.output
+    assert "change.yaml, line 3, key operations.2: cannot modify networks 'N9'" in result.output
+    assert "line 4, key operations.3 (tn.min_gap_days): too small (got '-3')" in result.output
+    assert not out.exists()
