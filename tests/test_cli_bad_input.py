@@ -325,3 +325,21 @@ def test_whatif_reports_every_problem_of_a_change_file_at_once(cli, tmp_path):
     assert "change.yaml, line 3, key operations.2: cannot modify networks 'N9'" in result.output
     assert "line 4, key operations.3 (tn.min_gap_days): too small (got '-3')" in result.output
     assert not out.exists()
+
+
+def test_a_time_typed_for_a_time_block_names_the_blocks(cli, tmp_path):
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    table = folder / "los_networks.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("N1,") and lines[1].endswith(",,,false,")
+    lines[1] = lines[1][: -len(",,,false,")] + ",tue,8:30,false,"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert (
+        "los_networks.csv, row 2, column slot.block: '8:30' is a time; this column takes the "
+        "id of a time block\n    fix: use a time_blocks id: b1 = 08:30-10:00, b2 = 10:15-11:45"
+    ) in result.output

@@ -15,7 +15,9 @@ fills and the tables its columns refer to; the columns come from the row model i
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -759,6 +761,7 @@ def assemble(
         for issue in found:
             if _repeats_missing_column(issue, missing):
                 continue
+            issue = _time_block_hint(issue, tables)
             if (issue.source, issue.row, issue.column) in sink.cells:
                 continue
             sink.add(issue)
@@ -766,6 +769,53 @@ def assemble(
         if not sink.issues:
             return instance
     raise InputError(_sorted(sink.issues), summary)
+
+
+def _row_of(path: Sequence[str | int]) -> tuple[tuple[str, ...], int] | None:
+    """(table path, row index) of a model path into a table's row, else None."""
+    for length in (2, 1):
+        spec = TABLE_BY_PATH.get(tuple(str(p) for p in path[:length]))
+        index = path[length] if len(path) > length else None
+        if spec is not None and isinstance(index, int):
+            return spec.path, index
+    return None
+
+
+_TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{2}")
+
+
+def _time_block_hint(issue: Issue, tables: dict[str, TableRead]) -> Issue:
+    """A bad or unknown id in a column of time-block ids (``slot.block``, ``roster.mon``):
+    name the blocks with their times, and say so when a time was typed (``8:30``)."""
+    place = _row_of(issue.path)
+    if place is None:
+        return issue
+    spec, index = TABLE_BY_PATH[place[0]], place[1]
+    rest = issue.path[len(place[0]) + 1 :]
+    column = ".".join(p for p in rest if isinstance(p, str))
+    blocks = tables.get("time_blocks")
+    if (column, "time_blocks") not in spec.refs or blocks is None or not blocks.rows:
+        return issue
+    if not issue.message.startswith(("ids may hold", "unknown time block")):
+        return issue
+    shown = ", ".join(
+        f"{row.get('id')} = {row.get('start', '?')}-{row.get('end', '?')}"
+        for row in blocks.rows[:8]
+    )
+    more = ", ..." if len(blocks.rows) > 8 else ""
+    message = issue.message
+    table = tables.get(spec.name)
+    value: Any = None
+    if table is not None and index < len(table.rows):
+        value = table.rows[index]
+        for part in rest:
+            if isinstance(part, int):
+                value = value[part] if isinstance(value, list) and part < len(value) else None
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, str) and _TIME_LIKE.match(value):
+        message = f"{value!r} is a time; this column takes the id of a time block"
+    return dataclasses.replace(issue, message=message, fix=f"use a time_blocks id: {shown}{more}")
 
 
 def _repeats_missing_column(issue: Issue, missing: set[tuple[tuple[str, ...], str]]) -> bool:
