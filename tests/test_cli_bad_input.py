@@ -343,3 +343,27 @@ def test_a_time_typed_for_a_time_block_names_the_blocks(cli, tmp_path):
         "los_networks.csv, row 2, column slot.block: '8:30' is a time; this column takes the "
         "id of a time block\n    fix: use a time_blocks id: b1 = 08:30-10:00, b2 = 10:15-11:45"
     ) in result.output
+
+
+def _tiny_copy(tmp_path: Path, table: str, append: str) -> Path:
+    """A copy of instances/tiny with ``append`` added to ``table``.csv."""
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    with open(folder / f"{table}.csv", "a", encoding="utf-8") as handle:
+        handle.write(append)
+    return folder
+
+
+def test_a_duplicate_id_names_both_rows(cli, tmp_path):
+    lines = (TINY / "learners.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("L01,Anna de Jong,")
+    repeat = lines[1].replace("Anna de Jong", "Someone Else") + "\n"
+    folder = _tiny_copy(tmp_path, "learners", repeat)
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    row = len(lines) + 1
+    assert (
+        f"learners.csv, row {row}, column id: duplicate learner id 'L01' (rows 2 and {row} use it)"
+    ) in result.output

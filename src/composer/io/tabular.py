@@ -762,6 +762,7 @@ def assemble(
             if _repeats_missing_column(issue, missing):
                 continue
             issue = _time_block_hint(issue, tables)
+            issue = _duplicate_rows(issue, tables)
             if (issue.source, issue.row, issue.column) in sink.cells:
                 continue
             sink.add(issue)
@@ -779,6 +780,31 @@ def _row_of(path: Sequence[str | int]) -> tuple[tuple[str, ...], int] | None:
         if spec is not None and isinstance(index, int):
             return spec.path, index
     return None
+
+
+_DUPLICATE = re.compile(r"^(duplicate .* id )'(.*)' \(\d+ rows use it\)$")
+
+
+def _duplicate_rows(issue: Issue, tables: dict[str, TableRead]) -> Issue:
+    """A duplicate id names every row that uses it, not only the repeat it sits on."""
+    match = _DUPLICATE.match(issue.message)
+    place = _row_of(issue.path)
+    if match is None or place is None:
+        return issue
+    table = tables.get(TABLE_BY_PATH[place[0]].name)
+    if table is None:
+        return issue
+    rows = [
+        number
+        for row, number in zip(table.rows, table.row_numbers, strict=True)
+        if str(row.get("id", "")).strip() == match.group(2)
+    ]
+    if len(rows) < 2:
+        return issue
+    listed = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
+    return dataclasses.replace(
+        issue, message=f"{match.group(1)}{match.group(2)!r} (rows {listed} use it)"
+    )
 
 
 _TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{2}")
