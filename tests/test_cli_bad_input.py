@@ -367,3 +367,12 @@ def test_a_duplicate_id_names_both_rows(cli, tmp_path):
     assert (
         f"learners.csv, row {row}, column id: duplicate learner id 'L01' (rows 2 and {row} use it)"
     ) in result.output
+
+
+def test_an_unknown_id_is_reported_beside_a_field_error_of_another_row(cli, tmp_path):
+    """A field error in one row no longer hides the cross-row checks of the others."""
+    folder = _tiny_copy(tmp_path, "travel_times", "02UE00,XX00,12\n02UE00,02VR00,-5\n")
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert "travel_times.csv, row 2, column destination: unknown school 'XX00'" in result.output
+    assert "travel_times.csv, row 3, column minutes: too small (got '-5')" in result.output

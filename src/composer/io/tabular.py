@@ -15,6 +15,7 @@ fills and the tables its columns refer to; the columns come from the row model i
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import re
@@ -37,8 +38,9 @@ from composer.io.fields import (
     kind_of,
     setting_column,
 )
-from composer.io.issues import Path, Where, issues_from_validation_error
+from composer.io.issues import Path, Where, issues_from_validation_error, locate_issue
 from composer.model.instance import Instance
+from composer.model.semantic import SemanticIssues
 
 DEFAULT_MAX_FILE_MB = 25.0
 """Largest table, workbook or JSON file read without an explicit override (megabytes)."""
@@ -725,7 +727,8 @@ def assemble(
 
     Field errors are reported for everything that could be read. Cross-row checks
     (unknown ids, duplicates, bounds) run only when every file was read completely;
-    otherwise a missing table would show up as hundreds of unknown ids. ``absent_hint``
+    otherwise a missing table would show up as hundreds of unknown ids. Rows with a field
+    error are left out of them, so both kinds are reported at once. ``absent_hint``
     names the file or sheet a table would be in, or None when it is there but unreadable.
     """
     data: dict[str, Any] = {}
@@ -758,6 +761,8 @@ def assemble(
         found = issues_from_validation_error(
             exc, locate, Instance, semantic=not sink.blocking, decimal_comma=True
         )
+        if not sink.blocking:
+            found.extend(_cross_row_issues_despite(exc, data, tables, locate))
         for issue in found:
             if _repeats_missing_column(issue, missing):
                 continue
@@ -780,6 +785,68 @@ def _row_of(path: Sequence[str | int]) -> tuple[tuple[str, ...], int] | None:
         if spec is not None and isinstance(index, int):
             return spec.path, index
     return None
+
+
+def _cross_row_issues_despite(
+    exc: ValidationError,
+    data: dict[str, Any],
+    tables: dict[str, TableRead],
+    locate: Callable[[Path], Where],
+) -> list[Issue]:
+    """The cross-row issues (unknown ids, duplicates, bounds) that field errors kept from
+    running: checked again without the rows that have a field error, so that every
+    problem is reported in one run. Only when every field error sits in a table row (a
+    bad setting can change what the other rows mean); an issue that names the id of a
+    left-out row (a reference to it) or, with a school year left out, a date outside
+    every school year is not reported: it may be the left-out row's doing."""
+    bad: dict[tuple[str, ...], set[int]] = {}
+    for err in exc.errors():
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, SemanticIssues):
+            return []  # the cross-row checks did run
+        place = _row_of(tuple(err["loc"]))
+        if place is None:
+            return []
+        bad.setdefault(place[0], set()).add(place[1])
+    if not bad:
+        return []
+    pruned = copy.copy(data)
+    kept: dict[tuple[str, ...], list[int]] = {}
+    left_out: set[str] = set()
+    for table_path, rows_out in bad.items():
+        node = pruned
+        for part in table_path[:-1]:
+            node[part] = copy.copy(node[part])
+            node = node[part]
+        rows = node[table_path[-1]]
+        kept[table_path] = [i for i in range(len(rows)) if i not in rows_out]
+        node[table_path[-1]] = [rows[i] for i in kept[table_path]]
+        left_out.update(
+            str(rows[i]["id"]) for i in rows_out if isinstance(rows[i], dict) and "id" in rows[i]
+        )
+    try:
+        Instance.model_validate(pruned)
+    except ValidationError as again:
+        found: list[Issue] = []
+        for err in again.errors():
+            inner = (err.get("ctx") or {}).get("error")
+            if not isinstance(inner, SemanticIssues):
+                continue
+            for issue in inner.issues:
+                if any(repr(name) in issue.message for name in left_out):
+                    continue
+                if ("calendar", "school_years") in bad and "every school year" in issue.message:
+                    continue
+                place = _row_of(issue.path)
+                if place is not None and place[0] in kept:
+                    n = len(place[0])
+                    issue = dataclasses.replace(
+                        issue,
+                        path=(*place[0], kept[place[0]][place[1]], *issue.path[n + 1 :]),
+                    )
+                found.append(locate_issue(issue, locate))
+        return found
+    return []
 
 
 _DUPLICATE = re.compile(r"^(duplicate .* id )'(.*)' \(\d+ rows use it\)$")
