@@ -210,3 +210,169 @@ def test_whatif_refuses_two_scenarios_of_one_name(cli, tmp_path):
     assert result.exit_code == 2, result.output
     assert "are both called 'leave'" in result.output
     assert not out.exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs a POSIX pipe")
+def test_output_into_a_closed_pipe_ends_quietly_and_keeps_what_was_written(tiny_bv_plan, tmp_path):
+    """`composer whatif ... | head -1`: the reader leaves, composer exits 141 (as `yes | head`
+    does) without an "internal error", and the folder it wrote stays whole."""
+    import os
+    import subprocess
+    import sys
+
+    change = tmp_path / "X.yaml"
+    change.write_text("operations:\n  - {op: set, key: bv.allow_seven, value: true}\n")
+    out = tmp_path / "D"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    runs = {
+        "validate": ["validate", TINY],
+        "check": ["check", TINY, tiny_bv_plan],
+        "whatif": ["whatif", TINY, "--baseline", tiny_bv_plan, "--change", change, "--out", out],
+    }
+    for name, args in runs.items():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "composer", *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before composer prints a line
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=300) == 141, (name, err)
+        assert "internal error" not in err and "Traceback" not in err, (name, err)
+    assert sorted(p.name for p in out.iterdir()) == ["diff.json", "instance.json", "plan.json"]
+    json.loads((out / "plan.json").read_text(encoding="utf-8"))
+
+
+def test_a_json_number_error_does_not_suggest_a_decimal_comma(tiny, tmp_path):
+    """JSON stays strict: its fix must not offer '52,09', which only cells accept."""
+    from composer.errors import InputError
+    from composer.io import load_instance
+    from composer.io.json_io import instance_to_json
+
+    data = json.loads(instance_to_json(tiny))
+    data["schools"][0]["lat"] = "52,1"
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_instance(path)
+    text = caught.value.render()
+    assert "tiny.json, key schools[0].lat: expected a number (got '52,1')" in text
+    assert "52,09" not in text
+    assert "fix: write a number, e.g. 52.09 (a decimal point, not a comma)" in text
+
+
+def test_a_list_of_fixed_words_or_ids_may_be_separated_by_commas(tmp_path):
+    """`tue,wed` (a quoted CSV cell, a workbook cell, a ;-separated CSV) is read as tue;wed:
+    no weekday or id can hold a comma."""
+    import shutil
+
+    from composer.io import load_instance
+
+    shutil.copytree(TINY, tmp_path / "tiny")
+    table = tmp_path / "tiny" / "facilitators.csv"
+    text = table.read_text(encoding="utf-8")
+    assert "SO1,Karin Dekker,schoolopleider,,02UE00,utrecht-en-omstreken,tue;wed,," in text
+    text = text.replace(
+        "SO1,Karin Dekker,schoolopleider,,02UE00,utrecht-en-omstreken,tue;wed,,",
+        'SO1,Karin Dekker,schoolopleider,,02UE00,utrecht-en-omstreken,"tue, wed","b1,b2",',
+    )
+    table.write_text(text, encoding="utf-8")
+    so1 = {f.id: f for f in load_instance(tmp_path / "tiny").facilitators}["SO1"]
+    assert tuple(so1.available_days) == ("tue", "wed")
+    assert tuple(so1.available_blocks) == ("b1", "b2")
+
+
+def test_check_given_the_output_folder_or_run_json_names_the_plan_json(cli, tiny_bv_plan):
+    folder = tiny_bv_plan.parent
+    result = cli("check", TINY, folder)
+    assert result.exit_code == 2, result.output
+    assert f"fix: pass {folder / 'plan.json'}" in result.output
+    result = cli("check", TINY, folder / "run.json")
+    assert result.exit_code == 2, result.output
+    assert "run log" in result.output
+    assert f"fix: pass {folder / 'plan.json'}" in result.output
+
+
+def test_set_of_one_key_twice_is_refused(cli, tmp_path):
+    out = tmp_path / "out"
+    result = cli(
+        "solve", TINY, "--out", out, "--stage", "bv", "--quiet",
+        "--set", "bv.weights.travel=2", "--set", "bv.weights.travel=3",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "--set bv.weights.travel is given 2 times ('2', '3')" in result.output
+    assert not out.exists()
+
+
+def test_whatif_reports_every_problem_of_a_change_file_at_once(cli, tmp_path):
+    """A structure error (`what: learner`) no longer hides an unknown id or a bad value."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"instance": "tiny"}), encoding="utf-8")
+    change = tmp_path / "change.yaml"
+    change.write_text(
+        "operations:\n"
+        "  - {op: remove, what: learner, ids: [L01]}\n"
+        "  - {op: modify, what: networks, id: N9, fields: {max_size: 19}}\n"
+        "  - {op: set, key: tn.min_gap_days, value: '-3'}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = cli("whatif", TINY, "--baseline", plan, "--change", change, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert "change.yaml, line 2, key operations.1.remove.what: not one of" in result.output
+    assert "change.yaml, line 3, key operations.2: cannot modify networks 'N9'" in result.output
+    assert "line 4, key operations.3 (tn.min_gap_days): too small (got '-3')" in result.output
+    assert not out.exists()
+
+
+def test_a_time_typed_for_a_time_block_names_the_blocks(cli, tmp_path):
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    table = folder / "los_networks.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("N1,") and lines[1].endswith(",,,false,")
+    lines[1] = lines[1][: -len(",,,false,")] + ",tue,8:30,false,"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert (
+        "los_networks.csv, row 2, column slot.block: '8:30' is a time; this column takes the "
+        "id of a time block\n    fix: use a time_blocks id: b1 = 08:30-10:00, b2 = 10:15-11:45"
+    ) in result.output
+
+
+def _tiny_copy(tmp_path: Path, table: str, append: str) -> Path:
+    """A copy of instances/tiny with ``append`` added to ``table``.csv."""
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    with open(folder / f"{table}.csv", "a", encoding="utf-8") as handle:
+        handle.write(append)
+    return folder
+
+
+def test_a_duplicate_id_names_both_rows(cli, tmp_path):
+    lines = (TINY / "learners.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("L01,Anna de Jong,")
+    repeat = lines[1].replace("Anna de Jong", "Someone Else") + "\n"
+    folder = _tiny_copy(tmp_path, "learners", repeat)
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    row = len(lines) + 1
+    assert (
+        f"learners.csv, row {row}, column id: duplicate learner id 'L01' (rows 2 and {row} use it)"
+    ) in result.output
+
+
+def test_an_unknown_id_is_reported_beside_a_field_error_of_another_row(cli, tmp_path):
+    """A field error in one row no longer hides the cross-row checks of the others."""
+    folder = _tiny_copy(tmp_path, "travel_times", "02UE00,XX00,12\n02UE00,02VR00,-5\n")
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert "travel_times.csv, row 2, column destination: unknown school 'XX00'" in result.output
+    assert "travel_times.csv, row 3, column minutes: too small (got '-5')" in result.output

@@ -177,4 +177,6 @@ def apply_overrides(instance: Instance, overrides: dict[str, Any]) -> Instance:
     def locate(path: tuple[str | int, ...]) -> Where:
         return Where("--set", key=".".join(str(p) for p in path))
 
-    return build_model(Instance, data, locate, "an override makes the instance invalid")
+    return build_model(
+        Instance, data, locate, "an override makes the instance invalid", decimal_comma=True
+    )

@@ -99,7 +99,7 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
     from composer.params import apply_overrides
 
     instance = load_instance(instance_path)
-    plan = read_plan(plan_path)
+    plan = _read_plan_argument(plan_path)
     other = other_instance_issues(instance, plan, plan_path)
     if other:
         raise InputError(other, "the plan does not belong to this instance")
@@ -158,6 +158,38 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
             f"warning(s); rules checked: {', '.join(rules)}"
         )
     sys.exit(EXIT_OK if report.ok else EXIT_VIOLATIONS)
+
+
+def _read_plan_argument(plan_path: Path) -> Plan:
+    """PLAN as given to ``composer check``; a folder, or another file beside a plan.json
+    (``run.json``), is refused with the plan.json to pass instead."""
+    target = plan_path / "plan.json"
+    if plan_path.is_dir():
+        there = "" if target.is_file() else " (the plan.json that composer solve or whatif wrote)"
+        raise InputError(
+            [
+                Issue(
+                    "this is a folder; check takes the plan file",
+                    source=str(plan_path),
+                    fix=f"pass {target}{there}",
+                )
+            ],
+            "bad plan",
+        )
+    try:
+        return read_plan(plan_path)
+    except InputError:
+        target = plan_path.parent / "plan.json"
+        if plan_path.name == "plan.json" or not target.is_file():
+            raise
+        what = (
+            "composer solve's run log (times and settings), not the plan"
+            if plan_path.name == "run.json"
+            else "not a plan"
+        )
+        raise InputError(
+            [Issue(f"this is {what}", source=str(plan_path), fix=f"pass {target}")], "bad plan"
+        ) from None
 
 
 def _figure(value: float) -> str:

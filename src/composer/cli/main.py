@@ -8,12 +8,13 @@ reported in one line (``--debug`` or ``COMPOSER_DEBUG=1`` shows the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -23,11 +24,47 @@ from composer.errors import ComposerError, InputError
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_INTERNAL = 70
+EXIT_CLOSED_PIPE = 141
+"""A reader that stops reading (``composer check ... | head``): 128 + SIGPIPE, the status
+a shell shows for any program ended by a closed pipe (``yes | head``); not 1, which is
+composer's "violations found"."""
 
 
 def echo_err(text: str) -> None:
     """Print to stderr."""
     click.echo(text, err=True)
+
+
+def _closed_streams() -> list[Any]:
+    """stdout and/or stderr when they are pipes whose reader has gone, so that a
+    BrokenPipeError from elsewhere (a worker process's pipe) is still reported as a bug."""
+    import select
+
+    closed = []
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            continue  # not a real file (a test runner's buffer): it cannot break
+        if not hasattr(select, "poll"):
+            closed.append(stream)  # no way to ask (Windows): trust the error
+            continue
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        if any(events & select.POLLERR for _, events in poller.poll(0)):
+            closed.append(stream)
+    return closed
+
+
+def _quit_on_closed_pipe(streams: list[Any]) -> NoReturn:
+    """Exit quietly after the reader of our output went away (Python's "Note on
+    SIGPIPE"): what is left to print goes to /dev/null, so the flush at exit cannot fail
+    again; every file already written stays as it is."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in streams:
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, stream.fileno())
+    sys.exit(EXIT_CLOSED_PIPE)
 
 
 def guarded(fn: F) -> F:
@@ -52,6 +89,8 @@ def guarded(fn: F) -> F:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:
+            if isinstance(exc, BrokenPipeError) and (closed := _closed_streams()):
+                _quit_on_closed_pipe(closed)  # `composer check ... | head`: not an error
             if os.environ.get(
                 "COMPOSER_DEBUG"
             ) or click.get_current_context().find_root().params.get("debug"):

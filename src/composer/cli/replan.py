@@ -182,7 +182,7 @@ def whatif(
     The baseline files are never modified. Exit 0 with a plan, 3 when infeasible.
     """
     from composer.cli.basic import other_instance_issues
-    from composer.io.change_io import load_change
+    from composer.io.change_io import check_change
     from composer.parallel import map_tasks
     from composer.replan import Scenario, run_scenario
 
@@ -197,7 +197,7 @@ def whatif(
         echo_err(f"warning: {issue.render()}")
     for p in (change, *compare):
         if p is not None:
-            load_change(p)  # refuse a bad change file before any solving
+            check_change(p, instance)  # every problem of the file, before any solving
     names: dict[str, Path] = {}
     for p in (change, *compare):
         if p is None:

@@ -21,6 +21,8 @@ from composer.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
+    InputError,
+    Issue,
 )
 from composer.io import load_instance
 from composer.io.json_io import plan_to_json
@@ -208,7 +210,7 @@ def solve(
     only.
     """
     clock_start = clock_start_now()
-    overrides = dict(parse_override(s) for s in sets)
+    overrides = _overrides(sets)
     refuse_overwriting_inputs(out, path, baseline)
     instance = apply_overrides(load_instance(path), overrides)
     check_output_dir(out, force)
@@ -316,6 +318,28 @@ def _solve_near(instance: Any, params: SolveParams, baseline: Path) -> tuple[Pla
     log = RunLog()
     log.total_seconds = time.perf_counter() - started
     return plan, log
+
+
+def _overrides(sets: tuple[str, ...]) -> dict[str, Any]:
+    """The --set options by key; a key given twice is refused, naming both values: the
+    plan records one value, and which one the planner meant is theirs to say."""
+    overrides: dict[str, Any] = {}
+    given: dict[str, list[str]] = {}
+    for text in sets:
+        key, value = parse_override(text)
+        given.setdefault(key, []).append(text.split("=", 1)[1].strip())
+        overrides[key] = value
+    twice = [
+        Issue(
+            f"--set {key} is given {len(values)} times ({', '.join(map(repr, values))})",
+            fix=f"give --set {key}=... once, with the value you mean",
+        )
+        for key, values in given.items()
+        if len(values) > 1
+    ]
+    if twice:
+        raise InputError(twice, "bad --set option")
+    return overrides
 
 
 COMMANDS = [solve]

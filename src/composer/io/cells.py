@@ -7,7 +7,9 @@ coerces it to the field's type; this module only does what pydantic does not:
   empty text;
 - a list cell holds items separated by ``;`` (``mon;wed``); ``\\;`` is a literal ``;``
   and ``\\\\`` a literal backslash inside an item; an empty list whose default is not
-  empty (a facilitator's ``available_days``) is written ``-``;
+  empty (a facilitator's ``available_days``) is written ``-``; a list of ids or fixed
+  words also takes ``,`` (``mon,wed``), as none of its items can hold a comma (a list of
+  free text, such as ``themes``, does not: there a comma is part of the text);
 - booleans also read ``ja``/``nee``, ``waar``/``onwaar`` (Dutch Excel), ``yes``/``no``,
   ``1``/``0``, in any case;
 - a word from a fixed set is matched case-insensitively, and Dutch weekdays (``ma``,
@@ -71,6 +73,9 @@ ALIASES: dict[str, str] = {
     "zuid": "south",
 }
 """Words understood in place of a fixed value, used only where the target is allowed."""
+
+_COMMA_LISTS = frozenset({"id", "choice"})
+"""List kinds whose items never hold a comma, so ',' separates them as ';' does."""
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _EXCEL_FIRST_DATE = dt.date(1900, 3, 1)
@@ -145,7 +150,10 @@ def value_from_text(text: str, column: Column) -> Any:
             return ABSENT
         if text == EMPTY_LIST_MARKER and column.empty_list_needs_marker:
             return []
-        return [_scalar_from_text(item, kind) for item in split_list(text) if item]
+        items = split_list(text)
+        if kind.base in _COMMA_LISTS:
+            items = [part.strip() for item in items for part in item.split(",")]
+        return [_scalar_from_text(item, kind) for item in items if item]
     if not text:
         return "" if kind.base == "text" and not kind.optional else ABSENT
     return _scalar_from_text(text, kind)

@@ -10,11 +10,12 @@ with every issue, located at the operation that caused it. Nothing is ever writt
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticUndefined
 
 from composer.errors import InputError, Issue
@@ -35,6 +36,7 @@ from composer.model.change import (
     AddOp,
     ChangeFile,
     ModifyOp,
+    Operation,
     RemoveOp,
     SetOp,
 )
@@ -137,11 +139,13 @@ def apply_change(
     change: ChangeFile,
     source: str = "change",
     lines: dict[tuple[str | int, ...], int] | None = None,
+    positions: Sequence[int] | None = None,
 ) -> Instance:
     """A new instance with ``change`` applied; the given instance is left as it is.
 
     Raises :class:`InputError` naming the operation (and its line) for an unknown id, an
-    unknown setting, or any issue the changed instance has.
+    unknown setting, or any issue the changed instance has. ``positions``: where each
+    operation stands in the file (0-based), when ``change`` holds only some of them.
     """
     data = instance.model_dump(mode="json")
     issues: list[Issue] = []
@@ -149,8 +153,12 @@ def apply_change(
     set_ops: dict[tuple[str, ...], int] = {}  # setting path -> its (last) set operation
     lines = lines or {}
 
+    def number(i: int) -> int:
+        return positions[i] if positions is not None else i
+
     def where(i: int, key: str | None = None) -> Where:
-        return Where(source, key=key or f"operations.{i + 1}", line=lines.get(("operations", i)))
+        k = number(i)
+        return Where(source, key=key or f"operations.{k + 1}", line=lines.get(("operations", k)))
 
     for i, op in enumerate(change.operations):
         if isinstance(op, SetOp):
@@ -224,7 +232,7 @@ def apply_change(
                                 + did_you_mean(name, [c.name for c in columns.values()]),
                                 source,
                                 line=where(i).line,
-                                key=f"operations.{i + 1}.fields.{name}",
+                                key=f"operations.{number(i) + 1}.fields.{name}",
                                 fix="use a column of the table (README, Formats)",
                             )
                         )
@@ -232,8 +240,6 @@ def apply_change(
                     value = _cell(column, _get_path(op.fields, path))
                     _set_path(rows[k], column.path if column is not None else path, value)
                 touched[(op.what, k)] = i
-    if issues:
-        raise InputError(issues, f"the change in {source} cannot be applied")
     by_path = {COLLECTION_PATHS[what][0]: what for what in COLLECTION_PATHS}
 
     def locate(path: tuple[str | int, ...]) -> Where:
@@ -241,10 +247,11 @@ def apply_change(
         for length in range(len(named), 0, -1):
             op_index = set_ops.get(named[:length])
             if op_index is not None:
+                k = number(op_index)
                 return Where(
                     source,
-                    key=f"operations.{op_index + 1} ({format_key(path)})",
-                    line=lines.get(("operations", op_index)),
+                    key=f"operations.{k + 1} ({format_key(path)})",
+                    line=lines.get(("operations", k)),
                 )
         for length in (1, 2):
             head = tuple(str(p) for p in path[:length])
@@ -252,20 +259,75 @@ def apply_change(
             if what is not None and len(path) > length and isinstance(path[length], int):
                 op_index = touched.get((what, int(path[length])))
                 if op_index is not None:
+                    k = number(op_index)
                     rest = format_key(path[length + 1 :])
                     return Where(
                         source,
-                        key=f"operations.{op_index + 1}" + (f" ({rest})" if rest else ""),
-                        line=lines.get(("operations", op_index)),
+                        key=f"operations.{k + 1}" + (f" ({rest})" if rest else ""),
+                        line=lines.get(("operations", k)),
                     )
         return Where(source, key=f"instance after the change: {format_key(path)}")
 
     try:
-        return build_model(
-            Instance, data, locate, f"the change in {source} makes the instance invalid"
+        changed = build_model(
+            Instance,
+            data,
+            locate,
+            f"the change in {source} makes the instance invalid",
+            decimal_comma=True,  # values are read as cells
         )
     except SemanticIssues as exc:  # pragma: no cover - build_model wraps these
         raise InputError([locate_issue(x, locate) for x in exc.issues]) from None
+    except InputError as invalid:
+        if not issues:
+            raise
+        # the operations that could be applied are checked too: every problem at once
+        summary = f"the change in {source} cannot be applied"
+        raise InputError([*issues, *invalid.issues], summary) from None
+    if issues:
+        raise InputError(issues, f"the change in {source} cannot be applied")
+    return changed
+
+
+def check_change(path: Path, instance: Instance) -> None:
+    """Every problem of a change file for ``instance`` at once, as one :class:`InputError`:
+    the file's structure (an unknown ``what``, a missing ``id``) and what its well-formed
+    operations would do (an unknown id, a value the instance refuses), so a planner does
+    not fix the file in two rounds."""
+    try:
+        change, lines = load_change(path)
+    except InputError as exc:
+        structure = exc
+    else:
+        apply_change(instance, change, path.name, lines)
+        return
+    sink = IssueSink()
+    read = read_settings_yaml(path.read_bytes(), path.name, sink)
+    raw = read.data.get("operations") if read is not None and isinstance(read.data, dict) else None
+    if read is None or sink.issues or not isinstance(raw, list):
+        raise structure
+    adapter: TypeAdapter[Any] = TypeAdapter(Operation)
+    good: list[Any] = []
+    positions: list[int] = []
+    for i, item in enumerate(raw):
+        try:
+            good.append(adapter.validate_python(item))
+        except ValidationError:
+            continue  # reported with the structure
+        positions.append(i)
+    if not good:
+        raise structure
+    found: dict[tuple[str | int, ...], int] = {}
+    for i in positions:
+        line = read.locate(("operations", i)).line
+        if line is not None:
+            found[("operations", i)] = line
+    partial = ChangeFile.model_construct(description="", operations=tuple(good))
+    try:
+        apply_change(instance, partial, path.name, found, positions)
+    except InputError as more:
+        raise InputError([*structure.issues, *more.issues], structure.summary) from None
+    raise structure
 
 
 def change_to_yaml(change: ChangeFile) -> str:

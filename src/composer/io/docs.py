@@ -94,9 +94,12 @@ CELL_RULES: tuple[str, ...] = (
     "Every cell is read as text and then checked against its column: ids such as 0012 "
     "stay as typed. Ids hold letters, digits, '_', '.' and '-' only (no spaces, no ';').",
     "An empty cell means 'not given': the default applies (free text: empty text).",
-    "A list cell holds items separated by ';' (mon;wed). Inside an item, \\; is a "
-    "literal ';' and \\\\ a backslash; empty items are dropped. Where a list's default "
-    f"is not empty (available_days), '{EMPTY_LIST_MARKER}' means an empty list.",
+    "A list cell holds items separated by ';' (mon;wed). A list of ids or of fixed words "
+    "(available_days, roster.mon, components) also takes ',' (mon,wed), as no such item "
+    "can hold a comma; a list of free text (themes) does not, a comma being part of the "
+    "text there. Inside an item, \\; is a literal ';' and \\\\ a backslash; empty items "
+    "are dropped. Where a list's default is not empty (available_days), "
+    f"'{EMPTY_LIST_MARKER}' means an empty list.",
     "Nested fields are dotted columns: roster.mon, slot.weekday.",
     "Dates: 2026-09-01, 01-09-2026 (also with / or .) or a real Excel date. Times: 13:30 or 13.30.",
     "Booleans: true/false, ja/nee, waar/onwaar, yes/no, 1/0 (any case).",

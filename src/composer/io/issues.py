@@ -43,8 +43,8 @@ _PLAIN_WORDS: dict[str, tuple[str, str]] = {
     "int_parsing": ("expected a whole number", "write a whole number, e.g. 12"),
     "int_from_float": ("expected a whole number", "write a whole number, e.g. 12"),
     "int_type": ("expected a whole number", "write a whole number, e.g. 12"),
-    "float_parsing": ("expected a number", "write a number, e.g. 52.09 (or 52,09)"),
-    "float_type": ("expected a number", "write a number, e.g. 52.09 (or 52,09)"),
+    "float_parsing": ("expected a number", "write a number, e.g. 52.09"),
+    "float_type": ("expected a number", "write a number, e.g. 52.09"),
     "bool_parsing": ("expected true or false", "write true or false (ja/nee and 1/0 work too)"),
     "bool_type": ("expected true or false", "write true or false (ja/nee and 1/0 work too)"),
     "date_from_datetime_parsing": (
@@ -77,8 +77,16 @@ _PLAIN_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str | None]:
-    """A plain-words message and a fix for one pydantic line error."""
+_NUMBER_ERRORS = frozenset({"float_parsing", "float_type"})
+
+
+def describe_pydantic_error(
+    err: dict[str, Any], decimal_comma: bool = False
+) -> tuple[str, str | None]:
+    """A plain-words message and a fix for one pydantic line error.
+
+    ``decimal_comma``: the input reads ``52,09`` as a number (cells, change files,
+    ``--set``), so the fix may suggest it; JSON is strict and must not be told so."""
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     given = err.get("input")
@@ -101,7 +109,10 @@ def describe_pydantic_error(err: dict[str, Any]) -> tuple[str, str | None]:
         )
     plain = _PLAIN_WORDS.get(kind)
     if plain:
-        return f"{plain[0]}{shown}", plain[1]
+        fix = plain[1]
+        if kind in _NUMBER_ERRORS:
+            fix += " (or 52,09)" if decimal_comma else " (a decimal point, not a comma)"
+        return f"{plain[0]}{shown}", fix
     message = str(err.get("msg", "invalid value"))
     if kind == "value_error" and message.startswith("Value error, "):
         message = message[len("Value error, ") :]
@@ -135,12 +146,14 @@ def issues_from_validation_error(
     locate: Locator,
     root: type[BaseModel] | None = None,
     semantic: bool = True,
+    decimal_comma: bool = False,
 ) -> list[Issue]:
     """All issues in a pydantic error, field errors and cross-row ones, located by ``locate``.
 
     ``root`` is the model validated; with it an unknown field gets a did-you-mean.
     ``semantic=False`` leaves out the cross-row issues (used when part of the input could
     not be read, so that a missing table does not show up as hundreds of unknown ids).
+    ``decimal_comma``: the input accepts ``52,09`` (see :func:`describe_pydantic_error`).
     """
     issues: list[Issue] = []
     for err in exc.errors():
@@ -150,7 +163,7 @@ def issues_from_validation_error(
                 issues.extend(locate_issue(issue, locate) for issue in inner.issues)
             continue
         path: Path = tuple(err["loc"])
-        message, fix = describe_pydantic_error(dict(err))
+        message, fix = describe_pydantic_error(dict(err), decimal_comma)
         if err.get("type") == "extra_forbidden":
             fix = _unknown_field_fix(root, path) or fix
         where = _where(locate(path))
@@ -182,12 +195,17 @@ def locate_issue(issue: Issue, locate: Locator) -> Issue:
     )
 
 
-def build_model(model: type[M], data: Any, locate: Locator, summary: str) -> M:
-    """Validate ``data`` into ``model``; raise :class:`InputError` with every issue located."""
+def build_model(
+    model: type[M], data: Any, locate: Locator, summary: str, decimal_comma: bool = False
+) -> M:
+    """Validate ``data`` into ``model``; raise :class:`InputError` with every issue located.
+
+    ``decimal_comma``: the values were read as cells, where ``52,09`` is a number."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError(issues_from_validation_error(exc, locate, model), summary) from None
+        found = issues_from_validation_error(exc, locate, model, decimal_comma=decimal_comma)
+        raise InputError(found, summary) from None
 
 
 def json_locator(source: str) -> Locator:

@@ -15,7 +15,10 @@ fills and the tables its columns refer to; the columns come from the row model i
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,8 +38,9 @@ from composer.io.fields import (
     kind_of,
     setting_column,
 )
-from composer.io.issues import Path, Where, issues_from_validation_error
+from composer.io.issues import Path, Where, issues_from_validation_error, locate_issue
 from composer.model.instance import Instance
+from composer.model.semantic import SemanticIssues
 
 DEFAULT_MAX_FILE_MB = 25.0
 """Largest table, workbook or JSON file read without an explicit override (megabytes)."""
@@ -343,6 +347,8 @@ class Header:
     """Number of header cells up to the last non-empty one."""
     blank: frozenset[int] = frozenset()
     """Positions before ``width`` whose header cell is empty."""
+    row: int = 1
+    """The spreadsheet row of the header."""
 
 
 class IssueSink:
@@ -418,7 +424,7 @@ def read_header(
         seen[column.name] = pos
         columns[pos] = column
     blank = frozenset(pos for pos, text in enumerate(texts[:width]) if not text)
-    return Header(columns, width, blank)
+    return Header(columns, width, blank, row)
 
 
 def missing_columns(
@@ -483,6 +489,7 @@ def add_rows(
     has_id = "id" in table.spec.by_name
     unnamed_reported: set[int] = set()
     used = [i for i, c in enumerate(header.columns) if c is not None]
+    header_names = [(i, c.name.lower()) for i, c in enumerate(header.columns) if c is not None]
     for row_number, texts in records:
         if not any(t.strip() for t in texts):
             continue
@@ -520,6 +527,21 @@ def add_rows(
                     )
                 )
         if bad:
+            continue
+        if used and all(
+            i < len(texts) and texts[i].strip().lstrip("\ufeff").lower() == name
+            for i, name in header_names
+        ):
+            sink.add(
+                Issue(
+                    f"the row repeats the header (row {header.row}), as when two files are "
+                    "pasted together",
+                    table.source,
+                    row_number,
+                    fix="delete this row",
+                ),
+                blocking=False,
+            )
             continue
         key = tuple(texts[i].strip() if i < len(texts) else "" for i in used)
         first = seen.get(key) if has_id else None
@@ -705,7 +727,8 @@ def assemble(
 
     Field errors are reported for everything that could be read. Cross-row checks
     (unknown ids, duplicates, bounds) run only when every file was read completely;
-    otherwise a missing table would show up as hundreds of unknown ids. ``absent_hint``
+    otherwise a missing table would show up as hundreds of unknown ids. Rows with a field
+    error are left out of them, so both kinds are reported at once. ``absent_hint``
     names the file or sheet a table would be in, or None when it is there but unreadable.
     """
     data: dict[str, Any] = {}
@@ -735,10 +758,16 @@ def assemble(
         instance = Instance.model_validate(data)
     except ValidationError as exc:
         missing = {(t.spec.path, column) for t in tables.values() for column in t.missing}
-        found = issues_from_validation_error(exc, locate, Instance, semantic=not sink.blocking)
+        found = issues_from_validation_error(
+            exc, locate, Instance, semantic=not sink.blocking, decimal_comma=True
+        )
+        if not sink.blocking:
+            found.extend(_cross_row_issues_despite(exc, data, tables, locate))
         for issue in found:
             if _repeats_missing_column(issue, missing):
                 continue
+            issue = _time_block_hint(issue, tables)
+            issue = _duplicate_rows(issue, tables)
             if (issue.source, issue.row, issue.column) in sink.cells:
                 continue
             sink.add(issue)
@@ -746,6 +775,140 @@ def assemble(
         if not sink.issues:
             return instance
     raise InputError(_sorted(sink.issues), summary)
+
+
+def _row_of(path: Sequence[str | int]) -> tuple[tuple[str, ...], int] | None:
+    """(table path, row index) of a model path into a table's row, else None."""
+    for length in (2, 1):
+        spec = TABLE_BY_PATH.get(tuple(str(p) for p in path[:length]))
+        index = path[length] if len(path) > length else None
+        if spec is not None and isinstance(index, int):
+            return spec.path, index
+    return None
+
+
+def _cross_row_issues_despite(
+    exc: ValidationError,
+    data: dict[str, Any],
+    tables: dict[str, TableRead],
+    locate: Callable[[Path], Where],
+) -> list[Issue]:
+    """The cross-row issues (unknown ids, duplicates, bounds) that field errors kept from
+    running: checked again without the rows that have a field error, so that every
+    problem is reported in one run. Only when every field error sits in a table row (a
+    bad setting can change what the other rows mean); an issue that names the id of a
+    left-out row (a reference to it) or, with a school year left out, a date outside
+    every school year is not reported: it may be the left-out row's doing."""
+    bad: dict[tuple[str, ...], set[int]] = {}
+    for err in exc.errors():
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, SemanticIssues):
+            return []  # the cross-row checks did run
+        place = _row_of(tuple(err["loc"]))
+        if place is None:
+            return []
+        bad.setdefault(place[0], set()).add(place[1])
+    if not bad:
+        return []
+    pruned = copy.copy(data)
+    kept: dict[tuple[str, ...], list[int]] = {}
+    left_out: set[str] = set()
+    for table_path, rows_out in bad.items():
+        node = pruned
+        for part in table_path[:-1]:
+            node[part] = copy.copy(node[part])
+            node = node[part]
+        rows = node[table_path[-1]]
+        kept[table_path] = [i for i in range(len(rows)) if i not in rows_out]
+        node[table_path[-1]] = [rows[i] for i in kept[table_path]]
+        left_out.update(
+            str(rows[i]["id"]) for i in rows_out if isinstance(rows[i], dict) and "id" in rows[i]
+        )
+    try:
+        Instance.model_validate(pruned)
+    except ValidationError as again:
+        found: list[Issue] = []
+        for err in again.errors():
+            inner = (err.get("ctx") or {}).get("error")
+            if not isinstance(inner, SemanticIssues):
+                continue
+            for issue in inner.issues:
+                if any(repr(name) in issue.message for name in left_out):
+                    continue
+                if ("calendar", "school_years") in bad and "every school year" in issue.message:
+                    continue
+                place = _row_of(issue.path)
+                if place is not None and place[0] in kept:
+                    n = len(place[0])
+                    issue = dataclasses.replace(
+                        issue,
+                        path=(*place[0], kept[place[0]][place[1]], *issue.path[n + 1 :]),
+                    )
+                found.append(locate_issue(issue, locate))
+        return found
+    return []
+
+
+_DUPLICATE = re.compile(r"^(duplicate .* id )'(.*)' \(\d+ rows use it\)$")
+
+
+def _duplicate_rows(issue: Issue, tables: dict[str, TableRead]) -> Issue:
+    """A duplicate id names every row that uses it, not only the repeat it sits on."""
+    match = _DUPLICATE.match(issue.message)
+    place = _row_of(issue.path)
+    if match is None or place is None:
+        return issue
+    table = tables.get(TABLE_BY_PATH[place[0]].name)
+    if table is None:
+        return issue
+    rows = [
+        number
+        for row, number in zip(table.rows, table.row_numbers, strict=True)
+        if str(row.get("id", "")).strip() == match.group(2)
+    ]
+    if len(rows) < 2:
+        return issue
+    listed = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
+    return dataclasses.replace(
+        issue, message=f"{match.group(1)}{match.group(2)!r} (rows {listed} use it)"
+    )
+
+
+_TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{2}")
+
+
+def _time_block_hint(issue: Issue, tables: dict[str, TableRead]) -> Issue:
+    """A bad or unknown id in a column of time-block ids (``slot.block``, ``roster.mon``):
+    name the blocks with their times, and say so when a time was typed (``8:30``)."""
+    place = _row_of(issue.path)
+    if place is None:
+        return issue
+    spec, index = TABLE_BY_PATH[place[0]], place[1]
+    rest = issue.path[len(place[0]) + 1 :]
+    column = ".".join(p for p in rest if isinstance(p, str))
+    blocks = tables.get("time_blocks")
+    if (column, "time_blocks") not in spec.refs or blocks is None or not blocks.rows:
+        return issue
+    if not issue.message.startswith(("ids may hold", "unknown time block")):
+        return issue
+    shown = ", ".join(
+        f"{row.get('id')} = {row.get('start', '?')}-{row.get('end', '?')}"
+        for row in blocks.rows[:8]
+    )
+    more = ", ..." if len(blocks.rows) > 8 else ""
+    message = issue.message
+    table = tables.get(spec.name)
+    value: Any = None
+    if table is not None and index < len(table.rows):
+        value = table.rows[index]
+        for part in rest:
+            if isinstance(part, int):
+                value = value[part] if isinstance(value, list) and part < len(value) else None
+            else:
+                value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, str) and _TIME_LIKE.match(value):
+        message = f"{value!r} is a time; this column takes the id of a time block"
+    return dataclasses.replace(issue, message=message, fix=f"use a time_blocks id: {shown}{more}")
 
 
 def _repeats_missing_column(issue: Issue, missing: set[tuple[tuple[str, ...], str]]) -> bool:
