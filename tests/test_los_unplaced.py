@@ -1,0 +1,102 @@
+"""The learners of an LOS region that got no plan (infeasible, or none found in time) are
+listed in ``plan.unplaced`` with the region's blocking rule and reason.
+
+Two regions, worked by hand: r1 has n1 (at s1, seats 1..3) for a and b, who live at s1:
+both in n1, objective 0. r2 has n2 (at s3) for c and d, who live at s3; with
+``max_size`` 1 it cannot seat both (L1), so r2 is infeasible and has no plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import composer.solvers.los as los_stage
+from composer.check import check_plan
+from composer.model.instance import Instance
+from composer.solvers.los import RegionResult
+from los_cases import facilitator, learner, los_instance, network, solve_los
+
+NOW = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)
+R2 = {"id": "r2", "name": "Region two"}
+S3 = {
+    "id": "s3",
+    "name": "School s3",
+    "sector": "vo",
+    "region": "r2",
+    "holiday_region": "middle",
+    "lat": 52.2,
+    "lon": 5.3,
+}
+L1_HEAD = "2 learners must be placed but the 1 networks seat at most 1"
+INFEASIBLE_REASON = f"region r2 has no plan: {L1_HEAD}; see the stage notes"
+
+
+def two_regions(r2_max: int, settings: dict | None = None, r2_min: int = 1) -> Instance:
+    """n1 in r1 (s1) for a and b; n2 in r2 (s3) for c and d, seating r2_min..r2_max."""
+    facs = [
+        facilitator("so1", "schoolopleider"),
+        facilitator("so2", "schoolopleider", regions=["r2"]),
+        facilitator("sb1", "schoolbegeleider"),
+        facilitator("sb2", "schoolbegeleider", regions=["r2"]),
+    ]
+    nets = [
+        network("n1", schoolopleider="so1", second_facilitator="sb1"),
+        network(
+            "n2",
+            location="s3",
+            region="r2",
+            schoolopleider="so2",
+            second_facilitator="sb2",
+            min_size=r2_min,
+            max_size=r2_max,
+        ),
+    ]
+    people = [learner("a"), learner("b"), learner("c", home="s3"), learner("d", home="s3")]
+    return los_instance(
+        people,
+        nets,
+        facs,
+        settings=settings,
+        extra_schools=[S3],
+        extra_regions=[R2],
+        auto_leaders=False,
+    )
+
+
+def left_out(plan, what: str = "learner") -> list[tuple[str, str | None, str]]:
+    return [(u.id, u.rule, u.reason) for u in plan.unplaced if u.what == what]
+
+
+def errors(instance, plan) -> list[tuple[str, tuple[str, ...]]]:
+    return sorted((v.rule, v.items) for v in check_plan(instance, plan).errors)
+
+
+def test_learners_of_an_infeasible_region_are_listed_with_its_rule_and_reason():
+    inst = two_regions(1)
+    plan = solve_los(inst)
+    assert plan.status == "infeasible" and plan.stages["los"].status == "infeasible"
+    # r1 is planned as if alone: a and b in n1, objective 0
+    assert [(n.id, n.learners) for n in plan.networks] == [("n1", ("a", "b"))]
+    assert plan.stages["los"].objective == 0
+    # r2's network and both its learners are listed, with the blocking rule L1
+    assert [(i, r) for i, r, _ in left_out(plan, "network")] == [("n2", "L1")]
+    assert left_out(plan) == [("c", "L1", INFEASIBLE_REASON), ("d", "L1", INFEASIBLE_REASON)]
+    assert any("its 2 learner(s) are in no network" in n for n in plan.stages["los"].notes)
+
+
+def test_learners_of_a_region_without_a_plan_in_time_are_listed(monkeypatch):
+    solve_here = los_stage.solve_region_here
+
+    def r2_finds_nothing(task, *args, **kwargs):
+        if task.key == "r2":
+            return RegionResult(task.key, task.regions, "unknown")
+        return solve_here(task, *args, **kwargs)
+
+    monkeypatch.setattr(los_stage, "solve_region_here", r2_finds_nothing)
+    inst = two_regions(3)
+    plan = solve_los(inst)
+    assert plan.stages["los"].status == "unknown"
+    assert [(n.id, n.learners) for n in plan.networks] == [("n1", ("a", "b"))]
+    why = "region r2 has no plan: no plan found within the time limit; see the stage notes"
+    assert left_out(plan) == [("c", None, why), ("d", None, why)]
+    assert errors(inst, plan) == [("L1", ("n2",)), ("P1", ("c",)), ("P1", ("d",))]
