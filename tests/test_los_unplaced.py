@@ -1,5 +1,6 @@
 """The learners of an LOS region that got no plan (infeasible, or none found in time) are
-listed in ``plan.unplaced`` with the region's blocking rule and reason.
+listed in ``plan.unplaced`` with the region's blocking rule and reason; the checker
+reports them once, under P1 (and the region's networks once, under L1).
 
 Two regions, worked by hand: r1 has n1 (at s1, seats 1..3) for a and b, who live at s1:
 both in n1, objective 0. r2 has n2 (at s3) for c and d, who live at s3; with
@@ -82,6 +83,49 @@ def test_learners_of_an_infeasible_region_are_listed_with_its_rule_and_reason():
     assert [(i, r) for i, r, _ in left_out(plan, "network")] == [("n2", "L1")]
     assert left_out(plan) == [("c", "L1", INFEASIBLE_REASON), ("d", "L1", INFEASIBLE_REASON)]
     assert any("its 2 learner(s) are in no network" in n for n in plan.stages["los"].notes)
+
+
+def test_checker_reports_a_failed_region_once_per_network_and_learner():
+    inst = two_regions(1)
+    plan = solve_los(inst)
+    report = check_plan(inst, plan)
+    assert not report.ok
+    # n2 under L1 (every network runs), c and d under P1 (every learner is placed): once
+    assert errors(inst, plan) == [("L1", ("n2",)), ("P1", ("c",)), ("P1", ("d",))]
+    p1 = [v.message for v in report.errors if v.rule == "P1"]
+    assert all(f"(plan says: [L1] {INFEASIBLE_REASON})" in m for m in p1), p1
+
+
+def test_checker_does_not_call_a_plan_without_any_planned_region_clean():
+    # only r2's part: its one region is infeasible, the plan holds no network at all
+    inst = two_regions(1)
+    data = inst.model_dump(mode="json")
+    data["learners"] = [lr for lr in data["learners"] if lr["id"] in {"c", "d"}]
+    data["los"]["networks"] = [n for n in data["los"]["networks"] if n["id"] == "n2"]
+    data["facilitators"] = [f for f in data["facilitators"] if f["id"] in {"so2", "sb2"}]
+    alone = Instance.model_validate(data)
+    plan = solve_los(alone)
+    assert plan.status == "infeasible" and plan.networks == ()
+    assert left_out(plan) == [("c", "L1", INFEASIBLE_REASON), ("d", "L1", INFEASIBLE_REASON)]
+    assert errors(alone, plan) == [("L1", ("n2",)), ("P1", ("c",)), ("P1", ("d",))]
+
+
+def test_with_unplaced_allowed_the_listed_learners_are_no_violation_but_unlisted_are():
+    # n2 needs 3 learners and only c and d may join: infeasible even when learners may be
+    # left out (every network runs); the stage's first reason is that n2 has no slot with
+    # 3 free learners (L4). c and d are listed, so only n2 is reported
+    inst = two_regions(3, settings={"allow_unplaced": True}, r2_min=3)
+    plan = solve_los(inst)
+    assert plan.stages["los"].status == "infeasible"
+    assert [(i, r) for i, r, _ in left_out(plan)] == [("c", "L4"), ("d", "L4")]
+    head = "region r2 has no plan: network n2 has no slot where it can meet: [L1] only 2 "
+    assert all(why.startswith(head) for _, _, why in left_out(plan)), left_out(plan)
+    assert errors(inst, plan) == [("L1", ("n2",))]
+    # a plan made by the stage that leaves them out without saying so is refused (P1)
+    silent = plan.model_copy(
+        update={"unplaced": tuple(u for u in plan.unplaced if u.what != "learner")}
+    )
+    assert errors(inst, silent) == [("L1", ("n2",)), ("P1", ("c",)), ("P1", ("d",))]
 
 
 def test_learners_of_a_region_without_a_plan_in_time_are_listed(monkeypatch):
