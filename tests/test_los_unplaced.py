@@ -1,6 +1,7 @@
 """The learners of an LOS region that got no plan (infeasible, or none found in time) are
 listed in ``plan.unplaced`` with the region's blocking rule and reason; the checker
-reports them once, under P1 (and the region's networks once, under L1).
+reports them once, under P1 (and the region's networks once, under L1); the workbook,
+CSV and report list them.
 
 Two regions, worked by hand: r1 has n1 (at s1, seats 1..3) for a and b, who live at s1:
 both in n1, objective 0. r2 has n2 (at s3) for c and d, who live at s3; with
@@ -11,8 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import openpyxl
+import pytest
+
 import composer.solvers.los as los_stage
 from composer.check import check_plan
+from composer.export import ExportOptions, export_plan
 from composer.model.instance import Instance
 from composer.solvers.los import RegionResult
 from los_cases import facilitator, learner, los_instance, network, solve_los
@@ -144,3 +149,43 @@ def test_learners_of_a_region_without_a_plan_in_time_are_listed(monkeypatch):
     why = "region r2 has no plan: no plan found within the time limit; see the stage notes"
     assert left_out(plan) == [("c", None, why), ("d", None, why)]
     assert errors(inst, plan) == [("L1", ("n2",)), ("P1", ("c",)), ("P1", ("d",))]
+
+
+def sheet(path, name: str) -> list[dict]:
+    rows = list(openpyxl.load_workbook(path)[name].iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+@pytest.mark.parametrize("per_region", [False, True])
+def test_the_workbook_and_report_list_them_with_the_reason(tmp_path, per_region):
+    inst = two_regions(1)
+    plan = solve_los(inst)
+    out = tmp_path / "out"
+    export_plan(inst, plan, out, ExportOptions(per_region=per_region, now=NOW))
+    rows = sheet(out / "plan.xlsx", "unplaced")
+    learners = [
+        (r["region"], r["id"], r["name"], r["reason"], r["rule"])
+        for r in rows
+        if r["what"] == "learner"
+    ]
+    assert learners == [
+        ("r2", "c", "Learner c", INFEASIBLE_REASON, "L1"),
+        ("r2", "d", "Learner d", INFEASIBLE_REASON, "L1"),
+    ]
+    summary = {r["item"]: r["value"] for r in sheet(out / "plan.xlsx", "summary")}
+    assert summary["learners placed"] == 2
+    assert summary["learners unplaced"] == 2
+    assert summary["unplaced"] == len(plan.unplaced) == 3
+    assert summary["checker"] == "3 violation(s)"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'data-count="learners">2<' in page
+    assert 'data-count="learners_unplaced">2<' in page
+    assert 'data-count="unplaced">3<' in page
+    assert "Learner c" in page and "region r2 has no plan" in page
+    if per_region:  # the region's own workbook holds them
+        r2 = sheet(out / "regions" / "r2.xlsx", "unplaced")
+        assert [(r["what"], r["id"]) for r in r2] == [
+            ("learner", "c"),
+            ("learner", "d"),
+            ("network", "n2"),
+        ]
