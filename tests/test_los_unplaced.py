@@ -1,7 +1,7 @@
 """The learners of an LOS region that got no plan (infeasible, or none found in time) are
 listed in ``plan.unplaced`` with the region's blocking rule and reason; the checker
 reports them once, under P1 (and the region's networks once, under L1); the workbook,
-CSV and report list them.
+CSV and report list them; what-if's diff names why they lost their network.
 
 Two regions, worked by hand: r1 has n1 (at s1, seats 1..3) for a and b, who live at s1:
 both in n1, objective 0. r2 has n2 (at s3) for c and d, who live at s3; with
@@ -19,7 +19,10 @@ import composer.solvers.los as los_stage
 from composer.check import check_plan
 from composer.export import ExportOptions, export_plan
 from composer.model.instance import Instance
+from composer.params import SolveParams
+from composer.replan import plan_diff
 from composer.solvers.los import RegionResult
+from composer.solvers.whatif import replan_los
 from los_cases import facilitator, learner, los_instance, network, solve_los
 
 NOW = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)
@@ -189,3 +192,26 @@ def test_the_workbook_and_report_list_them_with_the_reason(tmp_path, per_region)
             ("learner", "d"),
             ("network", "n2"),
         ]
+
+
+def test_whatif_diff_says_why_learners_lost_their_network():
+    baseline = solve_los(two_regions(3))
+    assert baseline.status == "optimal"
+    params = SolveParams(time_limit=10, workers=1, processes=1, seed=0, stages=("los",))
+    _, plan, valid, _ = replan_los(two_regions(1), baseline, params)
+    assert [(i, r) for i, r, _ in left_out(plan)] == [("c", "L1"), ("d", "L1")]
+    diff = plan_diff(baseline, plan, valid.stays)
+    moves = {m["learner"]: m for m in diff.data["moves"]}
+    assert sorted(moves) == ["c", "d"]
+    assert moves["c"]["after"] is None
+    assert moves["c"]["why"] == f"unplaced: {INFEASIBLE_REASON} [L1]"
+    assert diff.data["summary"]["unplaced"] == 2
+    assert "L1" in diff.data["rules"]
+
+
+def test_solve_summary_counts_what_is_left_out():
+    from composer.cli.solve import summary_lines
+    from composer.pipeline import RunLog
+
+    lines = summary_lines(solve_los(two_regions(1)), RunLog())
+    assert "  3 unplaced: 2 learner(s), 1 network(s) (see plan.json 'unplaced')" in lines
