@@ -72,7 +72,11 @@ def test_one_infeasible_region_does_not_stop_the_country():
     assert [n.id for n in plan.networks] == ["n1"]
     assert plan.networks[0].learners == ("a", "b")
     assert stage.objective == 0
-    assert [(u.id, u.what, u.rule) for u in plan.unplaced] == [("n2", "network", "L1")]
+    assert [(u.id, u.what, u.rule) for u in plan.unplaced] == [
+        ("c", "learner", "L1"),
+        ("d", "learner", "L1"),
+        ("n2", "network", "L1"),
+    ]
     assert any("region r2: infeasible" in note for note in stage.notes)
     assert any(
         "[L1] 2 learners must be placed but the 1 networks seat at most 1" in note

@@ -210,8 +210,9 @@ class Diff:
             for m in tn_moves[:40]:
                 who = _who(m["participant"], m.get("name"))
                 out.append(f"  {who}: {m['before'] or '-'} -> {m['after'] or '-'} ({m['why']})")
+        moved = {m["learner"] for m in d["moves"]} | {m["participant"] for m in tn_moves}
         for u in d.get("unplaced_new", []):
-            if u["what"] in {"learner", "participant"}:
+            if u["what"] in {"learner", "participant"} and u["id"] in moved:
                 continue  # named with their move above
             rule = f"[{u['rule']}] " if u["rule"] else ""
             what = _who(u["id"], u.get("name"))
@@ -312,7 +313,8 @@ def plan_diff(
     names = names or {}
     old = {lr: n.id for n in before.networks for lr in n.learners}
     new = {lr: n.id for n in after.networks for lr in n.learners}
-    unplaced = {u.id for u in after.unplaced if u.what == "learner"}
+    why_unplaced = {u.id: u for u in after.unplaced if u.what == "learner"}
+    unplaced = set(why_unplaced)
     moves = []
     kept = 0
     for lr in sorted(set(old) | set(new)):
@@ -325,6 +327,9 @@ def plan_diff(
         why = ""
         if a is None:
             why = "new learner"
+        elif b is None and lr in why_unplaced:
+            u = why_unplaced[lr]
+            why = f"unplaced: {u.reason}" + (f" [{u.rule}]" if u.rule else "")
         elif lr in valid_before:
             why = "network still valid: moved to make the plan feasible"
         else:

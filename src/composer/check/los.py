@@ -6,9 +6,12 @@ people and networks involved. :func:`los_objective` recomputes the stage objecti
 :mod:`composer.objective.los`, the module the solver takes its coefficients from.
 
 The checks apply when the plan planned LOS (it has networks or a ``los`` stage that did
-not report ``not_planned``). A network of the instance missing from such a plan is an L1
-violation (every network runs); a learner in no network is a P1 violation unless the
-instance allows unplaced learners.
+not report ``not_planned``; an ``infeasible`` or ``unknown`` stage counts: it planned
+what it could and lists the rest). A network of the instance missing from such a plan
+is an L1 violation (every network runs); a learner in no network is a P1 violation
+unless the instance allows unplaced learners. Each is reported once, under that rule,
+with the reason the plan gives in ``plan.unplaced`` (for a region without a plan: the
+rule that blocks it), so a plan that leaves a region out is never called clean.
 """
 
 from __future__ import annotations
@@ -24,11 +27,22 @@ from composer.objective.los import LosObjective
 
 
 def los_planned(instance: Instance, plan: Plan) -> bool:
-    """True when the plan is meant to hold LOS networks."""
+    """True when the plan is meant to hold LOS networks: it has some, or its LOS stage ran
+    (also when it ended ``infeasible`` or ``unknown``: the regions it could not plan are
+    missing from it, and that is what the checks report)."""
     if plan.networks:
         return True
     result = plan.stages.get("los")
-    return result is not None and result.status not in {"not_planned", "infeasible", "unknown"}
+    return result is not None and result.status != "not_planned"
+
+
+def _plan_says(plan: Plan, what: str, item: str) -> str:
+    """`` (plan says: [L5] ...)`` from the plan's ``unplaced`` entry, or nothing."""
+    for u in plan.unplaced:
+        if u.what == what and u.id == item:
+            rule = f"[{u.rule}] " if u.rule else ""
+            return f" (plan says: {rule}{u.reason})"
+    return ""
 
 
 def _known(instance: Instance, plan: Plan) -> Iterator[tuple[PlannedNetwork, LosNetwork]]:
@@ -55,7 +69,7 @@ def check_l1_size(instance: Instance, plan: Plan) -> Iterator[Violation]:
             yield Violation(
                 "L1",
                 f"network {net.id} of region {net.region} is missing from the plan; every "
-                "network runs with at least its minimum size",
+                "network runs with at least its minimum size" + _plan_says(plan, "network", net.id),
                 (net.id,),
             )
     for planned, net in _known(instance, plan):
@@ -299,12 +313,15 @@ def report_l8_spare_seats(instance: Instance, plan: Plan) -> Iterator[Violation]
 @rule_check("P1", stage="los")
 def check_pins_and_placement(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Pinned learners are in their network; every learner is placed unless the instance
-    allows unplaced learners, and nobody is both placed and listed as unplaced."""
+    allows unplaced learners, and nobody is both placed and listed as unplaced. In a plan
+    made by the LOS stage everyone in no network is listed in ``plan.unplaced`` (so the
+    plan says who it left out and why). One violation per learner at most."""
     if not los_planned(instance, plan):
         return
     network_of = {lid: p.id for p in plan.networks for lid in p.learners}
-    listed = {u.id: u for u in plan.unplaced if u.what == "learner"}
+    listed = {u.id for u in plan.unplaced if u.what == "learner"}
     allow = instance.los.settings.allow_unplaced
+    by_stage = "los" in plan.stages  # the stage lists everyone it leaves out
     for learner in instance.learners:
         placed_in = network_of.get(learner.id)
         if learner.network is not None and placed_in is not None and placed_in != learner.network:
@@ -313,25 +330,34 @@ def check_pins_and_placement(instance: Instance, plan: Plan) -> Iterator[Violati
                 f"{learner.id} is pinned to {learner.network} but placed in {placed_in}",
                 (learner.id, learner.network, placed_in),
             )
-        if placed_in is None and not allow:
-            why = listed.get(learner.id)
-            yield Violation(
-                "P1",
-                f"{learner.id} is in no network; every learner is placed unless "
-                "los.settings.allow_unplaced" + (f" (plan says: {why.reason})" if why else ""),
-                (learner.id,),
-            )
         if placed_in is not None and learner.id in listed:
             yield Violation(
                 "P1",
                 f"{learner.id} is placed in {placed_in} and also listed as unplaced",
                 (learner.id,),
             )
-        if placed_in is None and learner.network is not None and allow:
+        if placed_in is not None:
+            continue
+        says = _plan_says(plan, "learner", learner.id)
+        if not allow:
             yield Violation(
                 "P1",
-                f"{learner.id} is pinned to {learner.network} but left unplaced",
+                f"{learner.id} is in no network; every learner is placed unless "
+                f"los.settings.allow_unplaced{says}",
+                (learner.id,),
+            )
+        elif learner.network is not None:
+            yield Violation(
+                "P1",
+                f"{learner.id} is pinned to {learner.network} but left unplaced{says}",
                 (learner.id, learner.network),
+            )
+        elif by_stage and learner.id not in listed:
+            yield Violation(
+                "P1",
+                f"{learner.id} is in no network and not listed in the plan's unplaced; a "
+                "plan says whom it leaves out and why",
+                (learner.id,),
             )
 
 

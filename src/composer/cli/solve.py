@@ -7,6 +7,7 @@ import math
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -140,7 +141,9 @@ def summary_lines(plan: Plan, log: RunLog) -> list[str]:
         )
         lines.append(f"  {len(plan.sessions)} dated sessions, {len(plan.visits)} visits{partial}")
     if plan.unplaced:
-        lines.append(f"  {len(plan.unplaced)} unplaced (see plan.json 'unplaced')")
+        kinds = Counter(u.what for u in plan.unplaced)
+        parts = ", ".join(f"{n} {what}(s)" for what, n in sorted(kinds.items()))
+        lines.append(f"  {len(plan.unplaced)} unplaced: {parts} (see plan.json 'unplaced')")
     return lines
 
 

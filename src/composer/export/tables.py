@@ -586,6 +586,7 @@ def summary_table(ctx: ExportContext, tables: dict[str, Table], region: str | No
 COUNTS: tuple[tuple[str, str], ...] = (
     ("networks", "LOS networks"),
     ("learners", "learners placed"),
+    ("learners_unplaced", "learners unplaced"),
     ("clusters", "BV clusters"),
     ("clustered_schools", "schools clustered"),
     ("tn_networks", "TN networks"),
@@ -614,6 +615,7 @@ def counts(tables: dict[str, Table]) -> dict[str, int]:
     return {
         "networks": len(tables["networks"].frame),
         "learners": len(tables["members"].frame),
+        "learners_unplaced": int((tables["unplaced"].frame["what"] == "learner").sum()),
         "clusters": len(tables["clusters"].frame),
         "clustered_schools": len(tables["cluster_schools"].frame),
         "tn_networks": len(tables["tn_networks"].frame),

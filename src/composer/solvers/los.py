@@ -57,9 +57,11 @@ has no plan at the end of its share may take one more share, within the deadline
 
 Infeasible regions: the other regions are still planned. The plan's LOS stage is then
 ``infeasible``; its networks hold the planned regions only, each infeasible region's
-networks are listed in ``plan.unplaced`` (what ``network``) with the blocking rule, and
-the stage notes say, per region, which rule ids and items block it. The stage objective,
-bound and parts then describe the planned regions only.
+networks are listed in ``plan.unplaced`` (what ``network``) with the blocking rule, and so
+are its learners (what ``learner``: "region R has no plan: <the first blocking reason>;
+see the stage notes"); the stage notes say, per region, which rule ids and items block
+it. A region without a plan in time (``unknown``) is listed the same way, without a rule.
+The stage objective, bound and parts then describe the planned regions only.
 """
 
 from __future__ import annotations
@@ -1020,6 +1022,13 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     return _assemble(instance, plan, ordered)
 
 
+def _without_plan(learners: list[str], why: str, rule: str | None) -> Iterator[Unplaced]:
+    """The learners of a region that got no plan (infeasible, or none found in time): in no
+    network, each listed with the region's head reason (the stage notes hold the rest)."""
+    for lid in learners:
+        yield Unplaced(id=lid, what="learner", reason=f"{why}; see the stage notes", rule=rule)
+
+
 def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Plan:
     """One plan from the region results (instance order), with the stage's result."""
     networks: list[PlannedNetwork] = []
@@ -1052,11 +1061,16 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
             )
             continue
         ids = [n.id for n in instance.los.networks if n.region in r.regions]
+        people = [
+            instance.learners[lr].id
+            for region in r.regions
+            for lr in instance.index.learners_by_region.get(region, [])
+        ]
         if r.status == "infeasible":
             head = r.blocking[0] if r.blocking else Refusal("L1", "no plan satisfies the rules")
             notes.append(
                 f"{label}: infeasible — {len(r.blocking)} reason(s); its {len(ids)} network(s) "
-                "are not planned"
+                f"are not planned and its {len(people)} learner(s) are in no network"
             )
             for refusal in r.blocking[:20]:
                 notes.append(f"  {refusal.render()}")
@@ -1071,13 +1085,20 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
                 )
                 for nid in ids
             )
+            unplaced.extend(
+                _without_plan(people, f"region {r.key} has no plan: {head.reason}", head.rule)
+            )
         else:
             why = "no plan found within the time limit" + (" (stopped)" if r.stopped else "")
-            notes.append(f"{label}: {why}; its {len(ids)} network(s) are not planned")
+            notes.append(
+                f"{label}: {why}; its {len(ids)} network(s) are not planned and its "
+                f"{len(people)} learner(s) are in no network"
+            )
             unplaced.extend(
                 Unplaced(id=nid, what="network", reason=f"region {r.key}: {why}", rule=None)
                 for nid in ids
             )
+            unplaced.extend(_without_plan(people, f"region {r.key} has no plan: {why}", None))
     status = _combine(statuses)
     order = instance.index.network
     networks.sort(key=lambda p: order[p.id])
