@@ -559,3 +559,22 @@ def test_kept_clusters_do_not_report_their_wishes_as_unusable() -> None:
     assert "b1" in b.schools
     notes = "\n".join(plan.stages["bv"].notes)
     assert "not clustered in this run" not in notes, notes
+
+
+def test_a_region_without_a_re_plan_in_time_is_not_reported_feasible(monkeypatch) -> None:
+    # the re-plan of a region finds nothing within its time (forced here): the LOS stage
+    # stays "unknown", as solve's does, and whatif exits 3; it used to read "feasible"
+    import composer.solvers.whatif as module
+    from composer.solvers.los import RegionResult
+
+    instance = _instance()
+    baseline = solve_los(instance)
+
+    def nothing(sub, *_args, **_kwargs):
+        regions = tuple(sorted({n.region for n in sub.los.networks}))
+        return RegionResult("+".join(regions), regions, "unknown"), {}
+
+    monkeypatch.setattr(module, "_region_replan", nothing)
+    _, plan, _, _ = replan_los(instance, baseline, SolveParams(time_limit=5, workers=1))
+    assert plan.stages["los"].status == "unknown"
+    assert plan.status == "unknown"

@@ -179,7 +179,8 @@ def whatif(
     Writes OUT/plan.json, OUT/diff.json and OUT/instance.json (the instance planned);
     with --compare each further change goes to OUT/<name>/. Without --change, PATH may be
     a new year's instance: the previous plan is kept together where rules allow.
-    The baseline files are never modified. Exit 0 with a plan, 3 when infeasible.
+    The baseline files are never modified. Exit 0 with a plan, 3 when infeasible or no
+    plan was found within the time limit.
     """
     from composer.cli.basic import other_instance_issues
     from composer.io.change_io import check_change
@@ -257,7 +258,8 @@ def whatif(
     if len(results) > 1:
         click.echo(_side_by_side(results))
     click.echo(f"wrote {out}")
-    sys.exit(EXIT_INFEASIBLE if any(r["status"] == "infeasible" for r in results) else EXIT_OK)
+    failed = any(r["status"] in {"infeasible", "unknown"} for r in results)
+    sys.exit(EXIT_INFEASIBLE if failed else EXIT_OK)
 
 
 def _side_by_side(results: list[dict[str, Any]]) -> str:

@@ -258,7 +258,8 @@ def replan_los(
         else "minimal-perturbation re-plan: fewest moves not proven within the time limit"
     )
     stage = StageResult(
-        status=stage.status if stage.status == "infeasible" else "feasible",
+        # a region without a plan keeps its status: no re-plan is not a feasible one
+        status=stage.status if stage.status in {"infeasible", "unknown"} else "feasible",
         objective=stage.objective,
         bound=None,
         gap=None,
