@@ -119,3 +119,17 @@ def members(plan: Plan) -> dict[str, tuple[str, ...]]:
 def notes(plan: Plan) -> str:
     """The LOS stage notes as one string."""
     return "\n".join(plan.stages["los"].notes)
+
+
+R2 = {"id": "r2", "name": "Region two"}
+"""A second LOS region, for instances where one region plans and another does not."""
+S3 = {
+    "id": "s3",
+    "name": "School s3",
+    "sector": "vo",
+    "region": "r2",
+    "holiday_region": "middle",
+    "lat": 52.2,
+    "lon": 5.3,
+}
+"""A school of region :data:`R2`."""

@@ -6,18 +6,7 @@ from __future__ import annotations
 import time
 
 from composer.solvers.los import RegionTask, ShareState, _share, region_groups
-from los_cases import assert_checked, facilitator, learner, los_instance, network, solve_los
-
-R2 = {"id": "r2", "name": "Region two"}
-S3 = {
-    "id": "s3",
-    "name": "School s3",
-    "sector": "vo",
-    "region": "r2",
-    "holiday_region": "middle",
-    "lat": 52.2,
-    "lon": 5.3,
-}
+from los_cases import R2, S3, assert_checked, facilitator, learner, los_instance, network, solve_los
 
 
 def two_regions(r2_max: int, shared_sb: bool = False):

@@ -23,19 +23,9 @@ from composer.params import SolveParams
 from composer.replan import plan_diff
 from composer.solvers.los import RegionResult
 from composer.solvers.whatif import replan_los
-from los_cases import facilitator, learner, los_instance, network, solve_los
+from los_cases import R2, S3, facilitator, learner, los_instance, network, solve_los
 
 NOW = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)
-R2 = {"id": "r2", "name": "Region two"}
-S3 = {
-    "id": "s3",
-    "name": "School s3",
-    "sector": "vo",
-    "region": "r2",
-    "holiday_region": "middle",
-    "lat": 52.2,
-    "lon": 5.3,
-}
 L1_HEAD = "2 learners must be placed but the 1 networks seat at most 1"
 INFEASIBLE_REASON = f"region r2 has no plan: {L1_HEAD}; see the stage notes"
 

@@ -328,8 +328,7 @@ def plan_diff(
         if a is None:
             why = "new learner"
         elif b is None and lr in why_unplaced:
-            u = why_unplaced[lr]
-            why = f"unplaced: {u.reason}" + (f" [{u.rule}]" if u.rule else "")
+            why = _unplaced_why(why_unplaced[lr])
         elif lr in valid_before:
             why = "network still valid: moved to make the plan feasible"
         else:
@@ -446,6 +445,11 @@ _SESSION_LIMIT = 40
 """Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
 
 
+def _unplaced_why(entry: Any) -> str:
+    """A move's reason when the plan left the person out: its own words and rule."""
+    return f"unplaced: {entry.reason}" + (f" [{entry.rule}]" if entry.rule else "")
+
+
 def _tn_moves(before: Plan, after: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
     """TN participants whose network changed, with the reason (removed, or unplaced)."""
     old = {p: t.id for t in before.tn_networks for p in t.participants}
@@ -457,8 +461,7 @@ def _tn_moves(before: Plan, after: Plan, names: dict[str, str]) -> list[dict[str
         if a == b:
             continue
         if b is None and pid in why_unplaced:
-            u = why_unplaced[pid]
-            why = f"unplaced: {u.reason}" + (f" [{u.rule}]" if u.rule else "")
+            why = _unplaced_why(why_unplaced[pid])
         elif b is None:
             why = "no longer in the instance (removed by the change)"
         elif a is None:
