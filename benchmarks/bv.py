@@ -336,7 +336,8 @@ def render(instance, layout, tasks, runs, plan, args) -> list[str]:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}",
         f"- command: `python -m benchmarks.bv --instance {args.instance} --time-limit "
-        f"{args.time_limit:g} --mip-seconds {args.mip_seconds:g}"
+        f"{args.time_limit:g}"
+        + (" --skip-mip" if args.skip_mip else f" --mip-seconds {args.mip_seconds:g}")
         + "".join(f" --set {t}" for t in args.sets)
         + "`",
         f"- composer: {sum(1 for k in tasks if part_gaps(plan).get(k, 0) == 0)} of "
