@@ -149,6 +149,23 @@ def test_an_exclusive_bound_is_named_as_such(tmp_path):
     assert "fix: use a value below 1" in text
 
 
+def test_a_bound_is_written_as_a_planner_writes_it(tmp_path):
+    # travel minutes of -5: the fix names the bound 0, not pydantic's float 0.0
+    import shutil
+
+    from composer.errors import InputError
+    from composer.io import load_instance
+
+    shutil.copytree(TINY, tmp_path / "tiny")
+    table = tmp_path / "tiny" / "travel_times.csv"
+    table.write_text("origin,destination,minutes\n02UE00,02VR00,-5\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_instance(tmp_path / "tiny")
+    text = caught.value.render()
+    assert "travel_times.csv, row 2, column minutes: too small" in text
+    assert "fix: use a value of at least 0" in text and "0.0" not in text
+
+
 def test_a_change_file_reads_fields_as_the_instance_files_do(tiny, tmp_path):
     from composer.io.change_io import apply_change, load_change
 

@@ -80,6 +80,11 @@ _PLAIN_WORDS: dict[str, tuple[str, str]] = {
 _NUMBER_ERRORS = frozenset({"float_parsing", "float_type"})
 
 
+def _bound(value: object) -> str:
+    """A bound as a planner writes it: 0, not 0.0; 0.5 stays 0.5."""
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
 def describe_pydantic_error(
     err: dict[str, Any], decimal_comma: bool = False
 ) -> tuple[str, str | None]:
@@ -94,13 +99,13 @@ def describe_pydantic_error(
     if kind == "literal_error":
         return f"not one of the allowed values{shown}", f"use one of {ctx.get('expected', '')}"
     if kind == "greater_than_equal":
-        return f"too small{shown}", f"use a value of at least {ctx.get('ge')}"
+        return f"too small{shown}", f"use a value of at least {_bound(ctx.get('ge'))}"
     if kind == "greater_than":
-        return f"too small{shown}", f"use a value above {ctx.get('gt')}"
+        return f"too small{shown}", f"use a value above {_bound(ctx.get('gt'))}"
     if kind == "less_than_equal":
-        return f"too large{shown}", f"use a value of at most {ctx.get('le')}"
+        return f"too large{shown}", f"use a value of at most {_bound(ctx.get('le'))}"
     if kind == "less_than":
-        return f"too large{shown}", f"use a value below {ctx.get('lt')}"
+        return f"too large{shown}", f"use a value below {_bound(ctx.get('lt'))}"
     if kind == "missing":
         return "a value is required here", "fill in this field"
     if kind == "extra_forbidden":
