@@ -312,6 +312,25 @@ def test_check_given_the_output_folder_or_run_json_names_the_plan_json(cli, tiny
     assert f"fix: pass {folder / 'plan.json'}" in result.output
 
 
+@pytest.mark.parametrize("command", ["export", "whatif", "solve"])
+def test_every_command_given_a_folder_for_a_plan_names_the_plan_json(
+    cli, tiny_bv_plan, tmp_path, command
+):
+    # export PLAN, whatif --baseline and solve --baseline take the plan file as check
+    # does: a folder gets the plan.json to pass, not "cannot read the file (Is a directory)"
+    folder = tiny_bv_plan.parent
+    out = tmp_path / "out"
+    args = {
+        "export": ("export", folder, "--instance", TINY, "--out", out),
+        "whatif": ("whatif", TINY, "--baseline", folder, "--out", out),
+        "solve": ("solve", TINY, "--baseline", folder, "--out", out, "--stage", "bv"),
+    }[command]
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert f"fix: pass {folder / 'plan.json'}" in result.output
+    assert not out.exists()
+
+
 def test_set_of_one_key_twice_is_refused(cli, tmp_path):
     out = tmp_path / "out"
     result = cli(

@@ -99,7 +99,7 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
     from composer.params import apply_overrides
 
     instance = load_instance(instance_path)
-    plan = _read_plan_argument(plan_path)
+    plan = read_plan_argument(plan_path, "check")
     other = other_instance_issues(instance, plan, plan_path)
     if other:
         raise InputError(other, "the plan does not belong to this instance")
@@ -160,8 +160,9 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
     sys.exit(EXIT_OK if report.ok else EXIT_VIOLATIONS)
 
 
-def _read_plan_argument(plan_path: Path) -> Plan:
-    """PLAN as given to ``composer check``; a folder, or another file beside a plan.json
+def read_plan_argument(plan_path: Path, taker: str) -> Plan:
+    """A plan file as given on the command line (``taker``: the command or option that
+    takes it, for the message); a folder, or another file beside a plan.json
     (``run.json``), is refused with the plan.json to pass instead."""
     target = plan_path / "plan.json"
     if plan_path.is_dir():
@@ -169,7 +170,7 @@ def _read_plan_argument(plan_path: Path) -> Plan:
         raise InputError(
             [
                 Issue(
-                    "this is a folder; check takes the plan file",
+                    f"this is a folder; {taker} takes the plan file",
                     source=str(plan_path),
                     fix=f"pass {target}{there}",
                 )

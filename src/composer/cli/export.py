@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
+from composer.cli.basic import read_plan_argument
 from composer.cli.main import echo_err, guarded
 from composer.errors import EXIT_OK
 from composer.export import FORMATS, ExportOptions, export_plan
-from composer.io import load_instance, read_plan
+from composer.io import load_instance
 from composer.io.safe_write import check_output_dir, refuse_overwriting_inputs
 
 FORMAT_OPTION = click.option(
@@ -73,7 +74,7 @@ def export(
     refuse_overwriting_inputs(out, instance_path, plan_path)
     check_output_dir(out, force)
     instance = load_instance(instance_path)
-    plan = read_plan(plan_path)
+    plan = read_plan_argument(plan_path, "export")
     if plan.instance != instance.name:
         echo_err(
             f"warning: [P1] the plan was made for instance {plan.instance!r}, not {instance.name!r}"

@@ -12,7 +12,6 @@ import click
 from composer.cli.main import echo_err, guarded
 from composer.errors import EXIT_INFEASIBLE, EXIT_OK, InputError, OutputExistsError
 from composer.io import load_instance
-from composer.io.json_io import read_plan
 from composer.io.safe_write import (
     atomic_write_text,
     check_output_dir,
@@ -182,14 +181,14 @@ def whatif(
     The baseline files are never modified. Exit 0 with a plan, 3 when infeasible or no
     plan was found within the time limit.
     """
-    from composer.cli.basic import other_instance_issues
+    from composer.cli.basic import other_instance_issues, read_plan_argument
     from composer.io.change_io import check_change
     from composer.parallel import map_tasks
     from composer.replan import Scenario, run_scenario
 
     check_output_dir(out, force)
     instance = load_instance(path)
-    other = other_instance_issues(instance, read_plan(baseline), baseline)
+    other = other_instance_issues(instance, read_plan_argument(baseline, "--baseline"), baseline)
     if other and (change is not None or compare):
         # a change applies to the instance the baseline was solved for
         raise InputError(other, "the baseline does not belong to this instance")

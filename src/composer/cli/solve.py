@@ -311,12 +311,16 @@ warnings of other rules (C, P, none) are always shown."""
 
 def _solve_near(instance: Any, params: SolveParams, baseline: Path) -> tuple[Plan, RunLog]:
     """Solve keeping a previous plan together where the rules allow (issue 7)."""
-    from composer.io.json_io import read_plan
+    from composer.cli.basic import read_plan_argument
     from composer.replan import replan
 
     started = time.perf_counter()
     _, plan, _, _, _ = replan(
-        instance, read_plan(baseline), params, strict=True, stages=params.stages
+        instance,
+        read_plan_argument(baseline, "--baseline"),
+        params,
+        strict=True,
+        stages=params.stages,
     )
     log = RunLog()
     log.total_seconds = time.perf_counter() - started
