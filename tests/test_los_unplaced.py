@@ -83,6 +83,22 @@ def test_learners_of_an_infeasible_region_are_listed_with_its_rule_and_reason():
     assert any("its 2 learner(s) are in no network" in n for n in plan.stages["los"].notes)
 
 
+def test_a_learner_no_network_could_take_gets_their_own_reason():
+    # c and d (r2) both need PH, which n2 does not offer (L3): the region's head reason is
+    # about c, the first; d is listed with the reason about d, not with c's (and so is c)
+    inst = two_regions(2)
+    data = inst.model_dump(mode="json")
+    for row in data["learners"]:
+        if row["id"] in {"c", "d"}:
+            row["needs"] = ["PH"]
+    plan = solve_los(Instance.model_validate(data))
+    reasons = {i: (rule, why) for i, rule, why in left_out(plan)}
+    assert reasons["c"][0] == reasons["d"][0] == "L3"
+    assert reasons["c"][1].startswith("region r2 has no plan: learner c (")
+    assert reasons["d"][1].startswith("region r2 has no plan: learner d (")
+    assert all(why.endswith("; see the stage notes") for _, why in reasons.values())
+
+
 def test_checker_reports_a_failed_region_once_per_network_and_learner():
     inst = two_regions(1)
     plan = solve_los(inst)

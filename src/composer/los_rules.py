@@ -61,6 +61,9 @@ class Refusal:
 
     rule: str
     reason: str
+    about: tuple[str, ...] = ()
+    """Ids of the learners the reason is about, when it is about particular learners (a
+    region without a plan then gives each their own reason in ``plan.unplaced``)."""
 
     def render(self) -> str:
         """``[L3] network N07 does not offer PiP1``."""

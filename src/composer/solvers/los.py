@@ -1022,11 +1022,24 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     return _assemble(instance, plan, ordered)
 
 
-def _without_plan(learners: list[str], why: str, rule: str | None) -> Iterator[Unplaced]:
-    """The learners of a region that got no plan (infeasible, or none found in time): in no
-    network, each listed with the region's head reason (the stage notes hold the rest)."""
+def _without_plan(
+    learners: list[str],
+    region: str,
+    head: Refusal,
+    own: dict[str, Refusal] | None = None,
+) -> Iterator[Unplaced]:
+    """The learners of ``region``, which got no plan (infeasible, or none found in time):
+    in no network, each listed with the reason about them (``own``: a learner no network
+    could take) or else the region's ``head`` reason (the stage notes hold the rest)."""
+    own = own or {}
     for lid in learners:
-        yield Unplaced(id=lid, what="learner", reason=f"{why}; see the stage notes", rule=rule)
+        why = own.get(lid, head)
+        yield Unplaced(
+            id=lid,
+            what="learner",
+            reason=f"region {region} has no plan: {why.reason}; see the stage notes",
+            rule=why.rule or None,
+        )
 
 
 def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Plan:
@@ -1085,9 +1098,8 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
                 )
                 for nid in ids
             )
-            unplaced.extend(
-                _without_plan(people, f"region {r.key} has no plan: {head.reason}", head.rule)
-            )
+            own = {lid: ref for ref in r.blocking for lid in ref.about}
+            unplaced.extend(_without_plan(people, r.key, head, own))
         else:
             why = "no plan found within the time limit" + (" (stopped)" if r.stopped else "")
             notes.append(
@@ -1098,7 +1110,7 @@ def _assemble(instance: Instance, plan: Plan, results: list[RegionResult]) -> Pl
                 Unplaced(id=nid, what="network", reason=f"region {r.key}: {why}", rule=None)
                 for nid in ids
             )
-            unplaced.extend(_without_plan(people, f"region {r.key} has no plan: {why}", None))
+            unplaced.extend(_without_plan(people, r.key, Refusal("", why)))
     status = _combine(statuses)
     order = instance.index.network
     networks.sort(key=lambda p: order[p.id])

@@ -270,6 +270,7 @@ def blocking_reasons(d: RegionData) -> list[Refusal]:
             Refusal(
                 rule,
                 f"learner {learner_label(inst, lr)} has no network that could take them: {why}",
+                about=(inst.learners[lr].id,),
             )
         )
     for n in d.networks:
