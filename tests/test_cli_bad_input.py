@@ -412,3 +412,14 @@ def test_an_unknown_id_is_reported_beside_a_field_error_of_another_row(cli, tmp_
     assert result.exit_code == 2, result.output
     assert "travel_times.csv, row 2, column destination: unknown school 'XX00'" in result.output
     assert "travel_times.csv, row 3, column minutes: too small (got '-5')" in result.output
+
+
+def test_whatif_never_replaces_its_baseline(cli, tiny_bv_plan):
+    # --out naming the baseline's own folder, with --force: refused before any work by
+    # the check export, convert and solve use (exit 2), the baseline left as it was
+    folder = tiny_bv_plan.parent
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = cli("whatif", TINY, "--baseline", tiny_bv_plan, "--out", folder, "--force")
+    assert result.exit_code == 2, result.output
+    assert "would replace the input; choose another --out" in result.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

@@ -16,6 +16,7 @@ from composer.io.safe_write import (
     atomic_write_text,
     check_output_dir,
     check_writable,
+    refuse_overwriting_inputs,
     staged_dir,
 )
 
@@ -186,6 +187,7 @@ def whatif(
     from composer.parallel import map_tasks
     from composer.replan import Scenario, run_scenario
 
+    refuse_overwriting_inputs(out, path, baseline, change, *compare)
     check_output_dir(out, force)
     instance = load_instance(path)
     other = other_instance_issues(instance, read_plan_argument(baseline, "--baseline"), baseline)
@@ -214,14 +216,6 @@ def whatif(
                 f"each scenario is written to {out}/<name>; rename one of them"
             )
         names[p.stem] = p
-    target = out.resolve()
-    for given in (path, baseline, change, *compare):
-        if given is not None and (target == given.resolve() or target in given.resolve().parents):
-            echo_err(
-                f"error: --out {out} holds the input {given}; choose another folder "
-                "(the baseline and the instance are never modified)"
-            )
-            sys.exit(2)
     scenarios = [
         Scenario(
             "main" if change is None else change.stem,
