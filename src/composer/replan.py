@@ -234,7 +234,9 @@ class Diff:
 
 
 def objective_text(value: Any) -> str:
-    """An objective figure: whole numbers without a decimal point, '-' for none."""
+    """An objective figure as a planner reads it (diff, side by side, ``composer check``):
+    whole numbers with separators and without a decimal point (5,951,220, not 5.95122e+06
+    or 5951220.0), '-' for none."""
     if value is None:
         return "-"
     if isinstance(value, float) and value.is_integer():

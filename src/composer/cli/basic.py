@@ -97,6 +97,7 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
     """
     from composer.check import check_plan
     from composer.params import apply_overrides
+    from composer.replan import objective_text
 
     instance = load_instance(instance_path)
     plan = read_plan_argument(plan_path, "check")
@@ -150,8 +151,8 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
             click.echo(f"objective mismatch: {mismatch}")
         for stage, parts in report.objectives.items():
             total = sum(parts.values())
-            detail = ", ".join(f"{k} {_figure(v)}" for k, v in parts.items())
-            click.echo(f"{stage} objective {_figure(total)} ({detail})")
+            detail = ", ".join(f"{k} {objective_text(v)}" for k, v in parts.items())
+            click.echo(f"{stage} objective {objective_text(total)} ({detail})")
         rules = sorted(set(report.rules_checked), key=rule_order)
         click.echo(
             f"{len(report.errors)} violation(s), {len(report.violations) - len(report.errors)} "
@@ -191,11 +192,6 @@ def read_plan_argument(plan_path: Path, taker: str) -> Plan:
         raise InputError(
             [Issue(f"this is {what}", source=str(plan_path), fix=f"pass {target}")], "bad plan"
         ) from None
-
-
-def _figure(value: float) -> str:
-    """An objective figure as a planner reads it: 5,951,220, not 5.95122e+06."""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 COMMANDS = [schema, validate, check]
