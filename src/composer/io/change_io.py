@@ -16,7 +16,6 @@ from typing import Any
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import PydanticUndefined
 
 from composer.errors import InputError, Issue
 from composer.io.cells import ABSENT, value_from_text
@@ -27,6 +26,7 @@ from composer.io.tabular import (
     TABLE_BY_PATH,
     IssueSink,
     _item_column,
+    cell_or_default,
     format_key,
     setting_value,
 )
@@ -105,12 +105,7 @@ def _cell(column: Column | None, value: Any) -> Any:
     if column is None:
         return value
     if isinstance(value, str):
-        read = value_from_text(value, column)
-        if read is not ABSENT:
-            return read
-        if column.default is PydanticUndefined:
-            return None
-        return list(column.default) if isinstance(column.default, tuple) else column.default
+        return cell_or_default(value, column)
     if isinstance(value, list) and column.kind.many:
         item = _item_column(column)
         items = [value_from_text(v, item) if isinstance(v, str) else v for v in value]

@@ -266,21 +266,27 @@ SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS if isinstance(s
 RECORD_LISTS: dict[str, RecordList] = {s.key: s for s in SETTINGS if isinstance(s, RecordList)}
 
 
-def setting_value(key: str, value: Any) -> Any:
-    """A value given for setting ``key`` on the command line (``--set``) or in a change
-    file, read as a cell of that setting: text follows the cell rules (``ja``, ``40,5``,
-    ``Apart``, ``di``, ``mon;wed`` for a list; empty means not given, so the default);
-    other values (JSON ``true``, ``3``) and unknown keys are returned as they are."""
-    setting = SETTING_BY_KEY.get(key)
-    if setting is None or not isinstance(value, str):
-        return value
-    read = value_from_text(value, setting.column)
+def cell_or_default(text: str, column: Column) -> Any:
+    """``text`` read as a cell of ``column`` (the cell rules: ``ja``, ``40,5``, ``Apart``,
+    ``di``, ``mon;wed`` for a list); an empty cell is the column's default (None when it
+    has none), for values typed outside the tables (``--set``, change files)."""
+    read = value_from_text(text, column)
     if read is not ABSENT:
         return read
-    default = setting.column.default
+    default = column.default
     if default is PydanticUndefined:
         return None
     return list(default) if isinstance(default, tuple) else default
+
+
+def setting_value(key: str, value: Any) -> Any:
+    """A value given for setting ``key`` on the command line (``--set``) or in a change
+    file, read as a cell of that setting (:func:`cell_or_default`); other values (JSON
+    ``true``, ``3``) and unknown keys are returned as they are."""
+    setting = SETTING_BY_KEY.get(key)
+    if setting is None or not isinstance(value, str):
+        return value
+    return cell_or_default(value, setting.column)
 
 
 def settings_keys() -> list[str]:
