@@ -36,13 +36,15 @@ def los_planned(instance: Instance, plan: Plan) -> bool:
     return result is not None and result.status != "not_planned"
 
 
-def _plan_says(plan: Plan, what: str, item: str) -> str:
-    """`` (plan says: [L5] ...)`` from the plan's ``unplaced`` entry, or nothing."""
+def _plan_says(plan: Plan, what: str) -> dict[str, str]:
+    """Id -> `` (plan says: [L5] ...)`` of the plan's ``unplaced`` entries of kind ``what``
+    (the first entry of an id), built once per check."""
+    says: dict[str, str] = {}
     for u in plan.unplaced:
-        if u.what == what and u.id == item:
+        if u.what == what and u.id not in says:
             rule = f"[{u.rule}] " if u.rule else ""
-            return f" (plan says: {rule}{u.reason})"
-    return ""
+            says[u.id] = f" (plan says: {rule}{u.reason})"
+    return says
 
 
 def _known(instance: Instance, plan: Plan) -> Iterator[tuple[PlannedNetwork, LosNetwork]]:
@@ -64,12 +66,13 @@ def check_l1_size(instance: Instance, plan: Plan) -> Iterator[Violation]:
     if not los_planned(instance, plan):
         return
     planned_ids = {p.id for p in plan.networks}
+    says = _plan_says(plan, "network")
     for net in instance.los.networks:
         if net.id not in planned_ids:
             yield Violation(
                 "L1",
                 f"network {net.id} of region {net.region} is missing from the plan; every "
-                "network runs with at least its minimum size" + _plan_says(plan, "network", net.id),
+                "network runs with at least its minimum size" + says.get(net.id, ""),
                 (net.id,),
             )
     for planned, net in _known(instance, plan):
@@ -319,7 +322,8 @@ def check_pins_and_placement(instance: Instance, plan: Plan) -> Iterator[Violati
     if not los_planned(instance, plan):
         return
     network_of = {lid: p.id for p in plan.networks for lid in p.learners}
-    listed = {u.id for u in plan.unplaced if u.what == "learner"}
+    plan_says = _plan_says(plan, "learner")
+    listed = set(plan_says)
     allow = instance.los.settings.allow_unplaced
     by_stage = "los" in plan.stages  # the stage lists everyone it leaves out
     for learner in instance.learners:
@@ -338,7 +342,7 @@ def check_pins_and_placement(instance: Instance, plan: Plan) -> Iterator[Violati
             )
         if placed_in is not None:
             continue
-        says = _plan_says(plan, "learner", learner.id)
+        says = plan_says.get(learner.id, "")
         if not allow:
             yield Violation(
                 "P1",
