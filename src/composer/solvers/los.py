@@ -58,8 +58,9 @@ has no plan at the end of its share may take one more share, within the deadline
 Infeasible regions: the other regions are still planned. The plan's LOS stage is then
 ``infeasible``; its networks hold the planned regions only, each infeasible region's
 networks are listed in ``plan.unplaced`` (what ``network``) with the blocking rule, and so
-are its learners (what ``learner``: "region R has no plan: <the first blocking reason>;
-see the stage notes"); the stage notes say, per region, which rule ids and items block
+are its learners (what ``learner``: "region R has no plan: <the reason about them, for a
+learner no network could take, else the first blocking reason>; see the stage notes");
+the stage notes say, per region, which rule ids and items block
 it. A region without a plan in time (``unknown``) is listed the same way, without a rule.
 The stage objective, bound and parts then describe the planned regions only.
 """
