@@ -133,3 +133,49 @@ S3 = {
     "lon": 5.3,
 }
 """A school of region :data:`R2`."""
+
+
+def two_regions(
+    r2_max: int,
+    shared_sb: bool = False,
+    settings: dict[str, Any] | None = None,
+    r2_min: int | None = None,
+) -> Instance:
+    """n1 in r1 (s1) for a and b; n2 in r2 (s3) for c and d, seating r2_min..r2_max
+    (``r2_min`` None: the settings' minimum). ``shared_sb``: both second positions open,
+    and sbx, who works in r1 and r2, could lead either (one subproblem)."""
+    facs = [
+        facilitator("so1", "schoolopleider"),
+        facilitator("so2", "schoolopleider", regions=["r2"]),
+        facilitator("sb1", "schoolbegeleider"),
+        facilitator("sb2", "schoolbegeleider", regions=["r2"]),
+    ]
+    if shared_sb:
+        facs.append(facilitator("sbx", "schoolbegeleider", regions=["r1", "r2"]))
+    bounds: dict[str, Any] = {"max_size": r2_max}
+    if r2_min is not None:
+        bounds["min_size"] = r2_min
+    nets = [
+        network("n1", schoolopleider="so1", second_facilitator="sb1"),
+        network(
+            "n2",
+            location="s3",
+            region="r2",
+            schoolopleider="so2",
+            second_facilitator="sb2",
+            **bounds,
+        ),
+    ]
+    if shared_sb:
+        for net in nets:
+            del net["second_facilitator"]
+    people = [learner("a"), learner("b"), learner("c", home="s3"), learner("d", home="s3")]
+    return los_instance(
+        people,
+        nets,
+        facs,
+        settings=settings,
+        extra_schools=[S3],
+        extra_regions=[R2],
+        auto_leaders=False,
+    )

@@ -6,38 +6,7 @@ from __future__ import annotations
 import time
 
 from composer.solvers.los import RegionTask, ShareState, _share, region_groups
-from los_cases import R2, S3, assert_checked, facilitator, learner, los_instance, network, solve_los
-
-
-def two_regions(r2_max: int, shared_sb: bool = False):
-    """n1 in r1 (s1) for a and b; n2 in r2 (s3) for c and d, with at most r2_max."""
-    facs = [
-        facilitator("so1", "schoolopleider"),
-        facilitator("so2", "schoolopleider", regions=["r2"]),
-        facilitator("sb1", "schoolbegeleider"),
-        facilitator("sb2", "schoolbegeleider", regions=["r2"]),
-    ]
-    if shared_sb:
-        facs.append(facilitator("sbx", "schoolbegeleider", regions=["r1", "r2"]))
-    nets = [
-        network("n1", schoolopleider="so1", second_facilitator="sb1"),
-        network(
-            "n2",
-            location="s3",
-            region="r2",
-            schoolopleider="so2",
-            second_facilitator="sb2",
-            max_size=r2_max,
-        ),
-    ]
-    if shared_sb:
-        # both second positions open: sbx (who works in r1 and r2) could lead either
-        for net in nets:
-            del net["second_facilitator"]
-    people = [learner("a"), learner("b"), learner("c", home="s3"), learner("d", home="s3")]
-    return los_instance(
-        people, nets, facs, extra_schools=[S3], extra_regions=[R2], auto_leaders=False
-    )
+from los_cases import assert_checked, solve_los, two_regions
 
 
 def test_regions_are_separate_unless_a_facilitator_links_them():

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 import composer.solvers.los as los_stage
+import los_cases
 from composer.check import check_plan
 from composer.export import ExportOptions, export_plan
 from composer.model.instance import Instance
@@ -23,7 +24,7 @@ from composer.params import SolveParams
 from composer.replan import plan_diff
 from composer.solvers.los import RegionResult
 from composer.solvers.whatif import replan_los
-from los_cases import R2, S3, facilitator, learner, los_instance, network, solve_los
+from los_cases import solve_los
 
 NOW = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)
 L1_HEAD = "2 learners must be placed but the 1 networks seat at most 1"
@@ -31,35 +32,8 @@ INFEASIBLE_REASON = f"region r2 has no plan: {L1_HEAD}; see the stage notes"
 
 
 def two_regions(r2_max: int, settings: dict | None = None, r2_min: int = 1) -> Instance:
-    """n1 in r1 (s1) for a and b; n2 in r2 (s3) for c and d, seating r2_min..r2_max."""
-    facs = [
-        facilitator("so1", "schoolopleider"),
-        facilitator("so2", "schoolopleider", regions=["r2"]),
-        facilitator("sb1", "schoolbegeleider"),
-        facilitator("sb2", "schoolbegeleider", regions=["r2"]),
-    ]
-    nets = [
-        network("n1", schoolopleider="so1", second_facilitator="sb1"),
-        network(
-            "n2",
-            location="s3",
-            region="r2",
-            schoolopleider="so2",
-            second_facilitator="sb2",
-            min_size=r2_min,
-            max_size=r2_max,
-        ),
-    ]
-    people = [learner("a"), learner("b"), learner("c", home="s3"), learner("d", home="s3")]
-    return los_instance(
-        people,
-        nets,
-        facs,
-        settings=settings,
-        extra_schools=[S3],
-        extra_regions=[R2],
-        auto_leaders=False,
-    )
+    """los_cases.two_regions with n2 seating r2_min..r2_max (default minimum 1)."""
+    return los_cases.two_regions(r2_max, settings=settings, r2_min=r2_min)
 
 
 def left_out(plan, what: str = "learner") -> list[tuple[str, str | None, str]]:
