@@ -574,3 +574,30 @@ def test_calendar_titles_do_not_repeat_the_network_word():
         str(e["SUMMARY"]) for e in groups["networks/N2.ics"][1] if "Bezoek" in str(e["SUMMARY"])
     }
     assert visits == {"Bezoek aan Inductienetwerk Culemborg"}
+
+
+def test_tn_sheet_counts_the_joint_kickoff_in_the_series():
+    # T1: a series starts with the joint kick-off (group "all", 15 Sep, led by PB1, T1's
+    # facilitator) and T1 meets once more on 6 Oct: 2 meetings from 15 Sep to 6 Oct. The
+    # sheet read 1 meeting from 6 Oct (a series of five showed 4). A kick-off neither
+    # T1's facilitator leads nor any of its participants attends is not T1's.
+    from composer.export.tables import build_tables
+
+    plan = sample_plan()
+    row = build_tables(ExportContext.build(sample_instance(), plan, now=NOW))["tn_networks"]
+    t1 = row.frame.set_index("network").loc["T1"]
+    assert t1["kickoff"] == dt.date(2026, 9, 15)
+    assert (t1["meetings"], t1["first_meeting"], t1["last_meeting"]) == (
+        2,
+        dt.date(2026, 9, 15),
+        dt.date(2026, 10, 6),
+    )
+    other = tuple(
+        s.model_copy(update={"facilitators": ("PB9",)}) if s.id == "TN-kickoff" else s
+        for s in plan.sessions
+    )
+    ctx = ExportContext.build(
+        sample_instance(), plan.model_copy(update={"sessions": other}), now=NOW
+    )
+    t1 = build_tables(ctx)["tn_networks"].frame.set_index("network").loc["T1"]
+    assert t1["meetings"] == 1 and t1["kickoff"] is None

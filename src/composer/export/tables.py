@@ -247,18 +247,33 @@ def cluster_schools_table(ctx: ExportContext) -> Table:
 
 TN_COLUMNS = (
     "region", "network", "name", "theme", "facilitator", "facilitator_name", "participants",
-    "min_size", "max_size", "composition", "composition_attribute", "meetings",
+    "min_size", "max_size", "composition", "composition_attribute", "kickoff", "meetings",
     "first_meeting", "last_meeting",
 )  # fmt: skip
 
 
 def tn_networks_table(ctx: ExportContext) -> Table:
-    """One row per TN network: theme, facilitator (T4), size (T7) and its meetings (T1)."""
+    """One row per TN network: theme, facilitator (T4), size (T7) and its meetings (T1).
+
+    A network's series starts with the joint kick-off (T1), a session of all networks
+    (group ``all``): ``kickoff`` is its date, and ``meetings``, ``first_meeting`` and
+    ``last_meeting`` count it with the network's own meetings, so a series of five reads 5.
+    """
     inst, idx, names = ctx.instance, ctx.instance.index, ctx.names
+    joint = ctx.sessions_by_group.get("all", [])
     rows = []
     for tn in ctx.plan.tn_networks:
         spec = inst.tn.networks[idx.tn_network[tn.id]]
-        meetings = ctx.sessions_by_group.get(tn.id, [])
+        members = set(tn.participants)
+        kickoffs = [
+            s
+            for s in joint
+            if s.programme == "tn"
+            and (members.intersection(s.attendees) or tn.facilitator in s.facilitators)
+        ]
+        meetings = sorted(
+            [*kickoffs, *ctx.sessions_by_group.get(tn.id, [])], key=lambda s: (s.date, s.start)
+        )
         first, last = _span(meetings)
         rows.append(
             {
@@ -273,6 +288,7 @@ def tn_networks_table(ctx: ExportContext) -> Table:
                 "max_size": spec.max_size,
                 "composition": spec.composition,
                 "composition_attribute": spec.composition_attribute,
+                "kickoff": kickoffs[0].date if kickoffs else None,
                 "meetings": len(meetings),
                 "first_meeting": first,
                 "last_meeting": last,
