@@ -11,6 +11,7 @@ both in n1, objective 0. r2 has n2 (at s3) for c and d, who live at s3; with
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import openpyxl
 import pytest
@@ -19,6 +20,7 @@ import composer.solvers.los as los_stage
 import los_cases
 from composer.check import check_plan
 from composer.export import ExportOptions, export_plan
+from composer.io.json_io import instance_to_json, plan_to_json
 from composer.model.instance import Instance
 from composer.params import SolveParams
 from composer.replan import plan_diff
@@ -195,3 +197,23 @@ def test_solve_summary_counts_what_is_left_out():
 
     lines = summary_lines(solve_los(two_regions(1)), RunLog())
     assert "  3 unplaced: 2 learner(s), 1 network(s) (see plan.json 'unplaced')" in lines
+
+
+def test_check_prints_the_learners_of_a_failed_region_on_one_line(cli, tmp_path):
+    # c and d say the same but for their id (the region's reason): one line names c in
+    # full and d as "1 more alike"; --json still lists a violation per learner
+    inst = two_regions(1)
+    plan = solve_los(inst)
+    (tmp_path / "instance.json").write_text(instance_to_json(inst), encoding="utf-8")
+    (tmp_path / "plan.json").write_text(plan_to_json(plan), encoding="utf-8")
+    result = cli("check", tmp_path / "instance.json", tmp_path / "plan.json")
+    assert result.exit_code == 1, result.output
+    p1 = [line for line in result.output.splitlines() if line.startswith("[P1]")]
+    assert p1 == [
+        "[P1] c is in no network; every learner is placed unless "
+        f"los.settings.allow_unplaced (plan says: [L1] {INFEASIBLE_REASON}) (c)"
+        " -- and 1 more alike: d"
+    ]
+    listed = cli("check", tmp_path / "instance.json", tmp_path / "plan.json", "--json")
+    rules = [(v["rule"], v["items"]) for v in json.loads(listed.output)["violations"]]
+    assert ("P1", ["c"]) in rules and ("P1", ["d"]) in rules

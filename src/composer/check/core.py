@@ -10,6 +10,7 @@ all and returns a :class:`CheckReport`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -141,6 +142,62 @@ class CheckReport:
             if found:
                 grouped[rule_id] = found
         return grouped
+
+
+FOLD_SHOWN = 20
+"""How many ids of alike violations one folded line names (``check --json`` and the
+workbook's violations sheet list them all)."""
+
+
+def _alike_key(violation: Violation) -> tuple[str, str, str, tuple[str, ...]] | None:
+    """What ``violation`` says apart from its first item: its rule, severity and message
+    with that id blanked out (as a whole word), and its other items. ``None`` when its
+    message does not name its first item, so it folds with nothing."""
+    if not violation.items:
+        return None
+    subject = re.escape(violation.items[0])
+    template, named = re.subn(
+        rf"(?<![\w-]){subject}(?![\w-])", lambda _match: "\x00", violation.message
+    )
+    if not named:
+        return None
+    return violation.rule, violation.severity, template, violation.items[1:]
+
+
+@dataclass(frozen=True)
+class AlikeViolations:
+    """Violations that say the same about different people or groups: ``first`` in full
+    and the first item (id) of each of the others."""
+
+    first: Violation
+    others: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        """``[P1] c is in no network ... (c) -- and 2 more alike: d, e``."""
+        line = self.first.render()
+        if self.others:
+            shown = self.others[:FOLD_SHOWN]
+            rest = len(self.others) - len(shown)
+            names = ", ".join(shown) + (f" and {rest} others" if rest else "")
+            line += f" -- and {len(self.others)} more alike: {names}"
+        return line
+
+
+def fold_alike(violations: Iterable[Violation]) -> list[AlikeViolations]:
+    """The violations with alike ones folded into one, for a planner to read.
+
+    Violations of one rule whose messages differ only in the id they are about (such as
+    every learner of a region that got no plan, each quoting the region's reason) are
+    kept once in full, with the ids of the others. Groups keep the order of their first
+    violation; nothing is dropped but repeated wording.
+    """
+    groups: dict[object, list[Violation]] = {}
+    for position, violation in enumerate(violations):
+        key = _alike_key(violation)
+        groups.setdefault(position if key is None else key, []).append(violation)
+    return [
+        AlikeViolations(group[0], tuple(v.items[0] for v in group[1:])) for group in groups.values()
+    ]
 
 
 def objectives_agree(a: float, b: float) -> bool:

@@ -96,6 +96,7 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
     input or a plan made for another instance.
     """
     from composer.check import check_plan
+    from composer.check.core import fold_alike
     from composer.params import apply_overrides
     from composer.replan import objective_text
 
@@ -144,9 +145,9 @@ def check(instance_path: Path, plan_path: Path, as_json: bool) -> None:
             )
         )
     else:
-        for violation in report.violations:
-            prefix = "warning: " if violation.severity == "warning" else ""
-            click.echo(f"{prefix}{violation.render()}")
+        for alike in fold_alike(report.violations):
+            prefix = "warning: " if alike.first.severity == "warning" else ""
+            click.echo(f"{prefix}{alike.render()}")
         for mismatch in report.mismatches:
             click.echo(f"objective mismatch: {mismatch}")
         for stage, parts in report.objectives.items():

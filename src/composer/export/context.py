@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from composer.check import CheckReport, check_plan
+from composer.check.core import fold_alike
 from composer.check.structure import check_plan_integrity
 from composer.errors import InputError, Issue
 from composer.export.privacy import Names
@@ -120,7 +121,7 @@ class ExportContext:
                     checked=rule_id in checked,
                     errors=sum(1 for v in found if v.severity == "error"),
                     warnings=sum(1 for v in found if v.severity == "warning"),
-                    messages=tuple(self.names.text(v.render()) for v in found),
+                    messages=tuple(self.names.text(a.render()) for a in fold_alike(found)),
                 )
             )
         return results
