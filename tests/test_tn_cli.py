@@ -60,3 +60,29 @@ def test_tiny_every_stage_is_clean_and_every_participant_meets(cli, tmp_path):
     checked = cli("check", TINY, out / "plan.json")
     assert checked.exit_code == 0, checked.output
     assert "0 violation(s)" in checked.output
+
+
+def test_explain_names_what_the_tn_checks_find(cli, tmp_path):
+    # TN1 asks for 16-18 members at 10 % absence (so 18 present-proof) but only the 14
+    # participants exist: it can never be held (T7). explain searches no TN conflict, but
+    # it no longer keeps silent about it (it printed only LOS and BV); tiny's own TN
+    # networks give no TN lines at all
+    import shutil
+
+    tiny = tmp_path / "tiny"
+    shutil.copytree(TINY, tiny)
+    table = tiny / "tn_networks.csv"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace(",6,8,0.1,2", ",16,18,0.1,2"), encoding="utf-8"
+    )
+    result = cli("explain", tiny, "--no-verify")
+    assert result.exit_code == 0, result.output  # solve plans without TN1 (and lists it)
+    lines = result.output.splitlines()
+    at = lines.index(
+        "TN networks: no minimal conflict is searched; composer solve plans without what "
+        "these checks find and lists it in plan.unplaced:"
+    )
+    assert lines[at + 1].startswith("  [T7] network TN1 needs at least 18 members")
+    assert "fix: lower min_size or expected_absence" in lines[at + 2]
+    plain = cli("explain", TINY, "--no-verify")
+    assert "TN networks" not in plain.output

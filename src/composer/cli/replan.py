@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from composer.io.safe_write import (
     refuse_overwriting_inputs,
     staged_dir,
 )
+
+if TYPE_CHECKING:
+    from composer.model.instance import Instance
 
 
 @click.command()
@@ -77,6 +80,8 @@ def explain(
     for e in found:
         for line in explanation_lines(e, names):
             click.echo(line)
+    for line in _tn_lines(instance):
+        click.echo(line)
     if not explained:
         if not found:
             click.echo("nothing to plan: no LOS learners or networks, no BV schools")
@@ -113,6 +118,24 @@ def explain(
                     "run composer explain again"
                 )
     sys.exit(EXIT_INFEASIBLE if infeasible else EXIT_OK)
+
+
+def _tn_lines(instance: Instance) -> list[str]:
+    """What the TN pre-checks find (T rules: networks that cannot be held, participants no
+    network can take). explain searches no minimal conflict for TN; composer solve plans
+    without these and lists them, so they are named here rather than left unsaid."""
+    from composer.tn_rules import tn_findings
+
+    findings = tn_findings(instance)
+    if not findings:
+        return []
+    lines = [
+        "TN networks: no minimal conflict is searched; composer solve plans without what "
+        "these checks find and lists it in plan.unplaced:"
+    ]
+    for issue in findings:
+        lines.extend(f"  {line}" for line in issue.render().splitlines())
+    return lines
 
 
 def _refuse_write_change(path: Path, write_change: Path, force: bool) -> None:
