@@ -764,6 +764,7 @@ def _replan(
 def run_scenario(s: Scenario) -> dict[str, Any]:
     """Apply the change, re-plan close to the baseline, check, diff (as plain data)."""
     from composer.check import check_plan
+    from composer.check.core import fold_alike
     from composer.io import load_instance
     from composer.io.change_io import apply_change, load_change
     from composer.io.json_io import instance_to_json, plan_to_json, read_plan
@@ -789,6 +790,6 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
         "diff": diff.data,
         "lines": diff.lines(),
         "check_ok": report.ok,
-        "violations": [v.render() for v in report.errors][:20],
+        "violations": [a.render() for a in fold_alike(report.errors)][:20],
         "status": plan.status,
     }
