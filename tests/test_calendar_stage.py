@@ -657,3 +657,19 @@ def test_tn_facilitator_who_also_coordinates_a_cluster_is_one_person():
     assert len(tn_days) == 5 and len(bv_days) == 4 and not tn_days & bv_days
     assert d("2027-06-16") in tn_days
     assert_checked(inst, out)
+
+
+def test_l11_review_away_from_home_prefers_the_nearest_place_the_duo_is_at():
+    # schools s3..s8 lie on a line, about 1.3 km apart. n's school is s6; on the day, so1 is at
+    # s3 (3 steps away) and io1 at s7 (1 step): the places to try are s6, then s7, then s3.
+    # They were s6, s3, s7 (by id), so a review that could not be held at s6 went to s3.
+    from composer.calendar import BusyIndex
+    from composer.solvers.calendar.stage import _review_places
+
+    inst = make(data_with_people())
+    day = dt.date(2026, 10, 6)
+    busy = BusyIndex(inst)
+    busy.add("so1", day, dt.time(9, 0), dt.time(10, 0), "s3", "elsewhere")
+    busy.add("io1", day, dt.time(14, 0), dt.time(15, 0), "s7", "elsewhere")
+    busy.add("io1", day, dt.time(16, 0), dt.time(17, 0), "s6", "at home")
+    assert _review_places(inst, "s6", ["so1", "io1"], day, busy) == ["s6", "s7", "s3"]

@@ -56,6 +56,7 @@ from composer.calendar import (
     school_calendar,
     tn_groups,
     tn_series_settings,
+    travel_minutes_between,
     weekday_of,
 )
 from composer.model.instance import Instance, SchoolYear
@@ -658,7 +659,7 @@ def _reviews(
             for day in options:
                 if day in used or not cal.available_all(people, day):
                     continue
-                places = _review_places(net.location, people, day, busy)
+                places = _review_places(instance, net.location, people, day, busy)
                 for block_id, start, end in moments:
                     if block_id is not None and not all(
                         idx.facilitator_of(p).available(weekday_of(day), block_id)
@@ -696,12 +697,20 @@ def _reviews(
                 )
 
 
-def _review_places(home: str, people: list[str], day: dt.date, busy: BusyIndex) -> list[str]:
+def _review_places(
+    instance: Instance, home: str, people: list[str], day: dt.date, busy: BusyIndex
+) -> list[str]:
     """Where a review (L11) may be held on ``day``: the network's own school first, then
-    every place one of the duo is already committed that day (sorted), so that travel
-    between their other meetings does not rule the review out (DOMAIN.md L5)."""
+    every place one of the duo is already committed that day, nearest to the network's
+    school first (then by id), so that travel between their other meetings does not rule
+    the review out (DOMAIN.md L5) and the review stays as close to home as it can."""
     elsewhere = {item.place for p in people for item in busy.on_day(p, day)} - {home}
-    return [home, *sorted(elsewhere)]
+    return [
+        home,
+        *sorted(
+            elsewhere, key=lambda place: (travel_minutes_between(instance, home, place), place)
+        ),
+    ]
 
 
 def _add_review(
