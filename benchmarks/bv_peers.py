@@ -69,7 +69,9 @@ def mip_part(
     ``z[k,s]`` slot k has size s, ``y[i,j,k] >= x[i,k] + x[j,k] - 1`` (pairs),
     ``c[k] >= 60 T_k / s - M (1 - z[k,s])`` with T_k the ordered travel sum of slot k and
     ``w[k] >= 60 R_ik / s - M (2 - z[k,s] - x[i,k])`` with R_ik school i's row in slot k.
-    Objective: travel_weight * Σ c + worst_weight * Σ w (+ board pairs under 'apart').
+    Objective: travel_weight * Σ c + worst_weight * Σ w (+ board pairs under 'apart');
+    under ``bv.worst_travel_per = school`` the ``w`` rows of size s are times s (every
+    member counts the slot's worst).
     Exact for sizes dividing 60 (the benchmark's 4..6); the 'together' board policy and
     wishes are not modelled (the national instance has neither).
     """
@@ -143,7 +145,8 @@ def mip_part(
             terms = [(c[k], 1.0), (z[k, s], -m_s)]
             terms += [(y[i, j, k], -60.0 * D[i, j] / s) for i, j in slot_pairs if D[i, j]]
             row(-m_s, inf, terms)
-            m_w = 60.0 * row_max / s
+            per = s if task.worst_per == "school" else 1
+            m_w = 60.0 * row_max / s * per
             for i in range(k, n):
                 # w_k - 60/s * Σ_j T_ij y_ijk - M z_ks - M x_ik >= -2M
                 terms = [(w[k], 1.0), (z[k, s], -m_w), (x[i, k], -m_w)]
@@ -151,7 +154,7 @@ def mip_part(
                     if j == i or not T[i, j]:
                         continue
                     key = (min(i, j), max(i, j), k)
-                    terms.append((y[key], -60.0 * T[i, j] / s))
+                    terms.append((y[key], -60.0 * T[i, j] / s * per))
                 row(-2 * m_w, inf, terms)
     ncol = len(col_lo)
     h.addVars(ncol, np.array(col_lo), np.array(col_hi))

@@ -200,6 +200,30 @@ def test_coordinator_capacity_bounds_the_number_of_clusters(capacity, clusters, 
     assert {c.coordinator for c in plan.clusters} == {"c1"}
 
 
+@pytest.mark.parametrize(
+    ("worst_per", "sizes", "expected"), [("cluster", [6, 6], 11000), ("school", [4, 4, 4], 32400)]
+)
+def test_fairness_per_school_does_not_reward_fewer_clusters(worst_per, sizes, expected):
+    # 12 schools, every pair 10 minutes apart; weights travel 1, worst_travel 5. In a
+    # cluster of s each school's average is 10(s-1)/s minutes, the worst too:
+    #   s = 4: travel 60*120/4 = 1800, worst 60*30/4 = 450
+    #   s = 6: travel 60*300/6 = 3000, worst 60*50/6 = 500
+    # The only splits are 4+4+4 and 6+6. Per cluster (bv.worst_travel_per = cluster):
+    #   4+4+4 = 3*1800 + 5*3*450 = 12150;  6+6 = 2*3000 + 5*2*500 = 11000 -> 6+6,
+    # though every school travels more in it (8.3 against 7.5 minutes a meeting).
+    # Per school (bv.worst_travel_per = school: each member counts its cluster's worst):
+    #   4+4+4 = 5400 + 5*12*450 = 32400;  6+6 = 6000 + 5*12*500 = 36000 -> 4+4+4.
+    schools, ids = line(12)
+    travel = [
+        {"origin": a, "destination": b, "minutes": 10}
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+    ]
+    plan = solve_bv(make_instance(bv_data(schools, travel=travel, worst_travel_per=worst_per)))
+    assert sorted(len(c.schools) for c in plan.clusters) == sizes
+    assert plan.stages["bv"].objective == expected
+
+
 def test_coordinators_are_shared_by_the_sectors_of_a_region():
     # r1 holds 8 po schools (at least 2 clusters) and 4 vo schools (1 cluster): 3 clusters,
     # but its only coordinator guides 2. Reported before solving (B4); the plan keeps all

@@ -44,12 +44,16 @@ def pairwise_case(draw):
     together = draw(st.lists(st.sampled_from(pairs), max_size=1, unique=True))
     together = [p for p in together if p not in apart]
     seven = draw(st.booleans()) and high + 1 <= n
-    return n, low, high, seven, minutes, boards, policy, weights, apart, together
+    worst_per = draw(st.sampled_from(["cluster", "school"]))
+    return n, low, high, seven, minutes, boards, policy, weights, apart, together, worst_per
 
 
 def make_pricer(case, max_groups=None):
-    n, low, high, seven, minutes, boards, policy, weights, apart, together = case
-    model = BvCostModel(weights[0], weights[1], weights[2], policy)
+    """The pricer of a case: (n, low, high, seven, minutes, boards, policy, weights, apart,
+    together[, worst_per]) -- bv.worst_travel_per, "cluster" when not given."""
+    n, low, high, seven, minutes, boards, policy, weights, apart, together = case[:10]
+    worst_per = case[10] if len(case) > 10 else "cluster"
+    model = BvCostModel(weights[0], weights[1], weights[2], policy, worst_per)
 
     def cost(members):
         return model.cluster_cost(cluster_terms(members, lambda a, b: int(minutes[a, b]), boards))
@@ -78,6 +82,7 @@ def make_pricer(case, max_groups=None):
         together=together,
         apart=apart,
         max_groups=max_groups,
+        worst_per_school=worst_per == "school",
     )
     return pricer, cost, sizes
 
@@ -152,7 +157,7 @@ def partitions(items, sizes):
 @SETTINGS
 @given(pairwise_case(), st.integers(0, 2))
 def test_engine_finds_the_best_partition(case, cap_cut):
-    n, low, high, seven, _m, _b, _p, _w, apart, together = case
+    n, low, high, seven, _m, _b, _p, _w, apart, together = case[:10]
     sizes = [*range(low, high + 1), *([high + 1] if seven else [])]
     best = None
     counts = set()

@@ -402,6 +402,12 @@ class BvProgramme(Frozen):
     board_policy: Literal["none", "together", "apart"] = Field(
         default="none", description="keep schools of one board together or apart"
     )
+    worst_travel_per: Literal["cluster", "school"] = Field(
+        default="cluster",
+        description="B7: how the worst school's average travel of a cluster counts in the "
+        "objective: once per cluster, or once per member school (the cluster's worst times "
+        "its size), so that forming fewer clusters does not by itself lower the term",
+    )
     allow_merge: bool = Field(default=False, description="B8 remedy: merge with nearest region")
     allow_seven: bool = Field(default=False, description="B8 remedy: allow one cluster of 7")
     weights: BvWeights = BvWeights()

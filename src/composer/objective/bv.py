@@ -25,9 +25,17 @@ one cluster costs ``weights.board`` minutes; under ``together`` each pair of sch
 board in the same sector-region but in different clusters does. Schools without a board
 number never count.
 
+Fairness per cluster or per school (``bv.worst_travel_per``). Under ``cluster`` (the
+default) the fairness term is the sum over clusters of ``worst(C)``; under ``school`` every
+member school counts its cluster's worst, so a cluster adds ``s * worst(C)``. A sum over
+clusters also falls when there are fewer clusters, so under ``cluster`` a high weight buys
+the term with larger clusters, in which every member travels more (benchmarks/README.md,
+"The fairness weight"); under ``school`` the count of clusters does not weigh the term.
+
 The weighted objective of a plan is
 
-    weights.travel * sum travel_seconds + weights.worst_travel * sum worst_seconds
+    weights.travel * sum travel_seconds
+    + weights.worst_travel * sum worst_seconds (times the cluster's size under ``school``)
     + weights.board * 60 * board_pairs
 
 and :func:`bv_objective_parts` returns its three parts by name (``travel``,
@@ -64,12 +72,15 @@ class ClusterTerms:
     """The unweighted objective terms of one cluster.
 
     ``travel`` and ``worst`` are seconds per meeting round (see the module docstring);
-    ``board_pairs`` counts pairs of members that share a (non-empty) board number.
+    ``board_pairs`` counts pairs of members that share a (non-empty) board number;
+    ``size`` is the number of members (the fairness term counts ``worst`` that many times
+    under ``bv.worst_travel_per = school``).
     """
 
     travel: int
     worst: int
     board_pairs: int
+    size: int = 0
 
 
 def cluster_terms(
@@ -81,7 +92,7 @@ def cluster_terms(
     whole-minute travel from a to b and ``boards[i]`` the board number of position i."""
     size = len(members)
     if size == 0:
-        return ClusterTerms(0, 0, 0)
+        return ClusterTerms(0, 0, 0, 0)
     rows = [sum(minutes(i, j) for j in members if j != i) for i in members]
     pairs = 0
     if boards is not None:
@@ -96,6 +107,7 @@ def cluster_terms(
         travel=round_half_up(SECONDS_PER_MINUTE * sum(rows), size),
         worst=round_half_up(SECONDS_PER_MINUTE * max(rows), size),
         board_pairs=pairs,
+        size=size,
     )
 
 
@@ -122,12 +134,19 @@ class BvCostModel:
     worst_weight: int
     board_weight: int
     board_policy: str
+    worst_per: str = "cluster"
 
     @classmethod
     def of(cls, instance: Instance) -> BvCostModel:
         """The cost model of ``instance.bv``."""
         w = instance.bv.weights
-        return cls(w.travel, w.worst_travel, w.board, instance.bv.board_policy)
+        bv = instance.bv
+        return cls(w.travel, w.worst_travel, w.board, bv.board_policy, bv.worst_travel_per)
+
+    def worst_units(self, terms: ClusterTerms) -> int:
+        """The cluster's unweighted fairness term: its worst school's average travel, once
+        (``cluster``) or once per member (``school``)."""
+        return terms.worst * (terms.size if self.worst_per == "school" else 1)
 
     @property
     def board_pair_cost(self) -> int:
@@ -143,7 +162,7 @@ class BvCostModel:
         """The weighted cost of one cluster, without the sector-region constant."""
         return (
             self.travel_weight * terms.travel
-            + self.worst_weight * terms.worst
+            + self.worst_weight * self.worst_units(terms)
             + self.board_sign() * self.board_pair_cost * terms.board_pairs
         )
 
@@ -170,7 +189,7 @@ def bv_objective_parts(instance: Instance, clusters: Iterable[Cluster]) -> dict[
         members = [idx.school[s] for s in cluster.schools if s in idx.school]
         terms = cluster_terms(members, idx.travel_minutes, boards)
         travel += terms.travel
-        worst += terms.worst
+        worst += model.worst_units(terms)
         apart_pairs += terms.board_pairs
         together_pairs += terms.board_pairs
         members_by_part[(cluster.sector, cluster.region)].extend(members)

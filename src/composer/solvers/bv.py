@@ -87,6 +87,8 @@ class PartTask:
     board_weight: int
     board_policy: str
     together: tuple[tuple[int, int], ...] = ()
+    worst_per: str = "cluster"
+    """``bv.worst_travel_per``: the fairness term counts per cluster or per member school."""
     apart: tuple[tuple[int, int], ...] = ()
     time_limit: float = 10.0
     workers: int = 1
@@ -103,7 +105,11 @@ class PartTask:
     def cost_model(self) -> BvCostModel:
         """The objective's weights and board policy."""
         return BvCostModel(
-            self.travel_weight, self.worst_weight, self.board_weight, self.board_policy
+            self.travel_weight,
+            self.worst_weight,
+            self.board_weight,
+            self.board_policy,
+            self.worst_per,
         )
 
     def sizes(self) -> list[int]:
@@ -368,6 +374,7 @@ def solve_part(task: PartTask) -> PartResult:
         together=task.together,
         apart=task.apart,
         max_groups=task.max_clusters,
+        worst_per_school=task.worst_per == "school",
     )
     wishes = _Wishes(n, task.together, task.apart)
     notes: list[str] = []
@@ -524,6 +531,7 @@ def part_task(
         board_weight=weights.board,
         board_policy=instance.bv.board_policy,
         together=tuple(together),
+        worst_per=instance.bv.worst_travel_per,
         apart=tuple(apart),
         time_limit=time_limit,
         workers=params.workers,

@@ -855,10 +855,12 @@ class PairwisePricer:
     integers); the search bounds it from below by
 
         travel_weight * 60/s * Σ_{pairs} (t_ab + t_ba) + board pairs
-        + worst_weight * 60/s * max row  - rounding slack,
+        + worst_weight * 60/s * max row * f(s)  - rounding slack,
 
-    which is exact up to rounding (the slack is 0.5 per term for sizes not dividing 60).
-    ``together``/``apart`` are pairs that must share / must not share a group.
+    which is exact up to rounding (the slack is 0.5 per term for sizes not dividing 60);
+    ``f(s)`` is 1, or ``s`` when ``worst_per_school`` (``bv.worst_travel_per = school``:
+    every member counts its group's worst). ``together``/``apart`` are pairs that must
+    share / must not share a group.
     """
 
     def __init__(
@@ -873,8 +875,10 @@ class PairwisePricer:
         together: Sequence[tuple[int, int]] = (),
         apart: Sequence[tuple[int, int]] = (),
         max_groups: int | None = None,
+        worst_per_school: bool = False,
     ) -> None:
         self.n = int(minutes.shape[0])
+        self.worst_per_school = worst_per_school
         self.T = minutes.astype(float)
         self.D = self.T + self.T.T
         self.sizes = [s for s in sizes if 0 < s <= self.n]
@@ -936,6 +940,7 @@ class PairwisePricer:
             together=together,
             apart=apart,
             max_groups=len(groups),
+            worst_per_school=self.worst_per_school,
         )
         big = sum(len(g.members) >= self.oversize_from for g in groups)
         rows = [SideRow("groups", len(groups), len(groups), lambda size, tag: 1)]
@@ -1035,8 +1040,9 @@ class PairwisePricer:
                 col = self.column([a])
                 out.add(col.cost - float(pi[a]) - off, col)
             return True
-        cw = self.ww * 60.0 / s
-        slack = 0.0 if 60 % s == 0 else 0.5 * (self.tw + self.ww)
+        per = s if self.worst_per_school else 1  # times a group's worst counts
+        cw = self.ww * 60.0 / s * per
+        slack = 0.0 if 60 % s == 0 else 0.5 * (self.tw + self.ww * per)
         P = (self.tw * 60.0 / s) * self.D + self.B  # pair cost: D = t(a->b) + t(b->a)
         if cuts is not None:
             P = P + cuts[2]  # a third of each cut's dual on its pairs (a lower bound)
@@ -1222,7 +1228,7 @@ class PairwisePricer:
             worst_row = maxrow[hit_f, hit_j].astype(np.int64)
             travel_s = (120 * total + s) // (2 * s)
             worst_s = (120 * worst_row + s) // (2 * s)
-            cost = tw * travel_s + ww * worst_s + (bsum[hit_f] + board[hit_f, hit_j])
+            cost = tw * travel_s + ww * per * worst_s + (bsum[hit_f] + board[hit_f, hit_j])
             rc = cost - (pisum[hit_f] + L["pi"][slot[hit_f], hit_j]) - off
             keep = rc <= out.current() + TOL
             hit_f, hit_j, rc = hit_f[keep], hit_j[keep], rc[keep]
