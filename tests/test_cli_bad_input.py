@@ -405,6 +405,23 @@ def test_a_duplicate_id_names_both_rows(cli, tmp_path):
     ) in result.output
 
 
+def test_a_duplicate_id_names_both_rows_whatever_the_wording(cli, tmp_path, monkeypatch):
+    """The reader finds the rows by the issue's code and id, not by parsing its message:
+    a model-layer rewording keeps the row list (it vanished silently)."""
+    from composer.model import semantic
+
+    monkeypatch.setattr(
+        semantic, "duplicate_id_message", lambda what, id_, users: f"{what} {id_} x {users}"
+    )
+    lines = (TINY / "learners.csv").read_text(encoding="utf-8").splitlines()
+    folder = _tiny_copy(tmp_path, "learners", lines[1].replace("Anna de Jong", "Else") + "\n")
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert f"learners.csv, row {len(lines) + 1}, column id: learner L01 x rows 2 and " in (
+        result.output
+    )
+
+
 def test_an_unknown_id_is_reported_beside_a_field_error_of_another_row(cli, tmp_path):
     """A field error in one row no longer hides the cross-row checks of the others."""
     folder = _tiny_copy(tmp_path, "travel_times", "02UE00,XX00,12\n02UE00,02VR00,-5\n")

@@ -10,7 +10,7 @@ path into ``(source, row, column)`` the way its format shows them, so a planner 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple, TypeVar
 
@@ -182,9 +182,17 @@ def issues_from_validation_error(
                 path=path,
                 key=where.key,
                 line=where.line,
+                code=err.get("type"),
             )
         )
     return issues
+
+
+def listing(items: Sequence[str]) -> str:
+    """Items as a planner reads them: ``2``, ``2 and 12``, ``2, 5 and 12``."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
 def locate_issue(issue: Issue, locate: Locator) -> Issue:

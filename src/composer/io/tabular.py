@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from composer.errors import InputError, Issue
+from composer.errors import DUPLICATE_ID, InputError, Issue
 from composer.io.cells import ABSENT, value_from_text
 from composer.io.fields import (
     Column,
@@ -38,7 +38,14 @@ from composer.io.fields import (
     kind_of,
     setting_column,
 )
-from composer.io.issues import Path, Where, issues_from_validation_error, locate_issue
+from composer.io.issues import (
+    Path,
+    Where,
+    issues_from_validation_error,
+    listing,
+    locate_issue,
+)
+from composer.model import semantic
 from composer.model.instance import Instance
 from composer.model.semantic import SemanticIssues
 
@@ -773,7 +780,7 @@ def assemble(
             if _repeats_missing_column(issue, missing):
                 continue
             issue = _time_block_hint(issue, tables)
-            issue = _duplicate_rows(issue, tables)
+            issue = name_duplicate_rows(issue, data, _row_numbers(locate))
             if (issue.source, issue.row, issue.column) in sink.cells:
                 continue
             sink.add(issue)
@@ -855,29 +862,45 @@ def _cross_row_issues_despite(
     return []
 
 
-_DUPLICATE = re.compile(r"^(duplicate .* id )'(.*)' \(\d+ rows use it\)$")
+def name_duplicate_rows(
+    issue: Issue, data: Any, users: Callable[[list[Path]], str | None]
+) -> Issue:
+    """A duplicate id names every row that uses it, not only the repeat it sits on.
 
-
-def _duplicate_rows(issue: Issue, tables: dict[str, TableRead]) -> Issue:
-    """A duplicate id names every row that uses it, not only the repeat it sits on."""
-    match = _DUPLICATE.match(issue.message)
+    ``data`` is what was validated (the instance as plain data); ``users`` says where the
+    rows at the given model paths are, in the words of the format (``rows 2 and 12``),
+    or None to keep the count. The issue is recognised by its code and id, not its words.
+    """
+    ref = issue.id_ref
     place = _row_of(issue.path)
-    if match is None or place is None:
+    if issue.code != DUPLICATE_ID or ref is None or place is None:
         return issue
-    table = tables.get(TABLE_BY_PATH[place[0]].name)
-    if table is None:
+    rows: Any = data
+    for part in place[0]:
+        rows = rows.get(part) if isinstance(rows, dict) else None
+    if not isinstance(rows, list):
         return issue
-    rows = [
-        number
-        for row, number in zip(table.rows, table.row_numbers, strict=True)
-        if str(row.get("id", "")).strip() == match.group(2)
+    paths: list[Path] = [
+        (*place[0], i)
+        for i, row in enumerate(rows)
+        if isinstance(row, dict) and str(row.get("id", "")).strip() == ref.id
     ]
-    if len(rows) < 2:
+    text = users(paths) if len(paths) > 1 else None
+    if text is None:
         return issue
-    listed = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
-    return dataclasses.replace(
-        issue, message=f"{match.group(1)}{match.group(2)!r} (rows {listed} use it)"
-    )
+    return dataclasses.replace(issue, message=semantic.duplicate_id_message(ref.what, ref.id, text))
+
+
+def _row_numbers(locate: Callable[[Path], Where]) -> Callable[[list[Path]], str | None]:
+    """The rows of a table as ``rows 2 and 12`` (for :func:`name_duplicate_rows`)."""
+
+    def users(paths: list[Path]) -> str | None:
+        numbers = [locate(path).row for path in paths]
+        if any(n is None for n in numbers):
+            return None
+        return "rows " + listing([str(n) for n in numbers])
+
+    return users
 
 
 _TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{2}")
@@ -919,7 +942,7 @@ def _time_block_hint(issue: Issue, tables: dict[str, TableRead]) -> Issue:
 
 def _repeats_missing_column(issue: Issue, missing: set[tuple[tuple[str, ...], str]]) -> bool:
     """A per-row 'value required' for a column already reported as missing."""
-    if not issue.message.startswith("a value is required"):
+    if issue.code != "missing":
         return False
     path = issue.path
     for spec_path, column in missing:
