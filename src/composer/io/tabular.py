@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from composer.errors import DUPLICATE_ID, InputError, Issue
+from composer.errors import DUPLICATE_ID, UNKNOWN_ID, InputError, Issue
 from composer.io.cells import ABSENT, value_from_text
 from composer.io.fields import (
     Column,
@@ -765,6 +765,7 @@ def assemble(
             node = child
         node[spec.path[-1]] = table.rows
     locate = make_locator(tables, settings)
+    refine = id_hints(data, _row_numbers(locate))
     if not settings.readable:
         data.setdefault("name", "unreadable")
     try:
@@ -779,8 +780,7 @@ def assemble(
         for issue in found:
             if _repeats_missing_column(issue, missing):
                 continue
-            issue = _time_block_hint(issue, tables)
-            issue = name_duplicate_rows(issue, data, _row_numbers(locate))
+            issue = refine(issue)
             if (issue.source, issue.row, issue.column) in sink.cells:
                 continue
             sink.add(issue)
@@ -875,9 +875,7 @@ def name_duplicate_rows(
     place = _row_of(issue.path)
     if issue.code != DUPLICATE_ID or ref is None or place is None:
         return issue
-    rows: Any = data
-    for part in place[0]:
-        rows = rows.get(part) if isinstance(rows, dict) else None
+    rows = _at(data, place[0])
     if not isinstance(rows, list):
         return issue
     paths: list[Path] = [
@@ -906,38 +904,63 @@ def _row_numbers(locate: Callable[[Path], Where]) -> Callable[[list[Path]], str 
 _TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{2}")
 
 
-def _time_block_hint(issue: Issue, tables: dict[str, TableRead]) -> Issue:
-    """A bad or unknown id in a column of time-block ids (``slot.block``, ``roster.mon``):
-    name the blocks with their times, and say so when a time was typed (``8:30``)."""
+def _at(data: Any, path: Sequence[str | int]) -> Any:
+    """The value at a model path in plain data (None where the path leads nowhere)."""
+    for part in path:
+        if isinstance(part, int):
+            data = data[part] if isinstance(data, list) and 0 <= part < len(data) else None
+        else:
+            data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _clock(value: Any) -> str:
+    """A time of a time-block row as planners write it: 08:30 (JSON gives 08:30:00)."""
+    text = "?" if value is None else str(value)
+    return text[:-3] if re.fullmatch(r"\d{1,2}:\d{2}:00", text) else text
+
+
+def time_block_hint(issue: Issue, data: Any, noun: str = "column") -> Issue:
+    """A bad or unknown id in a field of time-block ids (``slot.block``, ``roster.mon``):
+    name the blocks with their times, and say so when a time was typed (``8:30``).
+
+    ``data`` is what was validated (the instance as plain data); ``noun`` is what the
+    format calls the place of a value (a table's column, a JSON or change file's field)."""
     place = _row_of(issue.path)
     if place is None:
         return issue
-    spec, index = TABLE_BY_PATH[place[0]], place[1]
-    rest = issue.path[len(place[0]) + 1 :]
-    column = ".".join(p for p in rest if isinstance(p, str))
-    blocks = tables.get("time_blocks")
-    if (column, "time_blocks") not in spec.refs or blocks is None or not blocks.rows:
+    spec = TABLE_BY_PATH[place[0]]
+    column = ".".join(p for p in issue.path[len(place[0]) + 1 :] if isinstance(p, str))
+    blocks = _at(data, ("calendar", "time_blocks"))
+    if (column, "time_blocks") not in spec.refs or not isinstance(blocks, list) or not blocks:
         return issue
-    if not issue.message.startswith(("ids may hold", "unknown time block")):
+    ref = issue.id_ref
+    unknown_block = issue.code == UNKNOWN_ID and ref is not None and ref.what == "time block"
+    if issue.code != "string_pattern_mismatch" and not unknown_block:
         return issue
+    rows = [row if isinstance(row, dict) else {} for row in blocks]
     shown = ", ".join(
-        f"{row.get('id')} = {row.get('start', '?')}-{row.get('end', '?')}"
-        for row in blocks.rows[:8]
+        f"{row.get('id')} = {_clock(row.get('start'))}-{_clock(row.get('end'))}" for row in rows[:8]
     )
-    more = ", ..." if len(blocks.rows) > 8 else ""
+    more = ", ..." if len(rows) > 8 else ""
     message = issue.message
-    table = tables.get(spec.name)
-    value: Any = None
-    if table is not None and index < len(table.rows):
-        value = table.rows[index]
-        for part in rest:
-            if isinstance(part, int):
-                value = value[part] if isinstance(value, list) and part < len(value) else None
-            else:
-                value = value.get(part) if isinstance(value, dict) else None
+    value = _at(data, issue.path)
     if isinstance(value, str) and _TIME_LIKE.match(value):
-        message = f"{value!r} is a time; this column takes the id of a time block"
+        message = f"{value!r} is a time; this {noun} takes the id of a time block"
     return dataclasses.replace(issue, message=message, fix=f"use a time_blocks id: {shown}{more}")
+
+
+def id_hints(
+    data: Any, users: Callable[[list[Path]], str | None], noun: str = "column"
+) -> Callable[[Issue], Issue]:
+    """What every reader of an instance (tables, JSON, change files) adds to the issues of
+    ``data``: a time typed for a time-block id names the blocks (:func:`time_block_hint`),
+    a duplicate id names its rows (:func:`name_duplicate_rows`, ``users``)."""
+
+    def refine(issue: Issue) -> Issue:
+        return name_duplicate_rows(time_block_hint(issue, data, noun), data, users)
+
+    return refine
 
 
 def _repeats_missing_column(issue: Issue, missing: set[tuple[tuple[str, ...], str]]) -> bool:
