@@ -502,6 +502,68 @@ def test_an_unknown_id_is_reported_beside_a_field_error_of_another_row(cli, tmp_
     assert "travel_times.csv, row 3, column minutes: too small (got '-5')" in result.output
 
 
+def _tiny_edited(tmp_path: Path, edits: dict[str, dict[str, dict[str, str]]]) -> Path:
+    """A copy of instances/tiny with cells changed: ``{table: {row id: {column: text}}}``."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder, dirs_exist_ok=True)
+    for table, rows in edits.items():
+        with open(folder / f"{table}.csv", encoding="utf-8", newline="") as handle:
+            records = list(csv.DictReader(handle))
+        for record in records:
+            record.update(rows.get(record["id"], {}))
+        with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+            writer.writeheader()
+            writer.writerows(records)
+    return folder
+
+
+def test_a_row_with_a_bad_value_and_an_unknown_id_reports_both(cli, tmp_path):
+    """The unknown school of a row with a bad number showed only once the number was
+    fixed; a bad required value (a learner's kind) no longer hides it either."""
+    learners = {"L01": {"year": "two", "home_school": "NOPE00"}, "L02": {"kind": "studnt"}}
+    learners["L02"]["home_school"] = "NOPE01"
+    result = cli("validate", _tiny_edited(tmp_path, {"learners": learners}))
+    assert result.exit_code == 2, result.output
+    assert "learners.csv, row 2, column year: expected a whole number (got 'two')" in (
+        result.output
+    )
+    assert "learners.csv, row 2, column home_school: unknown school 'NOPE00'" in result.output
+    assert "learners.csv, row 3, column kind: not one of the allowed values" in result.output
+    assert "learners.csv, row 3, column home_school: unknown school 'NOPE01'" in result.output
+    assert result.output.count("fix:") == 4, result.output
+
+
+def test_a_bad_required_number_still_lets_the_ids_of_its_row_be_checked(cli, tmp_path):
+    folder = _tiny_copy(tmp_path, "travel_times", "02UE00,XX00,abc\n")
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert "travel_times.csv, row 2, column minutes: expected a number (got 'abc')" in (
+        result.output
+    )
+    assert "travel_times.csv, row 2, column destination: unknown school 'XX00'" in result.output
+
+
+def test_what_a_bad_value_may_cause_is_not_reported_beside_it(cli, tmp_path):
+    """A bad min_size is not compared with max_size (its stand-in is the default, 15),
+    and a facilitator whose role is bad is not said to have the wrong role for N1."""
+    edits = {
+        "los_networks": {"N1": {"min_size": "abc", "max_size": "2", "location": "NOPE"}},
+        "facilitators": {"IO1": {"role": "instituutsopleidr"}},
+    }
+    result = cli("validate", _tiny_edited(tmp_path, edits))
+    assert result.exit_code == 2, result.output
+    assert "los_networks.csv, row 2, column min_size: expected a whole number" in result.output
+    assert "los_networks.csv, row 2, column location: unknown school 'NOPE'" in result.output
+    assert "column role: not one of the allowed values (got 'instituutsopleidr')" in (result.output)
+    assert "size bounds" not in result.output
+    assert "second_facilitator" not in result.output
+    assert result.output.count("fix:") == 3, result.output
+
+
 def test_whatif_never_replaces_its_baseline(cli, tiny_bv_plan):
     # --out naming the baseline's own folder, with --force: refused before any work by
     # the check export, convert and solve use (exit 2), the baseline left as it was

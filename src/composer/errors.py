@@ -54,7 +54,9 @@ class Issue:
 
     ``code`` and ``id_ref`` say what the issue is for programs, never shown: ``code`` is
     pydantic's error type for a field error (``missing``, ``string_pattern_mismatch``) or
-    one of :data:`ID_CODES` for an id check; ``id_ref`` is the id such a check is about.
+    one of :data:`ID_CODES` for an id check; ``id_ref`` is the id such a check is about,
+    or the row of another table the issue depends on (a facilitator whose role does not
+    fit the network that names them).
     Readers refine or filter issues by these, not by the wording of the message.
     """
 

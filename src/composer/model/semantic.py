@@ -373,6 +373,7 @@ def semantic_issues(inst: Instance) -> list[Issue]:
                     f"{so.id!r} is a {so.role}, not a schoolopleider",
                     rule="L5",
                     fix="choose a facilitator whose role is schoolopleider",
+                    id_ref=IdRef("facilitator", so.id),
                 )
         if net.second_facilitator is not None:
             second = facilitator_by_id.get(net.second_facilitator)
@@ -396,6 +397,7 @@ def semantic_issues(inst: Instance) -> list[Issue]:
                     f"{' or '.join(sorted(wanted))}",
                     rule="L5",
                     fix="choose a facilitator with the right role",
+                    id_ref=IdRef("facilitator", second.id),
                 )
         if net.slot is not None:
             if net.slot.weekday not in cal.weekdays:
@@ -470,6 +472,7 @@ def semantic_issues(inst: Instance) -> list[Issue]:
                 f"{tn_fac.id!r} is a {tn_fac.role}, not a procesbegeleider",
                 rule="T4",
                 fix="choose a facilitator whose role is procesbegeleider",
+                id_ref=IdRef("facilitator", tn_fac.id),
             )
         _ref(
             c,
