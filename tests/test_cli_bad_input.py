@@ -342,25 +342,33 @@ def test_set_of_one_key_twice_is_refused(cli, tmp_path):
     assert not out.exists()
 
 
-def test_whatif_reports_every_problem_of_a_change_file_at_once(cli, tmp_path):
-    """A structure error (`what: learner`) no longer hides an unknown id or a bad value."""
+def _whatif_refused(cli, tmp_path: Path, change_text: str) -> str:
+    """``composer whatif`` on tiny with a change file of ``change_text``: its output,
+    after checking that it refused (exit 2) and wrote nothing."""
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({"instance": "tiny"}), encoding="utf-8")
     change = tmp_path / "change.yaml"
-    change.write_text(
+    change.write_text(change_text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("whatif", TINY, "--baseline", plan, "--change", change, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert not out.exists()
+    return result.output
+
+
+def test_whatif_reports_every_problem_of_a_change_file_at_once(cli, tmp_path):
+    """A structure error (`what: learner`) no longer hides an unknown id or a bad value."""
+    output = _whatif_refused(
+        cli,
+        tmp_path,
         "operations:\n"
         "  - {op: remove, what: learner, ids: [L01]}\n"
         "  - {op: modify, what: networks, id: N9, fields: {max_size: 19}}\n"
         "  - {op: set, key: tn.min_gap_days, value: '-3'}\n",
-        encoding="utf-8",
     )
-    out = tmp_path / "out"
-    result = cli("whatif", TINY, "--baseline", plan, "--change", change, "--out", out)
-    assert result.exit_code == 2, result.output
-    assert "change.yaml, line 2, key operations.1.remove.what: not one of" in result.output
-    assert "change.yaml, line 3, key operations.2: cannot modify networks 'N9'" in result.output
-    assert "line 4, key operations.3 (tn.min_gap_days): too small (got '-3')" in result.output
-    assert not out.exists()
+    assert "change.yaml, line 2, key operations.1.remove.what: not one of" in output
+    assert "change.yaml, line 3, key operations.2: cannot modify networks 'N9'" in output
+    assert "line 4, key operations.3 (tn.min_gap_days): too small (got '-3')" in output
 
 
 def test_a_time_typed_for_a_time_block_names_the_blocks(cli, tmp_path):
@@ -379,6 +387,69 @@ def test_a_time_typed_for_a_time_block_names_the_blocks(cli, tmp_path):
         "los_networks.csv, row 2, column slot.block: '8:30' is a time; this column takes the "
         "id of a time block\n    fix: use a time_blocks id: b1 = 08:30-10:00, b2 = 10:15-11:45"
     ) in result.output
+
+
+def _tiny_json(tmp_path: Path, edit) -> Path:
+    """instances/tiny as one JSON file, ``edit`` applied to its data."""
+    from composer.io import load_instance
+
+    data = load_instance(TINY).model_dump(mode="json")
+    edit(data)
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_a_json_instance_names_the_blocks_and_both_places_of_a_duplicate(cli, tmp_path):
+    """As the tables do: a time typed for a block id lists the blocks, and a duplicate id
+    names both places (keys instead of rows); they said 'ids may hold letters...' and
+    '(2 rows use it)'."""
+
+    def time_for_block(data: dict) -> None:
+        data["los"]["networks"][0]["slot"] = {"weekday": "tue", "block": "8:30"}
+
+    result = cli("validate", _tiny_json(tmp_path, time_for_block))
+    assert result.exit_code == 2, result.output
+    assert (
+        "tiny.json, key los.networks[0].slot.block: '8:30' is a time; this field takes the id "
+        "of a time block\n    fix: use a time_blocks id: b1 = 08:30-10:00, b2 = 10:15-11:45"
+    ) in result.output
+
+    def duplicate(data: dict) -> None:
+        data["learners"].append(dict(data["learners"][0], name="Someone Else"))
+        data["los"]["networks"][1]["slot"] = {"weekday": "tue", "block": "b9"}
+
+    result = cli("validate", _tiny_json(tmp_path, duplicate))
+    assert result.exit_code == 2, result.output
+    last = len(json.loads((tmp_path / "tiny.json").read_text(encoding="utf-8"))["learners"]) - 1
+    assert (
+        f"tiny.json, key learners[{last}].id: duplicate learner id 'L01' (learners[0] and "
+        f"learners[{last}] use it)"
+    ) in result.output
+    assert (
+        "tiny.json, key los.networks[1].slot.block: unknown time block 'b9'\n"
+        "    fix: use a time_blocks id: b1 = 08:30-10:00"
+    ) in result.output
+
+
+def test_a_change_file_names_the_blocks_and_both_places_of_a_duplicate(cli, tmp_path):
+    """A change file's time for a block id and duplicate id say what the tables say, with
+    the operation (or the instance) in place of a row."""
+    change = (
+        "operations:\n"
+        "  - {op: modify, what: networks, id: N1,\n"
+        "     fields: {slot.weekday: tue, slot.block: '8:30'}}\n"
+        "  - {op: add, what: learners, rows: [{id: L01, name: New, kind: starter, "
+        "home_school: 02UE00}]}\n"
+    )
+    assert (
+        "change.yaml, line 2, key operations.1 (slot.block): '8:30' is a time; this field takes "
+        "the id of a time block\n    fix: use a time_blocks id: b1 = 08:30-10:00"
+    ) in _whatif_refused(cli, tmp_path, change)
+    assert (
+        "change.yaml, line 4, key operations.2 (id): duplicate learner id 'L01' (a row of the "
+        "instance and operations.2 use it)"
+    ) in _whatif_refused(cli, tmp_path, change.replace("'8:30'", "b1"))
 
 
 def _tiny_copy(tmp_path: Path, table: str, append: str) -> Path:
@@ -405,6 +476,23 @@ def test_a_duplicate_id_names_both_rows(cli, tmp_path):
     ) in result.output
 
 
+def test_a_duplicate_id_names_both_rows_whatever_the_wording(cli, tmp_path, monkeypatch):
+    """The reader finds the rows by the issue's code and id, not by parsing its message:
+    a model-layer rewording keeps the row list (it vanished silently)."""
+    from composer.model import semantic
+
+    monkeypatch.setattr(
+        semantic, "duplicate_id_message", lambda what, id_, users: f"{what} {id_} x {users}"
+    )
+    lines = (TINY / "learners.csv").read_text(encoding="utf-8").splitlines()
+    folder = _tiny_copy(tmp_path, "learners", lines[1].replace("Anna de Jong", "Else") + "\n")
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert f"learners.csv, row {len(lines) + 1}, column id: learner L01 x rows 2 and " in (
+        result.output
+    )
+
+
 def test_an_unknown_id_is_reported_beside_a_field_error_of_another_row(cli, tmp_path):
     """A field error in one row no longer hides the cross-row checks of the others."""
     folder = _tiny_copy(tmp_path, "travel_times", "02UE00,XX00,12\n02UE00,02VR00,-5\n")
@@ -412,6 +500,68 @@ def test_an_unknown_id_is_reported_beside_a_field_error_of_another_row(cli, tmp_
     assert result.exit_code == 2, result.output
     assert "travel_times.csv, row 2, column destination: unknown school 'XX00'" in result.output
     assert "travel_times.csv, row 3, column minutes: too small (got '-5')" in result.output
+
+
+def _tiny_edited(tmp_path: Path, edits: dict[str, dict[str, dict[str, str]]]) -> Path:
+    """A copy of instances/tiny with cells changed: ``{table: {row id: {column: text}}}``."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder, dirs_exist_ok=True)
+    for table, rows in edits.items():
+        with open(folder / f"{table}.csv", encoding="utf-8", newline="") as handle:
+            records = list(csv.DictReader(handle))
+        for record in records:
+            record.update(rows.get(record["id"], {}))
+        with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+            writer.writeheader()
+            writer.writerows(records)
+    return folder
+
+
+def test_a_row_with_a_bad_value_and_an_unknown_id_reports_both(cli, tmp_path):
+    """The unknown school of a row with a bad number showed only once the number was
+    fixed; a bad required value (a learner's kind) no longer hides it either."""
+    learners = {"L01": {"year": "two", "home_school": "NOPE00"}, "L02": {"kind": "studnt"}}
+    learners["L02"]["home_school"] = "NOPE01"
+    result = cli("validate", _tiny_edited(tmp_path, {"learners": learners}))
+    assert result.exit_code == 2, result.output
+    assert "learners.csv, row 2, column year: expected a whole number (got 'two')" in (
+        result.output
+    )
+    assert "learners.csv, row 2, column home_school: unknown school 'NOPE00'" in result.output
+    assert "learners.csv, row 3, column kind: not one of the allowed values" in result.output
+    assert "learners.csv, row 3, column home_school: unknown school 'NOPE01'" in result.output
+    assert result.output.count("fix:") == 4, result.output
+
+
+def test_a_bad_required_number_still_lets_the_ids_of_its_row_be_checked(cli, tmp_path):
+    folder = _tiny_copy(tmp_path, "travel_times", "02UE00,XX00,abc\n")
+    result = cli("validate", folder)
+    assert result.exit_code == 2, result.output
+    assert "travel_times.csv, row 2, column minutes: expected a number (got 'abc')" in (
+        result.output
+    )
+    assert "travel_times.csv, row 2, column destination: unknown school 'XX00'" in result.output
+
+
+def test_what_a_bad_value_may_cause_is_not_reported_beside_it(cli, tmp_path):
+    """A bad min_size is not compared with max_size (its stand-in is the default, 15),
+    and a facilitator whose role is bad is not said to have the wrong role for N1."""
+    edits = {
+        "los_networks": {"N1": {"min_size": "abc", "max_size": "2", "location": "NOPE"}},
+        "facilitators": {"IO1": {"role": "instituutsopleidr"}},
+    }
+    result = cli("validate", _tiny_edited(tmp_path, edits))
+    assert result.exit_code == 2, result.output
+    assert "los_networks.csv, row 2, column min_size: expected a whole number" in result.output
+    assert "los_networks.csv, row 2, column location: unknown school 'NOPE'" in result.output
+    assert "column role: not one of the allowed values (got 'instituutsopleidr')" in (result.output)
+    assert "size bounds" not in result.output
+    assert "second_facilitator" not in result.output
+    assert result.output.count("fix:") == 3, result.output
 
 
 def test_whatif_never_replaces_its_baseline(cli, tiny_bv_plan):

@@ -21,6 +21,25 @@ EXIT_INFEASIBLE = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
+DUPLICATE_ID = "duplicate_id"
+"""Issue code: two rows of one table share an id."""
+UNKNOWN_ID = "unknown_id"
+"""Issue code: a reference names an id no row of its table has."""
+SHARED_ID = "shared_id"
+"""Issue code: a school and a person (or two kinds of person) share an id."""
+ID_CODES = frozenset({DUPLICATE_ID, UNKNOWN_ID, SHARED_ID})
+"""The codes of checks that look at ids only (one cell and the ids of other rows)."""
+
+
+@dataclass(frozen=True)
+class IdRef:
+    """The id an issue is about, as data, so that no reader has to parse the message:
+    ``what`` says in words what the id names (``learner``, ``time block``), ``id`` is the
+    id itself."""
+
+    what: str
+    id: str
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -32,6 +51,13 @@ class Issue:
     (``("learners", 12, "home_school")``) for programmatic use. ``key`` names a setting
     or a JSON key (``los.settings.min_size``) and ``line`` a line of a text file
     (``instance.yaml``, a JSON file) where rows and columns do not apply.
+
+    ``code`` and ``id_ref`` say what the issue is for programs, never shown: ``code`` is
+    pydantic's error type for a field error (``missing``, ``string_pattern_mismatch``) or
+    one of :data:`ID_CODES` for an id check; ``id_ref`` is the id such a check is about,
+    or the row of another table the issue depends on (a facilitator whose role does not
+    fit the network that names them).
+    Readers refine or filter issues by these, not by the wording of the message.
     """
 
     message: str
@@ -44,6 +70,8 @@ class Issue:
     path: tuple[str | int, ...] = field(default=())
     key: str | None = None
     line: int | None = None
+    code: str | None = None
+    id_ref: IdRef | None = None
 
     def where(self) -> str:
         """The location as a planner reads it: ``learners.csv, row 14, column home_school``

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from composer.errors import InputError, Issue
 from composer.io.cells import ABSENT, value_from_text
 from composer.io.fields import Column, did_you_mean
-from composer.io.issues import Where, build_model, locate_issue
+from composer.io.issues import Where, build_model, listing, locate_issue
 from composer.io.tabular import (
     SETTING_BY_KEY,
     TABLE_BY_PATH,
@@ -28,6 +28,7 @@ from composer.io.tabular import (
     _item_column,
     cell_or_default,
     format_key,
+    id_hints,
     setting_value,
 )
 from composer.io.yaml_io import read_settings_yaml
@@ -263,6 +264,20 @@ def apply_change(
                     )
         return Where(source, key=f"instance after the change: {format_key(path)}")
 
+    def users(paths: list[tuple[str | int, ...]]) -> str:
+        """The rows of a duplicate id: the operations that wrote them, or the instance."""
+        counts: dict[int | None, int] = {}  # operation (None: the instance) -> rows
+        for path in paths:
+            what = by_path.get(tuple(str(p) for p in path[:-1]))
+            op_index = touched.get((what, int(path[-1]))) if what is not None else None
+            counts[op_index] = counts.get(op_index, 0) + 1
+        places = []
+        for op_index, n in counts.items():
+            op = "the instance" if op_index is None else f"operations.{number(op_index) + 1}"
+            one = "a row of the instance" if op_index is None else op
+            places.append(f"{n} rows of {op}" if n > 1 else one)
+        return listing(places)
+
     try:
         changed = build_model(
             Instance,
@@ -270,6 +285,7 @@ def apply_change(
             locate,
             f"the change in {source} makes the instance invalid",
             decimal_comma=True,  # values are read as cells
+            refine=id_hints(data, users, noun="field"),
         )
     except SemanticIssues as exc:  # pragma: no cover - build_model wraps these
         raise InputError([locate_issue(x, locate) for x in exc.issues]) from None

@@ -10,7 +10,7 @@ path into ``(source, row, column)`` the way its format shows them, so a planner 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple, TypeVar
 
@@ -182,9 +182,17 @@ def issues_from_validation_error(
                 path=path,
                 key=where.key,
                 line=where.line,
+                code=err.get("type"),
             )
         )
     return issues
+
+
+def listing(items: Sequence[str]) -> str:
+    """Items as a planner reads them: ``2``, ``2 and 12``, ``2, 5 and 12``."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
 def locate_issue(issue: Issue, locate: Locator) -> Issue:
@@ -201,15 +209,24 @@ def locate_issue(issue: Issue, locate: Locator) -> Issue:
 
 
 def build_model(
-    model: type[M], data: Any, locate: Locator, summary: str, decimal_comma: bool = False
+    model: type[M],
+    data: Any,
+    locate: Locator,
+    summary: str,
+    decimal_comma: bool = False,
+    refine: Callable[[Issue], Issue] | None = None,
 ) -> M:
     """Validate ``data`` into ``model``; raise :class:`InputError` with every issue located.
 
-    ``decimal_comma``: the values were read as cells, where ``52,09`` is a number."""
+    ``decimal_comma``: the values were read as cells, where ``52,09`` is a number.
+    ``refine``: what the reader adds to each located issue (e.g. the rows of a duplicate
+    id, :func:`composer.io.tabular.id_hints`)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         found = issues_from_validation_error(exc, locate, model, decimal_comma=decimal_comma)
+        if refine is not None:
+            found = [refine(issue) for issue in found]
         raise InputError(found, summary) from None
 
 
@@ -217,9 +234,14 @@ def json_locator(source: str) -> Locator:
     """Locator for a JSON file: the path is shown as a key (``learners[12].kind``)."""
 
     def locate(path: Path) -> Located:
-        text = ""
-        for part in path:
-            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-        return Where(source, key=text or None)
+        return Where(source, key=json_key(path) or None)
 
     return locate
+
+
+def json_key(path: Path) -> str:
+    """A model path as a key of a JSON document: ``learners[12].kind``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

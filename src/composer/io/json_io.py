@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from composer.errors import InputError, Issue
-from composer.io.issues import build_model, json_locator
+from composer.io.issues import Path as IssuePath
+from composer.io.issues import build_model, json_key, json_locator, listing
 from composer.io.safe_write import atomic_write_text
+from composer.io.tabular import id_hints
 from composer.model.instance import Instance
 from composer.model.plan import Plan
 
@@ -60,7 +62,17 @@ def instance_from_data(data: Any, source: str) -> Instance:
                 )
             ]
         )
-    return build_model(Instance, data, json_locator(source), f"{source} is not a valid instance")
+
+    def users(paths: list[IssuePath]) -> str:
+        return listing([json_key(path) for path in paths])
+
+    return build_model(
+        Instance,
+        data,
+        json_locator(source),
+        f"{source} is not a valid instance",
+        refine=id_hints(data, users, noun="field"),
+    )
 
 
 def read_instance_json(path: Path) -> Instance:

@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from composer.errors import InputError, Issue
+from composer.errors import DUPLICATE_ID, ID_CODES, UNKNOWN_ID, InputError, Issue
 from composer.io.cells import ABSENT, value_from_text
 from composer.io.fields import (
     Column,
@@ -38,7 +38,14 @@ from composer.io.fields import (
     kind_of,
     setting_column,
 )
-from composer.io.issues import Path, Where, issues_from_validation_error, locate_issue
+from composer.io.issues import (
+    Path,
+    Where,
+    issues_from_validation_error,
+    listing,
+    locate_issue,
+)
+from composer.model import semantic
 from composer.model.instance import Instance
 from composer.model.semantic import SemanticIssues
 
@@ -734,8 +741,9 @@ def assemble(
     Field errors are reported for everything that could be read. Cross-row checks
     (unknown ids, duplicates, bounds) run only when every file was read completely;
     otherwise a missing table would show up as hundreds of unknown ids. Rows with a field
-    error are left out of them, so both kinds are reported at once. ``absent_hint``
-    names the file or sheet a table would be in, or None when it is there but unreadable.
+    error take part without their bad values, so both kinds are reported at once, also
+    for one row (:func:`_cross_row_issues_despite`). ``absent_hint`` names the file or
+    sheet a table would be in, or None when it is there but unreadable.
     """
     data: dict[str, Any] = {}
     if settings is not None:
@@ -758,6 +766,7 @@ def assemble(
             node = child
         node[spec.path[-1]] = table.rows
     locate = make_locator(tables, settings)
+    refine = id_hints(data, _row_numbers(locate))
     if not settings.readable:
         data.setdefault("name", "unreadable")
     try:
@@ -768,12 +777,11 @@ def assemble(
             exc, locate, Instance, semantic=not sink.blocking, decimal_comma=True
         )
         if not sink.blocking:
-            found.extend(_cross_row_issues_despite(exc, data, tables, locate))
+            found.extend(_cross_row_issues_despite(exc, data, locate))
         for issue in found:
             if _repeats_missing_column(issue, missing):
                 continue
-            issue = _time_block_hint(issue, tables)
-            issue = _duplicate_rows(issue, tables)
+            issue = refine(issue)
             if (issue.source, issue.row, issue.column) in sink.cells:
                 continue
             sink.add(issue)
@@ -793,133 +801,281 @@ def _row_of(path: Sequence[str | int]) -> tuple[tuple[str, ...], int] | None:
     return None
 
 
+_Row = tuple[tuple[str, ...], int]
+"""A row of a table: (the table's model path, the row's index)."""
+
+_COMPARED_ROWS = frozenset({("calendar", "school_years"), ("calendar", "holidays")})
+"""Tables whose rows are checked against each other (overlapping years, holidays)."""
+
+
 def _cross_row_issues_despite(
-    exc: ValidationError,
-    data: dict[str, Any],
-    tables: dict[str, TableRead],
-    locate: Callable[[Path], Where],
+    exc: ValidationError, data: dict[str, Any], locate: Callable[[Path], Where]
 ) -> list[Issue]:
     """The cross-row issues (unknown ids, duplicates, bounds) that field errors kept from
-    running: checked again without the rows that have a field error, so that every
-    problem is reported in one run. Only when every field error sits in a table row (a
-    bad setting can change what the other rows mean); an issue that names the id of a
-    left-out row (a reference to it) or, with a school year left out, a date outside
-    every school year is not reported: it may be the left-out row's doing."""
-    bad: dict[tuple[str, ...], set[int]] = {}
+    running, so that every problem is reported in one run.
+
+    Only when every field error sits in a table row (a bad setting can change what the
+    other rows mean). The checks run again with each bad field left out of its row (so
+    its default applies); a required one gets a stand-in value (:func:`_stand_in`), and
+    a row whose id or whole record is bad is left out. Of a patched row only
+    the id checks of its other fields are reported (an unknown school beside a bad
+    number), not what its stand-in values may cause (a size bound against a default).
+    Elsewhere, an issue about a left-out row's id (a reference to it) or a patched row
+    (the role of a facilitator whose role was bad), an overlap in a table with a bad
+    row, and a date outside every school year while a school year is bad are not
+    reported: they may be the bad row's doing."""
+    bad: dict[_Row, set[str]] = {}  # row -> its fields with an error ("": the row itself)
     for err in exc.errors():
-        inner = (err.get("ctx") or {}).get("error")
-        if isinstance(inner, SemanticIssues):
+        if isinstance((err.get("ctx") or {}).get("error"), SemanticIssues):
             return []  # the cross-row checks did run
-        place = _row_of(tuple(err["loc"]))
+        loc = tuple(err["loc"])
+        place = _row_of(loc)
         if place is None:
             return []
-        bad.setdefault(place[0], set()).add(place[1])
+        rest = loc[len(place[0]) + 1 :]
+        bad.setdefault(place, set()).add(str(rest[0]) if rest else "")
     if not bad:
         return []
+    dropped = {place for place, fields in bad.items() if fields & {"", "id"}}
+    standing_in: dict[_Row, set[str]] = {}
+    for _ in range(4):  # every round gives fields a stand-in or drops rows
+        pruned, kept = _patched(data, bad, standing_in, dropped)
+        try:
+            Instance.model_validate(pruned)
+        except ValidationError as again:
+            errors = again.errors()
+        else:
+            return []
+        for err in errors:
+            inner = (err.get("ctx") or {}).get("error")
+            if isinstance(inner, SemanticIssues):
+                patched = {
+                    place: fields | standing_in.get(place, set())
+                    for place, fields in bad.items()
+                    if place not in dropped
+                }
+                return [
+                    locate_issue(issue, locate)
+                    for issue in _not_caused_by(inner.issues, data, kept, patched, dropped)
+                ]
+        # a required field left out: give it a stand-in; anything else: drop the row
+        for err in errors:
+            loc = tuple(err["loc"])
+            place = _row_of(loc)
+            if place is None or place[0] not in kept:
+                return []
+            row = (place[0], kept[place[0]][place[1]])
+            rest = loc[len(place[0]) + 1 :]
+            field = str(rest[0]) if rest else ""
+            if row not in bad:
+                return []
+            if err["type"] == "missing" and field and field not in standing_in.get(row, set()):
+                standing_in.setdefault(row, set()).add(field)
+            else:
+                dropped.add(row)
+    return []
+
+
+def _patched(
+    data: dict[str, Any],
+    bad: dict[_Row, set[str]],
+    standing_in: dict[_Row, set[str]],
+    dropped: set[_Row],
+) -> tuple[dict[str, Any], dict[tuple[str, ...], list[int]]]:
+    """``data`` with the bad fields left out of their rows, a stand-in for the required
+    ones (``standing_in``; a row for which none fits is added to ``dropped``) and the
+    ``dropped`` rows left out; and per table, the original index of every row kept."""
     pruned = copy.copy(data)
     kept: dict[tuple[str, ...], list[int]] = {}
-    left_out: set[str] = set()
-    for table_path, rows_out in bad.items():
+    for table_path in {place[0] for place in bad}:
         node = pruned
         for part in table_path[:-1]:
             node[part] = copy.copy(node[part])
             node = node[part]
         rows = node[table_path[-1]]
-        kept[table_path] = [i for i in range(len(rows)) if i not in rows_out]
-        node[table_path[-1]] = [rows[i] for i in kept[table_path]]
-        left_out.update(
-            str(rows[i]["id"]) for i in rows_out if isinstance(rows[i], dict) and "id" in rows[i]
-        )
-    try:
-        Instance.model_validate(pruned)
-    except ValidationError as again:
-        found: list[Issue] = []
-        for err in again.errors():
-            inner = (err.get("ctx") or {}).get("error")
-            if not isinstance(inner, SemanticIssues):
+        model = TABLE_BY_PATH[table_path].model
+        out: list[Any] = []
+        kept[table_path] = []
+        for i, row in enumerate(rows):
+            place = (table_path, i)
+            if place in bad and place not in dropped:
+                if not isinstance(row, dict):
+                    dropped.add(place)
+                    continue
+                row = {k: v for k, v in row.items() if k not in bad[place]}
+                for name in standing_in.get(place, set()):
+                    row[name] = _stand_in(model, row, name)
+                    if row[name] is ABSENT:
+                        dropped.add(place)
+                        break
+            if place in dropped:
                 continue
-            for issue in inner.issues:
-                if any(repr(name) in issue.message for name in left_out):
-                    continue
-                if ("calendar", "school_years") in bad and "every school year" in issue.message:
-                    continue
-                place = _row_of(issue.path)
-                if place is not None and place[0] in kept:
-                    n = len(place[0])
-                    issue = dataclasses.replace(
-                        issue,
-                        path=(*place[0], kept[place[0]][place[1]], *issue.path[n + 1 :]),
-                    )
-                found.append(locate_issue(issue, locate))
-        return found
-    return []
+            out.append(row)
+            kept[table_path].append(i)
+        node[table_path[-1]] = out
+    return pruned, kept
 
 
-_DUPLICATE = re.compile(r"^(duplicate .* id )'(.*)' \(\d+ rows use it\)$")
+_STAND_INS: tuple[Any, ...] = ("x", 1, 0.5, "2026-01-01", "12:00", False, [])
 
 
-def _duplicate_rows(issue: Issue, tables: dict[str, TableRead]) -> Issue:
-    """A duplicate id names every row that uses it, not only the repeat it sits on."""
-    match = _DUPLICATE.match(issue.message)
+def _stand_in(model: type[BaseModel], row: dict[str, Any], name: str) -> Any:
+    """A value field ``name`` of ``model`` accepts in ``row`` (the first of its choices,
+    or of :data:`_STAND_INS`), to stand in for a bad required value; ABSENT if none fits."""
+    info = model.model_fields.get(name)
+    if info is None:
+        return ABSENT
+    for value in (*kind_of(info).choices, *_STAND_INS):
+        try:
+            model.model_validate({**row, name: value})
+        except ValidationError as exc:
+            if any(err["loc"][:1] == (name,) for err in exc.errors()):
+                continue
+        return value
+    return ABSENT
+
+
+def _not_caused_by(
+    issues: Iterable[Issue],
+    data: dict[str, Any],
+    kept: dict[tuple[str, ...], list[int]],
+    patched: dict[_Row, set[str]],
+    dropped: set[_Row],
+) -> Iterable[Issue]:
+    """The issues of the patched data that the bad rows cannot have caused, their paths
+    pointing at the rows of ``data`` again (see :func:`_cross_row_issues_despite`)."""
+
+    def row_ids(rows: Iterable[_Row]) -> set[str]:
+        ids = (_at(data, (*row[0], row[1], "id")) for row in rows)
+        return {str(i).strip() for i in ids if i is not None}
+
+    dropped_ids, patched_ids = row_ids(dropped), row_ids(patched)
+    compared = {row[0] for row in [*patched, *dropped]} & _COMPARED_ROWS
+    for issue in issues:
+        place = _row_of(issue.path)
+        if place is not None and place[0] in kept:
+            n = len(place[0])
+            place = (place[0], kept[place[0]][place[1]])
+            issue = dataclasses.replace(issue, path=(*place[0], place[1], *issue.path[n + 1 :]))
+        ref = issue.id_ref.id if issue.id_ref is not None else None
+        by_id = issue.code in ID_CODES
+        if place in patched:
+            field = issue.path[len(place[0]) + 1] if len(issue.path) > len(place[0]) + 1 else ""
+            if not by_id or str(field) in patched[place]:
+                continue
+        elif ref in dropped_ids or (ref in patched_ids and not by_id):
+            continue
+        if place is not None and place[0] in compared and not by_id:
+            continue
+        if ("calendar", "school_years") in compared and "every school year" in issue.message:
+            continue
+        yield issue
+
+
+def name_duplicate_rows(
+    issue: Issue, data: Any, users: Callable[[list[Path]], str | None]
+) -> Issue:
+    """A duplicate id names every row that uses it, not only the repeat it sits on.
+
+    ``data`` is what was validated (the instance as plain data); ``users`` says where the
+    rows at the given model paths are, in the words of the format (``rows 2 and 12``),
+    or None to keep the count. The issue is recognised by its code and id, not its words.
+    """
+    ref = issue.id_ref
     place = _row_of(issue.path)
-    if match is None or place is None:
+    if issue.code != DUPLICATE_ID or ref is None or place is None:
         return issue
-    table = tables.get(TABLE_BY_PATH[place[0]].name)
-    if table is None:
+    rows = _at(data, place[0])
+    if not isinstance(rows, list):
         return issue
-    rows = [
-        number
-        for row, number in zip(table.rows, table.row_numbers, strict=True)
-        if str(row.get("id", "")).strip() == match.group(2)
+    paths: list[Path] = [
+        (*place[0], i)
+        for i, row in enumerate(rows)
+        if isinstance(row, dict) and str(row.get("id", "")).strip() == ref.id
     ]
-    if len(rows) < 2:
+    text = users(paths) if len(paths) > 1 else None
+    if text is None:
         return issue
-    listed = ", ".join(map(str, rows[:-1])) + f" and {rows[-1]}"
-    return dataclasses.replace(
-        issue, message=f"{match.group(1)}{match.group(2)!r} (rows {listed} use it)"
-    )
+    return dataclasses.replace(issue, message=semantic.duplicate_id_message(ref.what, ref.id, text))
+
+
+def _row_numbers(locate: Callable[[Path], Where]) -> Callable[[list[Path]], str | None]:
+    """The rows of a table as ``rows 2 and 12`` (for :func:`name_duplicate_rows`)."""
+
+    def users(paths: list[Path]) -> str | None:
+        numbers = [locate(path).row for path in paths]
+        if any(n is None for n in numbers):
+            return None
+        return "rows " + listing([str(n) for n in numbers])
+
+    return users
 
 
 _TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{2}")
 
 
-def _time_block_hint(issue: Issue, tables: dict[str, TableRead]) -> Issue:
-    """A bad or unknown id in a column of time-block ids (``slot.block``, ``roster.mon``):
-    name the blocks with their times, and say so when a time was typed (``8:30``)."""
+def _at(data: Any, path: Sequence[str | int]) -> Any:
+    """The value at a model path in plain data (None where the path leads nowhere)."""
+    for part in path:
+        if isinstance(part, int):
+            data = data[part] if isinstance(data, list) and 0 <= part < len(data) else None
+        else:
+            data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _clock(value: Any) -> str:
+    """A time of a time-block row as planners write it: 08:30 (JSON gives 08:30:00)."""
+    text = "?" if value is None else str(value)
+    return text[:-3] if re.fullmatch(r"\d{1,2}:\d{2}:00", text) else text
+
+
+def time_block_hint(issue: Issue, data: Any, noun: str = "column") -> Issue:
+    """A bad or unknown id in a field of time-block ids (``slot.block``, ``roster.mon``):
+    name the blocks with their times, and say so when a time was typed (``8:30``).
+
+    ``data`` is what was validated (the instance as plain data); ``noun`` is what the
+    format calls the place of a value (a table's column, a JSON or change file's field)."""
     place = _row_of(issue.path)
     if place is None:
         return issue
-    spec, index = TABLE_BY_PATH[place[0]], place[1]
-    rest = issue.path[len(place[0]) + 1 :]
-    column = ".".join(p for p in rest if isinstance(p, str))
-    blocks = tables.get("time_blocks")
-    if (column, "time_blocks") not in spec.refs or blocks is None or not blocks.rows:
+    spec = TABLE_BY_PATH[place[0]]
+    column = ".".join(p for p in issue.path[len(place[0]) + 1 :] if isinstance(p, str))
+    blocks = _at(data, ("calendar", "time_blocks"))
+    if (column, "time_blocks") not in spec.refs or not isinstance(blocks, list) or not blocks:
         return issue
-    if not issue.message.startswith(("ids may hold", "unknown time block")):
+    ref = issue.id_ref
+    unknown_block = issue.code == UNKNOWN_ID and ref is not None and ref.what == "time block"
+    if issue.code != "string_pattern_mismatch" and not unknown_block:
         return issue
+    rows = [row if isinstance(row, dict) else {} for row in blocks]
     shown = ", ".join(
-        f"{row.get('id')} = {row.get('start', '?')}-{row.get('end', '?')}"
-        for row in blocks.rows[:8]
+        f"{row.get('id')} = {_clock(row.get('start'))}-{_clock(row.get('end'))}" for row in rows[:8]
     )
-    more = ", ..." if len(blocks.rows) > 8 else ""
+    more = ", ..." if len(rows) > 8 else ""
     message = issue.message
-    table = tables.get(spec.name)
-    value: Any = None
-    if table is not None and index < len(table.rows):
-        value = table.rows[index]
-        for part in rest:
-            if isinstance(part, int):
-                value = value[part] if isinstance(value, list) and part < len(value) else None
-            else:
-                value = value.get(part) if isinstance(value, dict) else None
+    value = _at(data, issue.path)
     if isinstance(value, str) and _TIME_LIKE.match(value):
-        message = f"{value!r} is a time; this column takes the id of a time block"
+        message = f"{value!r} is a time; this {noun} takes the id of a time block"
     return dataclasses.replace(issue, message=message, fix=f"use a time_blocks id: {shown}{more}")
+
+
+def id_hints(
+    data: Any, users: Callable[[list[Path]], str | None], noun: str = "column"
+) -> Callable[[Issue], Issue]:
+    """What every reader of an instance (tables, JSON, change files) adds to the issues of
+    ``data``: a time typed for a time-block id names the blocks (:func:`time_block_hint`),
+    a duplicate id names its rows (:func:`name_duplicate_rows`, ``users``)."""
+
+    def refine(issue: Issue) -> Issue:
+        return name_duplicate_rows(time_block_hint(issue, data, noun), data, users)
+
+    return refine
 
 
 def _repeats_missing_column(issue: Issue, missing: set[tuple[tuple[str, ...], str]]) -> bool:
     """A per-row 'value required' for a column already reported as missing."""
-    if not issue.message.startswith("a value is required"):
+    if issue.code != "missing":
         return False
     path = issue.path
     for spec_path, column in missing:

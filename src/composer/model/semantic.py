@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from composer.errors import Issue
+from composer.errors import DUPLICATE_ID, SHARED_ID, UNKNOWN_ID, IdRef, Issue
 
 if TYPE_CHECKING:
     from composer.model.instance import Instance
@@ -36,9 +36,24 @@ class _Collector:
         self.issues: list[Issue] = []
 
     def add(
-        self, path: Path, message: str, fix: str | None = None, rule: str | None = None
+        self,
+        path: Path,
+        message: str,
+        fix: str | None = None,
+        rule: str | None = None,
+        code: str | None = None,
+        id_ref: IdRef | None = None,
     ) -> None:
-        self.issues.append(Issue(message=message, path=path, fix=fix, rule=rule))
+        self.issues.append(
+            Issue(message=message, path=path, fix=fix, rule=rule, code=code, id_ref=id_ref)
+        )
+
+
+def duplicate_id_message(what: str, id_: str, users: str) -> str:
+    """The message of a duplicate id; ``users`` says which rows use it (``2 rows``; a
+    reader that knows where the rows are says ``rows 2 and 12`` or ``learners[0] and
+    learners[10]``)."""
+    return f"duplicate {what} id {id_!r} ({users} use it)"
 
 
 def _ids(items: Iterable[Any]) -> set[str]:
@@ -52,8 +67,10 @@ def _check_unique(c: _Collector, table: Path, items: Sequence[Any], what: str) -
         if item.id in seen:
             c.add(
                 (*table, i, "id"),
-                f"duplicate {what} id {item.id!r} ({counts[item.id]} rows use it)",
+                duplicate_id_message(what, item.id, f"{counts[item.id]} rows"),
                 fix="give every row its own id, or delete the repeated row",
+                code=DUPLICATE_ID,
+                id_ref=IdRef(what, item.id),
             )
         seen.add(item.id)
 
@@ -67,7 +84,17 @@ def _ref(
     table_hint: str,
 ) -> None:
     if value is not None and value not in known:
-        c.add(path, f"unknown {what} {value!r}", fix=f"use an id listed in {table_hint}")
+        _unknown(c, path, value, what, table_hint)
+
+
+def _unknown(c: _Collector, path: Path, value: str, what: str, table_hint: str) -> None:
+    c.add(
+        path,
+        f"unknown {what} {value!r}",
+        fix=f"use an id listed in {table_hint}",
+        code=UNKNOWN_ID,
+        id_ref=IdRef(what, value),
+    )
 
 
 def _refs(
@@ -116,6 +143,8 @@ def semantic_issues(inst: Instance) -> list[Issue]:
                     (*path, i, "id"),
                     f"id {item.id!r} is used both for a {other} and a {what}",
                     fix="ids of schools and people must be unique across all tables",
+                    code=SHARED_ID,
+                    id_ref=IdRef(what, item.id),
                 )
             owners.setdefault(item.id, what)
 
@@ -335,10 +364,8 @@ def semantic_issues(inst: Instance) -> list[Issue]:
         if net.schoolopleider is not None:
             so = facilitator_by_id.get(net.schoolopleider)
             if so is None:
-                c.add(
-                    (*base, "schoolopleider"),
-                    f"unknown facilitator {net.schoolopleider!r}",
-                    fix="use an id listed in facilitators",
+                _unknown(
+                    c, (*base, "schoolopleider"), net.schoolopleider, "facilitator", "facilitators"
                 )
             elif so.role != "schoolopleider":
                 c.add(
@@ -346,6 +373,7 @@ def semantic_issues(inst: Instance) -> list[Issue]:
                     f"{so.id!r} is a {so.role}, not a schoolopleider",
                     rule="L5",
                     fix="choose a facilitator whose role is schoolopleider",
+                    id_ref=IdRef("facilitator", so.id),
                 )
         if net.second_facilitator is not None:
             second = facilitator_by_id.get(net.second_facilitator)
@@ -355,10 +383,12 @@ def semantic_issues(inst: Instance) -> list[Issue]:
                 "mixed": {"instituutsopleider", "schoolbegeleider"},
             }[net.type]
             if second is None:
-                c.add(
+                _unknown(
+                    c,
                     (*base, "second_facilitator"),
-                    f"unknown facilitator {net.second_facilitator!r}",
-                    fix="use an id listed in facilitators",
+                    net.second_facilitator,
+                    "facilitator",
+                    "facilitators",
                 )
             elif second.role not in wanted:
                 c.add(
@@ -367,6 +397,7 @@ def semantic_issues(inst: Instance) -> list[Issue]:
                     f"{' or '.join(sorted(wanted))}",
                     rule="L5",
                     fix="choose a facilitator with the right role",
+                    id_ref=IdRef("facilitator", second.id),
                 )
         if net.slot is not None:
             if net.slot.weekday not in cal.weekdays:
@@ -434,17 +465,14 @@ def semantic_issues(inst: Instance) -> list[Issue]:
         _ref(c, (*base, "region"), tnet.region, region_ids, "region", "regions")
         tn_fac = facilitator_by_id.get(tnet.facilitator)
         if tn_fac is None:
-            c.add(
-                (*base, "facilitator"),
-                f"unknown facilitator {tnet.facilitator!r}",
-                fix="use an id listed in facilitators",
-            )
+            _unknown(c, (*base, "facilitator"), tnet.facilitator, "facilitator", "facilitators")
         elif tn_fac.role != "procesbegeleider":
             c.add(
                 (*base, "facilitator"),
                 f"{tn_fac.id!r} is a {tn_fac.role}, not a procesbegeleider",
                 rule="T4",
                 fix="choose a facilitator whose role is procesbegeleider",
+                id_ref=IdRef("facilitator", tn_fac.id),
             )
         _ref(
             c,
