@@ -573,3 +573,20 @@ def test_whatif_never_replaces_its_baseline(cli, tiny_bv_plan):
     assert result.exit_code == 2, result.output
     assert "would replace the input; choose another --out" in result.output
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_json_row_with_a_bad_value_and_an_unknown_id_reports_both(cli, tmp_path):
+    """As the tables do: the unknown school of a learner with a bad year showed only once
+    the year was fixed (a JSON instance skipped the cross-row checks on a field error)."""
+
+    def bad_year_and_school(data: dict) -> None:
+        data["learners"][0]["year"] = "two"
+        data["learners"][0]["home_school"] = "NOPE00"
+
+    result = cli("validate", _tiny_json(tmp_path, bad_year_and_school))
+    assert result.exit_code == 2, result.output
+    assert "tiny.json, key learners[0].year: expected a whole number (got 'two')" in (
+        result.output
+    )
+    assert "tiny.json, key learners[0].home_school: unknown school 'NOPE00'" in result.output
+    assert result.output.count("fix:") == 2, result.output

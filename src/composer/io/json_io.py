@@ -6,11 +6,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from composer.errors import InputError, Issue
 from composer.io.issues import Path as IssuePath
-from composer.io.issues import build_model, json_key, json_locator, listing
+from composer.io.issues import (
+    build_model,
+    issues_from_validation_error,
+    json_key,
+    json_locator,
+    listing,
+)
 from composer.io.safe_write import atomic_write_text
-from composer.io.tabular import id_hints
+from composer.io.tabular import cross_row_issues_despite, id_hints
 from composer.model.instance import Instance
 from composer.model.plan import Plan
 
@@ -66,13 +74,18 @@ def instance_from_data(data: Any, source: str) -> Instance:
     def users(paths: list[IssuePath]) -> str:
         return listing([json_key(path) for path in paths])
 
-    return build_model(
-        Instance,
-        data,
-        json_locator(source),
-        f"{source} is not a valid instance",
-        refine=id_hints(data, users, noun="field"),
-    )
+    locate = json_locator(source)
+    refine = id_hints(data, users, noun="field")
+    try:
+        return Instance.model_validate(data)
+    except ValidationError as exc:
+        # as the tables do: the cross-row checks a field error kept from running are run
+        # without the bad values, so an unknown id beside a bad number shows at once
+        found = issues_from_validation_error(exc, locate, Instance)
+        found.extend(cross_row_issues_despite(exc, data, locate))
+        raise InputError(
+            [refine(issue) for issue in found], f"{source} is not a valid instance"
+        ) from None
 
 
 def read_instance_json(path: Path) -> Instance:

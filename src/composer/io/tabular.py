@@ -39,6 +39,7 @@ from composer.io.fields import (
     setting_column,
 )
 from composer.io.issues import (
+    Locator,
     Path,
     Where,
     issues_from_validation_error,
@@ -777,7 +778,7 @@ def assemble(
             exc, locate, Instance, semantic=not sink.blocking, decimal_comma=True
         )
         if not sink.blocking:
-            found.extend(_cross_row_issues_despite(exc, data, locate))
+            found.extend(cross_row_issues_despite(exc, data, locate))
         for issue in found:
             if _repeats_missing_column(issue, missing):
                 continue
@@ -808,8 +809,8 @@ _COMPARED_ROWS = frozenset({("calendar", "school_years"), ("calendar", "holidays
 """Tables whose rows are checked against each other (overlapping years, holidays)."""
 
 
-def _cross_row_issues_despite(
-    exc: ValidationError, data: dict[str, Any], locate: Callable[[Path], Where]
+def cross_row_issues_despite(
+    exc: ValidationError, data: dict[str, Any], locate: Locator
 ) -> list[Issue]:
     """The cross-row issues (unknown ids, duplicates, bounds) that field errors kept from
     running, so that every problem is reported in one run.
