@@ -585,8 +585,6 @@ def test_a_json_row_with_a_bad_value_and_an_unknown_id_reports_both(cli, tmp_pat
 
     result = cli("validate", _tiny_json(tmp_path, bad_year_and_school))
     assert result.exit_code == 2, result.output
-    assert "tiny.json, key learners[0].year: expected a whole number (got 'two')" in (
-        result.output
-    )
+    assert "tiny.json, key learners[0].year: expected a whole number (got 'two')" in (result.output)
     assert "tiny.json, key learners[0].home_school: unknown school 'NOPE00'" in result.output
     assert result.output.count("fix:") == 2, result.output

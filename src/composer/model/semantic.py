@@ -56,6 +56,11 @@ def duplicate_id_message(what: str, id_: str, users: str) -> str:
     return f"duplicate {what} id {id_!r} ({users} use it)"
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: ``an instituutsopleider``, ``a schoolopleider``."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def _ids(items: Iterable[Any]) -> set[str]:
     return {item.id for item in items}
 
@@ -370,7 +375,7 @@ def semantic_issues(inst: Instance) -> list[Issue]:
             elif so.role != "schoolopleider":
                 c.add(
                     (*base, "schoolopleider"),
-                    f"{so.id!r} is a {so.role}, not a schoolopleider",
+                    f"{so.id!r} is {_a(so.role)}, not a schoolopleider",
                     rule="L5",
                     fix="choose a facilitator whose role is schoolopleider",
                     id_ref=IdRef("facilitator", so.id),
@@ -393,8 +398,8 @@ def semantic_issues(inst: Instance) -> list[Issue]:
             elif second.role not in wanted:
                 c.add(
                     (*base, "second_facilitator"),
-                    f"{second.id!r} is a {second.role}; a {net.type} network needs a "
-                    f"{' or '.join(sorted(wanted))}",
+                    f"{second.id!r} is {_a(second.role)}; {_a(net.type)} network needs "
+                    f"{_a(' or '.join(sorted(wanted)))}",
                     rule="L5",
                     fix="choose a facilitator with the right role",
                     id_ref=IdRef("facilitator", second.id),
@@ -469,7 +474,7 @@ def semantic_issues(inst: Instance) -> list[Issue]:
         elif tn_fac.role != "procesbegeleider":
             c.add(
                 (*base, "facilitator"),
-                f"{tn_fac.id!r} is a {tn_fac.role}, not a procesbegeleider",
+                f"{tn_fac.id!r} is {_a(tn_fac.role)}, not a procesbegeleider",
                 rule="T4",
                 fix="choose a facilitator whose role is procesbegeleider",
                 id_ref=IdRef("facilitator", tn_fac.id),
