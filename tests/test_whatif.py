@@ -352,6 +352,30 @@ def test_bv_keeps_clusters_that_still_hold() -> None:
     assert any("1 still-valid cluster(s) re-formed" in n for n in notes)
 
 
+def test_a_school_leaving_keeps_the_other_cluster_of_its_sector_region() -> None:
+    # Baseline: clusters A (a0-a3) and B (b0-b3), eight po schools of r1. a0 leaves the
+    # programme: seven are eligible, an impossible count (B8) for a fresh solve. B still
+    # holds (four eligible schools of one sector-region, its coordinator) and is kept as
+    # it was; only A's three schools a1-a3 are left out (B8). Was: B dissolved too and all
+    # seven schools were left out.
+    from composer.pipeline import solve
+    from composer.replan import replan
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    instance = make_instance(bv_data(schools))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    change = {"op": "modify", "what": "schools", "id": "a0", "fields": {"bv_subsidy": "nee"}}
+    changed = apply_change(instance, _change(change))
+    planned, plan, _, _, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    b_before = next(c for c in baseline.clusters if "b0" in c.schools)
+    assert list(plan.clusters) == [b_before]
+    assert sorted(u.id for u in plan.unplaced if u.rule == "B8") == ["a1", "a2", "a3"]
+    assert plan_diff(baseline, plan).data["clusters_kept"] == 1
+
+
 def test_solve_with_last_years_plan_keeps_networks_together(cli, tmp_path: Path) -> None:
     # last year: l0-l2 in N1, l3-l5 in N2. This year l0 and l3 have left, n1 and n2 are
     # new, travel and own school weigh nothing and l1 prefers N2: a fresh solve moves l1

@@ -569,6 +569,18 @@ def _cluster_number(cid: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+def _keepable_group(instance: Instance, layout: Any) -> dict[str, str]:
+    """School id -> the group a kept cluster must lie within: the school's part of the
+    layout, or, for an eligible school the layout leaves out for an impossible count (B8),
+    its sector-region. A baseline cluster of such schools still holds (B2): keeping it and
+    leaving out only the schools left over is the least disruption, where re-clustering
+    the sector-region from scratch would leave every school of it out."""
+    group_of = {instance.schools[p].id: part.key for p, part in layout.part_of().items()}
+    for p, finding in layout.left_out.items():
+        group_of[instance.schools[p].id] = f"b8:{finding.sector}:{finding.region}"
+    return group_of
+
+
 def keep_clusters(
     instance: Instance, plan: Plan, baseline: Plan, params: SolveParams
 ) -> tuple[Plan, list[str]]:
@@ -589,11 +601,11 @@ def keep_clusters(
     idx = instance.index
     bv = instance.bv
     layout = bv_layout(instance)
-    part_of = {instance.schools[p].id: part for p, part in layout.part_of().items()}
+    group_of = _keepable_group(instance, layout)
     notes: list[str] = []
     kept: list[Cluster] = []
     for c in baseline.clusters:
-        parts = {part_of[s].key if s in part_of else None for s in c.schools}
+        parts = {group_of.get(s) for s in c.schools}
         if len(parts) != 1 or None in parts:
             continue
         if not bv.min_size <= len(c.schools) <= bv.max_size:
