@@ -148,6 +148,36 @@ def test_change_file_errors_are_located(tmp_path: Path) -> None:
     assert "invalid.yaml" in text and "operations.1" in text and "nowhere" in text
 
 
+def test_removing_a_facilitator_a_network_still_names_says_which_row_and_what_to_add(
+    tmp_path: Path,
+) -> None:
+    # f2-N1 falls ill and is removed, but N1 still fixes f2-N1 as its second facilitator.
+    # The refusal is located at the removing operation (line 2) and names network N1, its
+    # field, and the operation that frees it. Was: "key instance after the change:
+    # los.networks.1.second_facilitator: unknown facilitator 'f2-N1'", fix "use an id
+    # listed in facilitators".
+    instance = _instance()
+    ill = tmp_path / "ill.yaml"
+    ill.write_text("operations:\n  - {op: remove, what: facilitators, ids: [f2-N1]}\n")
+    change, lines = load_change(ill)
+    with pytest.raises(InputError) as err:
+        apply_change(instance, change, "ill.yaml", lines)
+    (issue,) = err.value.issues
+    assert (issue.source, issue.line, issue.key) == ("ill.yaml", 2, "operations.1")
+    assert issue.message == (
+        "operation 1 removes facilitators f2-N1, but networks N1 still names f2-N1 in "
+        "second_facilitator"
+    )
+    assert issue.fix is not None
+    assert "{op: modify, what: networks, id: N1, fields: {second_facilitator:" in issue.fix
+    # the operation the fix names, with an empty value, makes the change apply
+    freed = _change(
+        {"op": "remove", "what": "facilitators", "ids": ["f2-N1"]},
+        {"op": "modify", "what": "networks", "id": "N1", "fields": {"second_facilitator": ""}},
+    )
+    assert apply_change(instance, freed).los.networks[0].second_facilitator is None
+
+
 # --------------------------------------------------------------------------- CLI
 
 
