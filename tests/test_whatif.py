@@ -632,3 +632,25 @@ def test_a_region_without_a_re_plan_in_time_is_not_reported_feasible(monkeypatch
     _, plan, _, _ = replan_los(instance, baseline, SolveParams(time_limit=5, workers=1))
     assert plan.stages["los"].status == "unknown"
     assert plan.status == "unknown"
+
+
+def test_learners_of_a_region_without_a_plan_are_not_counted_as_moved_from_valid() -> None:
+    # Baseline: N1 = l0-l2, N2 = l3-l5 (each full at 3). N1 may now take 1: it is no
+    # longer valid, N2 still is (its three stay). Six learners, room for 1 + 3: the region
+    # has no plan, so all six are in no network without anything being re-planned there.
+    # moved_from_valid is 0 (was 3: N2's members, "moved although their network was still
+    # valid"), without_plan 6, and the objective after is said not to be comparable.
+    instance = _instance()
+    baseline = solve_los(instance)
+    assert sorted(map(len, (n.learners for n in baseline.networks))) == [3, 3]
+    change = {"op": "modify", "what": "networks", "id": "N1", "fields": {"max_size": 1}}
+    changed = apply_change(instance, _change(change))
+    _, plan, valid, _ = replan_los(changed, baseline, SolveParams(time_limit=10, workers=1))
+    assert plan.stages["los"].status == "infeasible"
+    assert valid.valid_networks == {"N2"} and len(valid.stays) == 3
+    diff = plan_diff(baseline, plan, valid.stays, set())
+    assert diff.data["summary"]["moved_from_valid"] == 0
+    assert diff.data["summary"]["without_plan"] == 6
+    lines = diff.lines()
+    assert lines[0].endswith("(of the parts with a plan only: not comparable)")
+    assert any(line.startswith("in no network because their region has no plan") for line in lines)

@@ -158,9 +158,11 @@ class Diff:
         d = self.data
         out = []
         ob, oa = d["objective"]["before"], d["objective"]["after"]
+        partial = d["status"]["after"] in {"infeasible", "unknown"}
         out.append(
             f"status {d['status']['before']} -> {d['status']['after']}; "
             f"objective {objective_text(ob)} -> {objective_text(oa)}"
+            + (" (of the parts with a plan only: not comparable)" if partial else "")
         )
         changed_terms = [t for t in d.get("objective_terms", []) if t["delta"] != 0]
         if changed_terms:
@@ -176,9 +178,19 @@ class Diff:
             f"learners: {s['kept']} kept, {s['moved']} moved, {s['removed']} removed, "
             f"{s['added']} added, {s['unplaced']} unplaced"
         )
+        without_plan = s.get("without_plan", 0)
+        if without_plan:
+            out.append(
+                f"in no network because their region has no plan (not moved; nothing was "
+                f"re-planned there): {without_plan}; run composer explain on instance.json"
+            )
         out.append(
             f"moved although their network was still valid: {s['moved_from_valid']}"
-            + (" (none: only affected learners moved)" if s["moved_from_valid"] == 0 else "")
+            + (
+                " (none: only affected learners moved)"
+                if s["moved_from_valid"] == 0 and not without_plan
+                else ""
+            )
         )
         for m in d["moves"][:40]:
             why = f" ({m['why']})" if m.get("why") else ""
@@ -317,6 +329,7 @@ def plan_diff(
     new = {lr: n.id for n in after.networks for lr in n.learners}
     why_unplaced = {u.id: u for u in after.unplaced if u.what == "learner"}
     unplaced = set(why_unplaced)
+    unplanned = _networks_without_plan(before, after)
     moves = []
     kept = 0
     for lr in sorted(set(old) | set(new)):
@@ -411,7 +424,12 @@ def plan_diff(
             "removed": len(removed & set(old)),
             "added": sum(1 for m in moves if m["before"] is None),
             "unplaced": len(unplaced),
-            "moved_from_valid": sum(1 for m in moves if m["learner"] in valid_before),
+            "moved_from_valid": sum(
+                1
+                for m in moves
+                if m["learner"] in valid_before and not _left_without_plan(m, unplanned)
+            ),
+            "without_plan": sum(1 for m in moves if _left_without_plan(m, unplanned)),
         },
         "moves": moves,
         "slots": slots,
@@ -445,6 +463,21 @@ _HOST_RULE = {"bv": "B5", "tn": "T2", "los": "L7"}
 """The rule about where a session of the programme takes place."""
 _SESSION_LIMIT = 40
 """Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
+
+
+def _networks_without_plan(before: Plan, after: Plan) -> set[str]:
+    """Baseline LOS networks the new plan lists as not planned: their region got no plan
+    (infeasible, or none in time), so nothing in it was re-planned."""
+    planned = {n.id for n in after.networks}
+    listed = {u.id for u in after.unplaced if u.what == "network"}
+    return {n.id for n in before.networks if n.id in listed and n.id not in planned}
+
+
+def _left_without_plan(move: dict[str, Any], unplanned: set[str]) -> bool:
+    """A learner in no network only because their baseline network's region got no plan:
+    not moved by the re-plan (there is none for them), so not counted as a move from a
+    still-valid network."""
+    return move["after"] is None and move["before"] in unplanned
 
 
 def _unplaced_why(entry: Any) -> str:

@@ -289,6 +289,7 @@ def _side_by_side(results: list[dict[str, Any]]) -> str:
         ("objective after", [objective_text(r["diff"]["objective"]["after"]) for r in results]),
         ("learners moved", [str(r["diff"]["summary"]["moved"]) for r in results]),
         ("moved from valid", [str(r["diff"]["summary"]["moved_from_valid"]) for r in results]),
+        ("region without plan", [str(r["diff"]["summary"]["without_plan"]) for r in results]),
         ("removed", [str(r["diff"]["summary"]["removed"]) for r in results]),
         ("added", [str(r["diff"]["summary"]["added"]) for r in results]),
         ("slots changed", [str(len(r["diff"]["slots"])) for r in results]),
