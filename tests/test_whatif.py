@@ -6,6 +6,7 @@ import hashlib
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -20,7 +21,7 @@ from composer.model.instance import Instance
 from composer.params import SolveParams
 from composer.replan import plan_diff
 from composer.solvers.whatif import replan_los, validity
-from factories import bv_data, bv_school, make_instance
+from factories import bv_data, bv_school, coordinator, make_instance
 from los_cases import assert_checked, learner, los_instance, network, solve_los
 
 
@@ -404,6 +405,75 @@ def test_a_school_leaving_keeps_the_other_cluster_of_its_sector_region() -> None
     assert list(plan.clusters) == [b_before]
     assert sorted(u.id for u in plan.unplaced if u.rule == "B8") == ["a1", "a2", "a3"]
     assert plan_diff(baseline, plan).data["clusters_kept"] == 1
+
+
+def _two_far_clusters() -> tuple[Instance, Any]:
+    """Eight po schools of r1, a0-a3 near Utrecht and b0-b3 near Groningen, coordinator
+    c1 (no limit); the baseline BV plan clusters A = a0-a3 and B = b0-b3, both with c1."""
+    from composer.pipeline import solve
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    instance = make_instance(bv_data(schools))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    assert sorted(sorted(c.schools) for c in baseline.clusters) == [
+        ["a0", "a1", "a2", "a3"],
+        ["b0", "b1", "b2", "b3"],
+    ]
+    return instance, baseline
+
+
+def test_a_coordinator_with_less_room_keeps_the_clusters_that_fit_and_lists_the_rest() -> None:
+    # c1 may now guide 1 cluster: the first baseline cluster keeps c1, the other keeps its
+    # schools without a coordinator and is listed as unplaced (B4): checker clean. Was:
+    # both kept with c1, "[B4] coordinator c1 guides 2 clusters; their capacity is 1".
+    from composer.replan import replan
+
+    instance, baseline = _two_far_clusters()
+    change = {"op": "modify", "what": "facilitators", "id": "c1", "fields": {"max_groups": 1}}
+    changed = apply_change(instance, _change(change))
+    planned, plan, _, notes, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    first, second = baseline.clusters
+    assert list(plan.clusters) == [first, second.model_copy(update={"coordinator": None})]
+    assert [(u.id, u.rule) for u in plan.unplaced if u.what == "cluster"] == [(second.id, "B4")]
+    assert any(
+        f"[B4] cluster {second.id} keeps its schools; coordinator c1 -> none" in n for n in notes
+    )
+
+
+def test_a_coordinator_leaving_hands_the_clusters_over_without_regrouping_schools() -> None:
+    # the baseline is last term's grouping, not the optimum: A' = a0-a2 + b3, B' = b0-b2 +
+    # a3. c1 leaves, c2 (no limit) takes over. Both clusters still hold (B2): they keep
+    # their schools and ids, with c2. Was: both re-clustered from scratch into A and B
+    # (two schools changed cluster because the coordinator left).
+    from composer.replan import replan
+
+    instance, solved = _two_far_clusters()
+    first, second = solved.clusters
+    a, b = (first, second) if "a0" in first.schools else (second, first)
+    baseline = solved.model_copy(
+        update={
+            "clusters": (
+                a.model_copy(update={"schools": ("a0", "a1", "a2", "b3")}),
+                b.model_copy(update={"schools": ("a3", "b0", "b1", "b2")}),
+            )
+        }
+    )
+    changed = apply_change(
+        instance,
+        _change(
+            {"op": "remove", "what": "facilitators", "ids": ["c1"]},
+            {"op": "add", "what": "facilitators", "rows": [coordinator("c2")]},
+        ),
+    )
+    planned, plan, _, _, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    assert list(plan.clusters) == [
+        c.model_copy(update={"coordinator": "c2"}) for c in baseline.clusters
+    ]
 
 
 def test_solve_with_last_years_plan_keeps_networks_together(cli, tmp_path: Path) -> None:

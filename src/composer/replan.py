@@ -614,11 +614,61 @@ def _keepable_group(instance: Instance, layout: Any) -> dict[str, str]:
     return group_of
 
 
+def _split_by_coordinator(instance: Instance, clusters: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(clusters whose coordinator may keep guiding them, the others): the coordinator is
+    still in the instance, works in the cluster's region and has room (``max_groups``,
+    counted in the baseline's order). The others still hold as clusters (B2) and keep
+    their schools; only their coordinator changes (B4)."""
+    idx = instance.index
+    load: dict[str, int] = defaultdict(int)
+    keep, orphans = [], []
+    for c in clusters:
+        fac = idx.facilitator.get(c.coordinator or "")
+        f = None if fac is None else instance.facilitators[fac]
+        if (
+            f is None
+            or f.role != "ocw_coordinator"
+            or c.region not in f.regions
+            or (f.max_groups is not None and load[f.id] >= f.max_groups)
+        ):
+            orphans.append(c)
+            continue
+        load[f.id] += 1
+        keep.append(c)
+    return keep, orphans
+
+
+def _with_room(data: dict[str, Any], kept: list[Any]) -> Instance:
+    """The instance of ``data`` with every coordinator's ``max_groups`` lowered by the kept
+    clusters they guide: the room they have for the clusters still to form (``data`` is
+    left as it is)."""
+    used: dict[str, int] = defaultdict(int)
+    for c in kept:
+        if c.coordinator is not None:
+            used[c.coordinator] += 1
+    rows = []
+    for row in data["facilitators"]:
+        if row["id"] in used and row.get("max_groups") is not None:
+            row = {**row, "max_groups": max(0, row["max_groups"] - used[row["id"]])}
+        rows.append(row)
+    return Instance.model_validate({**data, "facilitators": rows})
+
+
+def _new_coordinator_note(cluster: Any, baseline: Plan) -> str:
+    """A note for a kept cluster whose coordinator changed (B4)."""
+    before = next((c.coordinator for c in baseline.clusters if c.id == cluster.id), None)
+    after = cluster.coordinator or "none with room: the cluster is listed as unplaced"
+    return f"[B4] cluster {cluster.id} keeps its schools; coordinator {before or '-'} -> {after}"
+
+
 def keep_clusters(
     instance: Instance, plan: Plan, baseline: Plan, params: SolveParams
 ) -> tuple[Plan, list[str]]:
     """The BV stage, keeping every baseline cluster that still holds (B2 size and part,
-    its schools eligible, its coordinator of its region) and clustering only the rest.
+    its schools eligible) and clustering only the rest. A kept cluster keeps its
+    coordinator while they may still guide it (B4: in the instance, of its region, with
+    room); otherwise it keeps its schools and gets a coordinator with room, or none
+    (listed as unplaced, B4).
 
     A part whose remaining schools cannot be split any more (B8) while the whole part
     could, gets all its clusters re-planned. Returns the plan and notes.
@@ -627,6 +677,7 @@ def keep_clusters(
     from composer.model.plan import Cluster, StageResult
     from composer.objective.bv import bv_objective_parts
     from composer.pipeline import no_progress, stage_function
+    from composer.solvers.bv import assign_coordinators
 
     run = stage_function("bv")
     if run is None:
@@ -642,9 +693,6 @@ def keep_clusters(
         if len(parts) != 1 or None in parts:
             continue
         if not bv.min_size <= len(c.schools) <= bv.max_size:
-            continue
-        fac = idx.facilitator.get(c.coordinator or "")
-        if fac is None or c.region not in instance.facilitators[fac].regions:
             continue
         kept.append(c)
     # a part whose leftover schools cannot be split: give up its kept clusters one by one,
@@ -668,8 +716,9 @@ def keep_clusters(
             kept.remove(nearest)
             left.extend(nearest.schools)
             dropped += 1
-    data = instance.model_dump(mode="json")
     kept_schools = {s for c in kept for s in c.schools}
+    kept, orphans = _split_by_coordinator(instance, kept)
+    data = instance.model_dump(mode="json")
     for row in data["schools"]:
         if row["id"] in kept_schools:
             row["bv_subsidy"] = False
@@ -688,14 +737,16 @@ def keep_clusters(
                 f"{cluster_of[held]}, so the two are not together"
             )
     data["bv"]["wishes"] = rest_wishes
-    used: dict[str, int] = defaultdict(int)
-    for c in kept:
-        used[c.coordinator or ""] += 1
-    for row in data["facilitators"]:
-        if row["id"] in used and row.get("max_groups") is not None:
-            row["max_groups"] = max(0, row["max_groups"] - used[row["id"]])
-    rest = Instance.model_validate(data)
+    missing: list[Any] = []
+    if orphans:
+        # clusters whose coordinator left (or has no room any more) keep their schools and
+        # get a coordinator with room before any new cluster does (B4)
+        orphans, missing = assign_coordinators(_with_room(data, kept), orphans)
+        notes.extend(_new_coordinator_note(c, baseline) for c in orphans)
+    kept = [*kept, *orphans]
+    rest = _with_room(data, kept)
     out = run(rest, plan, params, no_progress)
+    out = out.model_copy(update={"unplaced": (*out.unplaced, *missing)})
     taken = {c.id for c in kept}
     top: dict[tuple[str, str], int] = defaultdict(int)
     for c in kept:
