@@ -256,6 +256,47 @@ def test_whatif_cli_writes_diff_and_keeps_baseline(cli, tmp_path: Path) -> None:
     assert not (tmp_path / "never").exists()
 
 
+def test_whatif_exits_1_when_the_checker_rejects_the_re_plan(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    # the referee is made to find one violation in any plan (a stand-in for a re-plan
+    # defect): whatif prints it, writes the files, and exits 1 as composer check does.
+    # Was: "checker FAILED" and exit 0, as if the re-plan could be used.
+    import composer.check
+    from composer.check.core import Violation
+
+    real = composer.check.check_plan
+
+    def rejecting(instance, plan, modules=None):
+        report = real(instance, plan, modules)
+        report.violations.append(Violation("L1", "planted for the test", ("N1",)))
+        return report
+
+    monkeypatch.setattr(composer.check, "check_plan", rejecting)
+    instance = _instance()
+    write_instance(instance, tmp_path / "inst.json", "json")
+    write_plan(solve_los(instance), tmp_path / "base.json")
+    leave = tmp_path / "leave.yaml"
+    leave.write_text("operations:\n  - {op: remove, what: learners, ids: [l0]}\n")
+    result = cli(
+        "whatif",
+        tmp_path / "inst.json",
+        "--baseline",
+        tmp_path / "base.json",
+        "--change",
+        leave,
+        "--out",
+        tmp_path / "out",
+        "--time-limit",
+        "10",
+        "--processes",
+        "1",
+    )
+    assert result.exit_code == 1, result.output
+    assert "checker FAILED" in result.output and "planted for the test" in result.output
+    assert (tmp_path / "out" / "plan.json").is_file()
+
+
 def test_explain_cli_says_not_verified_when_the_relaxed_instance_does_not_solve(
     cli, tmp_path: Path, monkeypatch
 ) -> None:

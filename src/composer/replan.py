@@ -886,6 +886,9 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
         "diff": diff.data,
         "lines": diff.lines(),
         "check_ok": report.ok,
-        "violations": [a.render() for a in fold_alike(report.errors)][:20],
+        "violations": [
+            *(a.render() for a in fold_alike(report.errors)),
+            *(f"objective: {m}" for m in report.mismatches),
+        ][:20],
         "status": plan.status,
     }

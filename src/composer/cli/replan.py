@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from composer.cli.main import echo_err, guarded
-from composer.errors import EXIT_INFEASIBLE, EXIT_OK, InputError, OutputExistsError
+from composer.errors import (
+    EXIT_INFEASIBLE,
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    InputError,
+    OutputExistsError,
+)
 from composer.io import load_instance
 from composer.io.safe_write import (
     atomic_write_text,
@@ -202,8 +208,9 @@ def whatif(
     Writes OUT/plan.json, OUT/diff.json and OUT/instance.json (the instance planned);
     with --compare each further change goes to OUT/<name>/. Without --change, PATH may be
     a new year's instance: the previous plan is kept together where rules allow.
-    The baseline files are never modified. Exit 0 with a plan, 3 when infeasible or no
-    plan was found within the time limit.
+    The baseline files are never modified. Exit 0 with a plan, 1 when the checker
+    rejects a scenario's plan, 3 when infeasible or no plan was found within the time
+    limit.
     """
     from composer.cli.basic import other_instance_issues, read_plan_argument
     from composer.io.change_io import check_change
@@ -275,7 +282,18 @@ def whatif(
         click.echo(_side_by_side(results))
     click.echo(f"wrote {out}")
     failed = any(r["status"] in {"infeasible", "unknown"} for r in results)
-    sys.exit(EXIT_INFEASIBLE if failed else EXIT_OK)
+    if failed:
+        sys.exit(EXIT_INFEASIBLE)
+    dirty = [r["name"] for r in results if not r["check_ok"]]
+    if dirty:
+        # a plan the referee rejects is not a re-plan to act on: exit 1, as composer check
+        echo_err(
+            f"the checker rejects the re-plan of {', '.join(dirty)} (violations above); "
+            f"the files are written for inspection: composer check {out}/instance.json "
+            f"{out}/plan.json lists them all"
+        )
+        sys.exit(EXIT_VIOLATIONS)
+    sys.exit(EXIT_OK)
 
 
 def _side_by_side(results: list[dict[str, Any]]) -> str:
