@@ -177,6 +177,15 @@ def test_removing_a_facilitator_a_network_still_names_says_which_row_and_what_to
         {"op": "modify", "what": "networks", "id": "N1", "fields": {"second_facilitator": ""}},
     )
     assert apply_change(instance, freed).los.networks[0].second_facilitator is None
+    # a field that may not be empty (N2 meets at s2, which closes) asks for another id
+    closed = _change({"op": "remove", "what": "schools", "ids": ["s2"]})
+    with pytest.raises(InputError) as err:
+        apply_change(instance, closed)
+    fixes = {x.fix for x in err.value.issues if "networks N2" in x.message}
+    assert fixes == {
+        "in the change file, also add {op: modify, what: networks, id: N2, fields: "
+        "{location: <another id>}}, or remove networks N2; or keep s2"
+    }
 
 
 # --------------------------------------------------------------------------- CLI

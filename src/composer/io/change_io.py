@@ -328,9 +328,10 @@ def _name_the_removal(
         also = f"also add {{op: remove, what: {row_what}, ids: [{row_id}]}}"
     else:
         holder = f"{row_what} {row_id} still names {hit}" + (f" in {field}" if field else "")
+        value = "<another id>" if _required(row_what, field) else "<another id, or empty>"
         also = (
             f"also add {{op: modify, what: {row_what}, id: {row_id}, fields: "
-            f"{{{field}: <another id, or empty>}}}}, or remove {row_what} {row_id}"
+            f"{{{field}: {value}}}}}, or remove {row_what} {row_id}"
         )
     return Issue(
         f"operation {k + 1} removes {what} {hit}, but {holder}",
@@ -341,6 +342,13 @@ def _name_the_removal(
         rule=issue.rule,
         path=issue.path,
     )
+
+
+def _required(what: str, field: str) -> bool:
+    """True when the column ``field`` of collection ``what`` may not be left empty."""
+    spec = TABLE_BY_PATH.get(COLLECTION_PATHS[what][0])
+    column = spec.by_name.get(field.lower()) if spec is not None else None
+    return column is not None and column.required
 
 
 def _row_of(data: dict[str, Any], path: tuple[str | int, ...]) -> tuple[str | None, str, str]:
