@@ -306,6 +306,30 @@ def test_whatif_exits_1_when_the_checker_rejects_the_re_plan(
     assert (tmp_path / "out" / "plan.json").is_file()
 
 
+def test_whatif_warns_when_the_baseline_was_made_for_another_version_of_the_instance(
+    cli, tmp_path: Path
+) -> None:
+    # the baseline is the re-plan after l0 left (its instance lacks l0), but the next
+    # change is applied to the original instance: l0 is back and would read as "new
+    # learner". whatif still re-plans (exit 0) and says so under P1 first. Was: silent.
+    instance = _instance()
+    write_instance(instance, tmp_path / "inst.json", "json")
+    left = apply_change(instance, _change({"op": "remove", "what": "learners", "ids": ["l0"]}))
+    write_plan(solve_los(left), tmp_path / "base.json")
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text("operations:\n  - {op: set, key: los.settings.max_size, value: 4}\n")
+    args = ["--change", bigger, "--out", tmp_path / "out", "--time-limit", "10"]
+    result = cli("whatif", tmp_path / "inst.json", "--baseline", tmp_path / "base.json", *args)
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.output
+    assert "[P1] the plan was made for another version of instance" in result.output
+    # the baseline of this very instance: no warning
+    write_plan(solve_los(instance), tmp_path / "same.json")
+    args[3] = tmp_path / "out2"
+    result = cli("whatif", tmp_path / "inst.json", "--baseline", tmp_path / "same.json", *args)
+    assert result.exit_code == 0 and "another version" not in result.output
+
+
 def test_explain_cli_says_not_verified_when_the_relaxed_instance_does_not_solve(
     cli, tmp_path: Path, monkeypatch
 ) -> None:

@@ -212,7 +212,11 @@ def whatif(
     rejects a scenario's plan, 3 when infeasible or no plan was found within the time
     limit.
     """
-    from composer.cli.basic import other_instance_issues, read_plan_argument
+    from composer.cli.basic import (
+        changed_instance_issue,
+        other_instance_issues,
+        read_plan_argument,
+    )
     from composer.io.change_io import check_change
     from composer.parallel import map_tasks
     from composer.replan import Scenario, run_scenario
@@ -220,10 +224,14 @@ def whatif(
     refuse_overwriting_inputs(out, path, baseline, change, *compare)
     check_output_dir(out, force)
     instance = load_instance(path)
-    other = other_instance_issues(instance, read_plan_argument(baseline, "--baseline"), baseline)
+    base_plan = read_plan_argument(baseline, "--baseline")
+    other = other_instance_issues(instance, base_plan, baseline)
     if other and (change is not None or compare):
         # a change applies to the instance the baseline was solved for
         raise InputError(other, "the baseline does not belong to this instance")
+    edited = changed_instance_issue(instance, base_plan, baseline)
+    if edited is not None and (change is not None or compare):
+        echo_err(f"warning: {edited.render()}")
     for issue in other:
         # without a change PATH may be a new year's instance: say so, then keep what matches
         echo_err(f"warning: {issue.render()}")
