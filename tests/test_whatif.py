@@ -98,6 +98,8 @@ def test_strict_refills_a_shrunk_network_with_the_fewest_moves() -> None:
     assert check_plan(planned, plan).ok
     assert any("[L1] N1 keeps running" in n for n in notes)
     assert all(_members(plan)[lr] == home[lr] for lr in _members(plan))
+    # nobody moved, yet L1 is affected (N1 runs below its minimum): the diff says so
+    assert plan_diff(baseline, plan, valid.stays, set(n1[1:]), notes).data["rules"] == ["L1"]
     planned, plan, valid, _ = replan_los(changed, baseline, params, strict=True)
     assert check_plan(planned, plan).ok
     diff = plan_diff(baseline, plan, valid.stays, set(n1[1:]))

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -401,6 +402,7 @@ def plan_diff(
     if sess_a != sess_b:
         rules.add("C1")
     rules.update(u["rule"] for u in unplaced_new if u["rule"])
+    rules.update(_note_rules(notes or []))
     for change in sessions:
         if change.get("without"):
             rules.add(_LEADER_RULE.get(change["programme"], "C4"))
@@ -463,6 +465,13 @@ _HOST_RULE = {"bv": "B5", "tn": "T2", "los": "L7"}
 """The rule about where a session of the programme takes place."""
 _SESSION_LIMIT = 40
 """Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
+
+
+def _note_rules(notes: list[str]) -> set[str]:
+    """The rule ids the re-plan's notes open with (``[L1] N07 keeps running with 14
+    learner(s)``, ``[B4] cluster ... keeps its schools``): rules the change affected even
+    where nobody moved."""
+    return {m.group(1) for n in notes if (m := re.match(r"\[([A-Z]\d+)\]", n))}
 
 
 def _networks_without_plan(before: Plan, after: Plan) -> set[str]:
