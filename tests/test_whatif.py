@@ -6,6 +6,7 @@ import hashlib
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -20,7 +21,7 @@ from composer.model.instance import Instance
 from composer.params import SolveParams
 from composer.replan import plan_diff
 from composer.solvers.whatif import replan_los, validity
-from factories import bv_data, bv_school, make_instance
+from factories import bv_data, bv_school, coordinator, make_instance
 from los_cases import assert_checked, learner, los_instance, network, solve_los
 
 
@@ -97,6 +98,8 @@ def test_strict_refills_a_shrunk_network_with_the_fewest_moves() -> None:
     assert check_plan(planned, plan).ok
     assert any("[L1] N1 keeps running" in n for n in notes)
     assert all(_members(plan)[lr] == home[lr] for lr in _members(plan))
+    # nobody moved, yet L1 is affected (N1 runs below its minimum): the diff says so
+    assert plan_diff(baseline, plan, valid.stays, set(n1[1:]), notes).data["rules"] == ["L1"]
     planned, plan, valid, _ = replan_los(changed, baseline, params, strict=True)
     assert check_plan(planned, plan).ok
     diff = plan_diff(baseline, plan, valid.stays, set(n1[1:]))
@@ -146,6 +149,45 @@ def test_change_file_errors_are_located(tmp_path: Path) -> None:
         apply_change(instance, change, "invalid.yaml", lines)
     text = err.value.render()
     assert "invalid.yaml" in text and "operations.1" in text and "nowhere" in text
+
+
+def test_removing_a_facilitator_a_network_still_names_says_which_row_and_what_to_add(
+    tmp_path: Path,
+) -> None:
+    # f2-N1 falls ill and is removed, but N1 still fixes f2-N1 as its second facilitator.
+    # The refusal is located at the removing operation (line 2) and names network N1, its
+    # field, and the operation that frees it. Was: "key instance after the change:
+    # los.networks.1.second_facilitator: unknown facilitator 'f2-N1'", fix "use an id
+    # listed in facilitators".
+    instance = _instance()
+    ill = tmp_path / "ill.yaml"
+    ill.write_text("operations:\n  - {op: remove, what: facilitators, ids: [f2-N1]}\n")
+    change, lines = load_change(ill)
+    with pytest.raises(InputError) as err:
+        apply_change(instance, change, "ill.yaml", lines)
+    (issue,) = err.value.issues
+    assert (issue.source, issue.line, issue.key) == ("ill.yaml", 2, "operations.1")
+    assert issue.message == (
+        "operation 1 removes facilitators f2-N1, but networks N1 still names f2-N1 in "
+        "second_facilitator"
+    )
+    assert issue.fix is not None
+    assert "{op: modify, what: networks, id: N1, fields: {second_facilitator:" in issue.fix
+    # the operation the fix names, with an empty value, makes the change apply
+    freed = _change(
+        {"op": "remove", "what": "facilitators", "ids": ["f2-N1"]},
+        {"op": "modify", "what": "networks", "id": "N1", "fields": {"second_facilitator": ""}},
+    )
+    assert apply_change(instance, freed).los.networks[0].second_facilitator is None
+    # a field that may not be empty (N2 meets at s2, which closes) asks for another id
+    closed = _change({"op": "remove", "what": "schools", "ids": ["s2"]})
+    with pytest.raises(InputError) as err:
+        apply_change(instance, closed)
+    fixes = {x.fix for x in err.value.issues if "networks N2" in x.message}
+    assert fixes == {
+        "in the change file, also add {op: modify, what: networks, id: N2, fields: "
+        "{location: <another id>}}, or remove networks N2; or keep s2"
+    }
 
 
 # --------------------------------------------------------------------------- CLI
@@ -223,6 +265,71 @@ def test_whatif_cli_writes_diff_and_keeps_baseline(cli, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert not (tmp_path / "never").exists()
+
+
+def test_whatif_exits_1_when_the_checker_rejects_the_re_plan(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    # the referee is made to find one violation in any plan (a stand-in for a re-plan
+    # defect): whatif prints it, writes the files, and exits 1 as composer check does.
+    # Was: "checker FAILED" and exit 0, as if the re-plan could be used.
+    import composer.check
+    from composer.check.core import Violation
+
+    real = composer.check.check_plan
+
+    def rejecting(instance, plan, modules=None):
+        report = real(instance, plan, modules)
+        report.violations.append(Violation("L1", "planted for the test", ("N1",)))
+        return report
+
+    monkeypatch.setattr(composer.check, "check_plan", rejecting)
+    instance = _instance()
+    write_instance(instance, tmp_path / "inst.json", "json")
+    write_plan(solve_los(instance), tmp_path / "base.json")
+    leave = tmp_path / "leave.yaml"
+    leave.write_text("operations:\n  - {op: remove, what: learners, ids: [l0]}\n")
+    result = cli(
+        "whatif",
+        tmp_path / "inst.json",
+        "--baseline",
+        tmp_path / "base.json",
+        "--change",
+        leave,
+        "--out",
+        tmp_path / "out",
+        "--time-limit",
+        "10",
+        "--processes",
+        "1",
+    )
+    assert result.exit_code == 1, result.output
+    assert "checker FAILED" in result.output and "planted for the test" in result.output
+    assert (tmp_path / "out" / "plan.json").is_file()
+
+
+def test_whatif_warns_when_the_baseline_was_made_for_another_version_of_the_instance(
+    cli, tmp_path: Path
+) -> None:
+    # the baseline is the re-plan after l0 left (its instance lacks l0), but the next
+    # change is applied to the original instance: l0 is back and would read as "new
+    # learner". whatif still re-plans (exit 0) and says so under P1 first. Was: silent.
+    instance = _instance()
+    write_instance(instance, tmp_path / "inst.json", "json")
+    left = apply_change(instance, _change({"op": "remove", "what": "learners", "ids": ["l0"]}))
+    write_plan(solve_los(left), tmp_path / "base.json")
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text("operations:\n  - {op: set, key: los.settings.max_size, value: 4}\n")
+    args = ["--change", bigger, "--out", tmp_path / "out", "--time-limit", "10"]
+    result = cli("whatif", tmp_path / "inst.json", "--baseline", tmp_path / "base.json", *args)
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.output
+    assert "[P1] the plan was made for another version of instance" in result.output
+    # the baseline of this very instance: no warning
+    write_plan(solve_los(instance), tmp_path / "same.json")
+    args[3] = tmp_path / "out2"
+    result = cli("whatif", tmp_path / "inst.json", "--baseline", tmp_path / "same.json", *args)
+    assert result.exit_code == 0 and "another version" not in result.output
 
 
 def test_explain_cli_says_not_verified_when_the_relaxed_instance_does_not_solve(
@@ -350,6 +457,99 @@ def test_bv_keeps_clusters_that_still_hold() -> None:
     assert diff.data["clusters_kept"] == 1
     assert {c["school"] for c in diff.data["clusters"]} == {"a0", "a1", "a2", "a3", "a4"}
     assert any("1 still-valid cluster(s) re-formed" in n for n in notes)
+
+
+def test_a_school_leaving_keeps_the_other_cluster_of_its_sector_region() -> None:
+    # Baseline: clusters A (a0-a3) and B (b0-b3), eight po schools of r1. a0 leaves the
+    # programme: seven are eligible, an impossible count (B8) for a fresh solve. B still
+    # holds (four eligible schools of one sector-region, its coordinator) and is kept as
+    # it was; only A's three schools a1-a3 are left out (B8). Was: B dissolved too and all
+    # seven schools were left out.
+    from composer.pipeline import solve
+    from composer.replan import replan
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    instance = make_instance(bv_data(schools))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    change = {"op": "modify", "what": "schools", "id": "a0", "fields": {"bv_subsidy": "nee"}}
+    changed = apply_change(instance, _change(change))
+    planned, plan, _, _, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    b_before = next(c for c in baseline.clusters if "b0" in c.schools)
+    assert list(plan.clusters) == [b_before]
+    assert sorted(u.id for u in plan.unplaced if u.rule == "B8") == ["a1", "a2", "a3"]
+    assert plan_diff(baseline, plan).data["clusters_kept"] == 1
+
+
+def _two_far_clusters() -> tuple[Instance, Any]:
+    """Eight po schools of r1, a0-a3 near Utrecht and b0-b3 near Groningen, coordinator
+    c1 (no limit); the baseline BV plan clusters A = a0-a3 and B = b0-b3, both with c1."""
+    from composer.pipeline import solve
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    instance = make_instance(bv_data(schools))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    assert sorted(sorted(c.schools) for c in baseline.clusters) == [
+        ["a0", "a1", "a2", "a3"],
+        ["b0", "b1", "b2", "b3"],
+    ]
+    return instance, baseline
+
+
+def test_a_coordinator_with_less_room_keeps_the_clusters_that_fit_and_lists_the_rest() -> None:
+    # c1 may now guide 1 cluster: the first baseline cluster keeps c1, the other keeps its
+    # schools without a coordinator and is listed as unplaced (B4): checker clean. Was:
+    # both kept with c1, "[B4] coordinator c1 guides 2 clusters; their capacity is 1".
+    from composer.replan import replan
+
+    instance, baseline = _two_far_clusters()
+    change = {"op": "modify", "what": "facilitators", "id": "c1", "fields": {"max_groups": 1}}
+    changed = apply_change(instance, _change(change))
+    planned, plan, _, notes, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    first, second = baseline.clusters
+    assert list(plan.clusters) == [first, second.model_copy(update={"coordinator": None})]
+    assert [(u.id, u.rule) for u in plan.unplaced if u.what == "cluster"] == [(second.id, "B4")]
+    assert any(
+        f"[B4] cluster {second.id} keeps its schools; coordinator c1 -> none" in n for n in notes
+    )
+
+
+def test_a_coordinator_leaving_hands_the_clusters_over_without_regrouping_schools() -> None:
+    # the baseline is last term's grouping, not the optimum: A' = a0-a2 + b3, B' = b0-b2 +
+    # a3. c1 leaves, c2 (no limit) takes over. Both clusters still hold (B2): they keep
+    # their schools and ids, with c2. Was: both re-clustered from scratch into A and B
+    # (two schools changed cluster because the coordinator left).
+    from composer.replan import replan
+
+    instance, solved = _two_far_clusters()
+    first, second = solved.clusters
+    a, b = (first, second) if "a0" in first.schools else (second, first)
+    baseline = solved.model_copy(
+        update={
+            "clusters": (
+                a.model_copy(update={"schools": ("a0", "a1", "a2", "b3")}),
+                b.model_copy(update={"schools": ("a3", "b0", "b1", "b2")}),
+            )
+        }
+    )
+    changed = apply_change(
+        instance,
+        _change(
+            {"op": "remove", "what": "facilitators", "ids": ["c1"]},
+            {"op": "add", "what": "facilitators", "rows": [coordinator("c2")]},
+        ),
+    )
+    planned, plan, _, _, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    assert list(plan.clusters) == [
+        c.model_copy(update={"coordinator": "c2"}) for c in baseline.clusters
+    ]
 
 
 def test_solve_with_last_years_plan_keeps_networks_together(cli, tmp_path: Path) -> None:
@@ -578,3 +778,25 @@ def test_a_region_without_a_re_plan_in_time_is_not_reported_feasible(monkeypatch
     _, plan, _, _ = replan_los(instance, baseline, SolveParams(time_limit=5, workers=1))
     assert plan.stages["los"].status == "unknown"
     assert plan.status == "unknown"
+
+
+def test_learners_of_a_region_without_a_plan_are_not_counted_as_moved_from_valid() -> None:
+    # Baseline: N1 = l0-l2, N2 = l3-l5 (each full at 3). N1 may now take 1: it is no
+    # longer valid, N2 still is (its three stay). Six learners, room for 1 + 3: the region
+    # has no plan, so all six are in no network without anything being re-planned there.
+    # moved_from_valid is 0 (was 3: N2's members, "moved although their network was still
+    # valid"), without_plan 6, and the objective after is said not to be comparable.
+    instance = _instance()
+    baseline = solve_los(instance)
+    assert sorted(map(len, (n.learners for n in baseline.networks))) == [3, 3]
+    change = {"op": "modify", "what": "networks", "id": "N1", "fields": {"max_size": 1}}
+    changed = apply_change(instance, _change(change))
+    _, plan, valid, _ = replan_los(changed, baseline, SolveParams(time_limit=10, workers=1))
+    assert plan.stages["los"].status == "infeasible"
+    assert valid.valid_networks == {"N2"} and len(valid.stays) == 3
+    diff = plan_diff(baseline, plan, valid.stays, set())
+    assert diff.data["summary"]["moved_from_valid"] == 0
+    assert diff.data["summary"]["without_plan"] == 6
+    lines = diff.lines()
+    assert lines[0].endswith("(of the parts with a plan only: not comparable)")
+    assert any(line.startswith("in no network because their region has no plan") for line in lines)

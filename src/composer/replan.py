@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,9 +159,11 @@ class Diff:
         d = self.data
         out = []
         ob, oa = d["objective"]["before"], d["objective"]["after"]
+        partial = d["status"]["after"] in {"infeasible", "unknown"}
         out.append(
             f"status {d['status']['before']} -> {d['status']['after']}; "
             f"objective {objective_text(ob)} -> {objective_text(oa)}"
+            + (" (of the parts with a plan only: not comparable)" if partial else "")
         )
         changed_terms = [t for t in d.get("objective_terms", []) if t["delta"] != 0]
         if changed_terms:
@@ -176,9 +179,19 @@ class Diff:
             f"learners: {s['kept']} kept, {s['moved']} moved, {s['removed']} removed, "
             f"{s['added']} added, {s['unplaced']} unplaced"
         )
+        without_plan = s.get("without_plan", 0)
+        if without_plan:
+            out.append(
+                f"in no network because their region has no plan (not moved; nothing was "
+                f"re-planned there): {without_plan}; run composer explain on instance.json"
+            )
         out.append(
             f"moved although their network was still valid: {s['moved_from_valid']}"
-            + (" (none: only affected learners moved)" if s["moved_from_valid"] == 0 else "")
+            + (
+                " (none: only affected learners moved)"
+                if s["moved_from_valid"] == 0 and not without_plan
+                else ""
+            )
         )
         for m in d["moves"][:40]:
             why = f" ({m['why']})" if m.get("why") else ""
@@ -317,6 +330,7 @@ def plan_diff(
     new = {lr: n.id for n in after.networks for lr in n.learners}
     why_unplaced = {u.id: u for u in after.unplaced if u.what == "learner"}
     unplaced = set(why_unplaced)
+    unplanned = _networks_without_plan(before, after)
     moves = []
     kept = 0
     for lr in sorted(set(old) | set(new)):
@@ -388,6 +402,7 @@ def plan_diff(
     if sess_a != sess_b:
         rules.add("C1")
     rules.update(u["rule"] for u in unplaced_new if u["rule"])
+    rules.update(_note_rules(notes or []))
     for change in sessions:
         if change.get("without"):
             rules.add(_LEADER_RULE.get(change["programme"], "C4"))
@@ -411,7 +426,12 @@ def plan_diff(
             "removed": len(removed & set(old)),
             "added": sum(1 for m in moves if m["before"] is None),
             "unplaced": len(unplaced),
-            "moved_from_valid": sum(1 for m in moves if m["learner"] in valid_before),
+            "moved_from_valid": sum(
+                1
+                for m in moves
+                if m["learner"] in valid_before and not _left_without_plan(m, unplanned)
+            ),
+            "without_plan": sum(1 for m in moves if _left_without_plan(m, unplanned)),
         },
         "moves": moves,
         "slots": slots,
@@ -445,6 +465,28 @@ _HOST_RULE = {"bv": "B5", "tn": "T2", "los": "L7"}
 """The rule about where a session of the programme takes place."""
 _SESSION_LIMIT = 40
 """Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
+
+
+def _note_rules(notes: list[str]) -> set[str]:
+    """The rule ids the re-plan's notes open with (``[L1] N07 keeps running with 14
+    learner(s)``, ``[B4] cluster ... keeps its schools``): rules the change affected even
+    where nobody moved."""
+    return {m.group(1) for n in notes if (m := re.match(r"\[([A-Z]\d+)\]", n))}
+
+
+def _networks_without_plan(before: Plan, after: Plan) -> set[str]:
+    """Baseline LOS networks the new plan lists as not planned: their region got no plan
+    (infeasible, or none in time), so nothing in it was re-planned."""
+    planned = {n.id for n in after.networks}
+    listed = {u.id for u in after.unplaced if u.what == "network"}
+    return {n.id for n in before.networks if n.id in listed and n.id not in planned}
+
+
+def _left_without_plan(move: dict[str, Any], unplanned: set[str]) -> bool:
+    """A learner in no network only because their baseline network's region got no plan:
+    not moved by the re-plan (there is none for them), so not counted as a move from a
+    still-valid network."""
+    return move["after"] is None and move["before"] in unplanned
 
 
 def _unplaced_why(entry: Any) -> str:
@@ -569,11 +611,73 @@ def _cluster_number(cid: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+def _keepable_group(instance: Instance, layout: Any) -> dict[str, str]:
+    """School id -> the group a kept cluster must lie within: the school's part of the
+    layout, or, for an eligible school the layout leaves out for an impossible count (B8),
+    its sector-region. A baseline cluster of such schools still holds (B2): keeping it and
+    leaving out only the schools left over is the least disruption, where re-clustering
+    the sector-region from scratch would leave every school of it out."""
+    group_of = {instance.schools[p].id: part.key for p, part in layout.part_of().items()}
+    for p, finding in layout.left_out.items():
+        group_of[instance.schools[p].id] = f"b8:{finding.sector}:{finding.region}"
+    return group_of
+
+
+def _split_by_coordinator(instance: Instance, clusters: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(clusters whose coordinator may keep guiding them, the others): the coordinator is
+    still in the instance, works in the cluster's region and has room (``max_groups``,
+    counted in the baseline's order). The others still hold as clusters (B2) and keep
+    their schools; only their coordinator changes (B4)."""
+    idx = instance.index
+    load: dict[str, int] = defaultdict(int)
+    keep, orphans = [], []
+    for c in clusters:
+        fac = idx.facilitator.get(c.coordinator or "")
+        f = None if fac is None else instance.facilitators[fac]
+        if (
+            f is None
+            or f.role != "ocw_coordinator"
+            or c.region not in f.regions
+            or (f.max_groups is not None and load[f.id] >= f.max_groups)
+        ):
+            orphans.append(c)
+            continue
+        load[f.id] += 1
+        keep.append(c)
+    return keep, orphans
+
+
+def _with_room(data: dict[str, Any], kept: list[Any]) -> Instance:
+    """The instance of ``data`` with every coordinator's ``max_groups`` lowered by the kept
+    clusters they guide: the room they have for the clusters still to form (``data`` is
+    left as it is)."""
+    used: dict[str, int] = defaultdict(int)
+    for c in kept:
+        if c.coordinator is not None:
+            used[c.coordinator] += 1
+    rows = []
+    for row in data["facilitators"]:
+        if row["id"] in used and row.get("max_groups") is not None:
+            row = {**row, "max_groups": max(0, row["max_groups"] - used[row["id"]])}
+        rows.append(row)
+    return Instance.model_validate({**data, "facilitators": rows})
+
+
+def _new_coordinator_note(cluster: Any, baseline: Plan) -> str:
+    """A note for a kept cluster whose coordinator changed (B4)."""
+    before = next((c.coordinator for c in baseline.clusters if c.id == cluster.id), None)
+    after = cluster.coordinator or "none with room: the cluster is listed as unplaced"
+    return f"[B4] cluster {cluster.id} keeps its schools; coordinator {before or '-'} -> {after}"
+
+
 def keep_clusters(
     instance: Instance, plan: Plan, baseline: Plan, params: SolveParams
 ) -> tuple[Plan, list[str]]:
     """The BV stage, keeping every baseline cluster that still holds (B2 size and part,
-    its schools eligible, its coordinator of its region) and clustering only the rest.
+    its schools eligible) and clustering only the rest. A kept cluster keeps its
+    coordinator while they may still guide it (B4: in the instance, of its region, with
+    room); otherwise it keeps its schools and gets a coordinator with room, or none
+    (listed as unplaced, B4).
 
     A part whose remaining schools cannot be split any more (B8) while the whole part
     could, gets all its clusters re-planned. Returns the plan and notes.
@@ -582,6 +686,7 @@ def keep_clusters(
     from composer.model.plan import Cluster, StageResult
     from composer.objective.bv import bv_objective_parts
     from composer.pipeline import no_progress, stage_function
+    from composer.solvers.bv import assign_coordinators
 
     run = stage_function("bv")
     if run is None:
@@ -589,17 +694,14 @@ def keep_clusters(
     idx = instance.index
     bv = instance.bv
     layout = bv_layout(instance)
-    part_of = {instance.schools[p].id: part for p, part in layout.part_of().items()}
+    group_of = _keepable_group(instance, layout)
     notes: list[str] = []
     kept: list[Cluster] = []
     for c in baseline.clusters:
-        parts = {part_of[s].key if s in part_of else None for s in c.schools}
+        parts = {group_of.get(s) for s in c.schools}
         if len(parts) != 1 or None in parts:
             continue
         if not bv.min_size <= len(c.schools) <= bv.max_size:
-            continue
-        fac = idx.facilitator.get(c.coordinator or "")
-        if fac is None or c.region not in instance.facilitators[fac].regions:
             continue
         kept.append(c)
     # a part whose leftover schools cannot be split: give up its kept clusters one by one,
@@ -623,8 +725,9 @@ def keep_clusters(
             kept.remove(nearest)
             left.extend(nearest.schools)
             dropped += 1
-    data = instance.model_dump(mode="json")
     kept_schools = {s for c in kept for s in c.schools}
+    kept, orphans = _split_by_coordinator(instance, kept)
+    data = instance.model_dump(mode="json")
     for row in data["schools"]:
         if row["id"] in kept_schools:
             row["bv_subsidy"] = False
@@ -643,14 +746,16 @@ def keep_clusters(
                 f"{cluster_of[held]}, so the two are not together"
             )
     data["bv"]["wishes"] = rest_wishes
-    used: dict[str, int] = defaultdict(int)
-    for c in kept:
-        used[c.coordinator or ""] += 1
-    for row in data["facilitators"]:
-        if row["id"] in used and row.get("max_groups") is not None:
-            row["max_groups"] = max(0, row["max_groups"] - used[row["id"]])
-    rest = Instance.model_validate(data)
+    missing: list[Any] = []
+    if orphans:
+        # clusters whose coordinator left (or has no room any more) keep their schools and
+        # get a coordinator with room before any new cluster does (B4)
+        orphans, missing = assign_coordinators(_with_room(data, kept), orphans)
+        notes.extend(_new_coordinator_note(c, baseline) for c in orphans)
+    kept = [*kept, *orphans]
+    rest = _with_room(data, kept)
     out = run(rest, plan, params, no_progress)
+    out = out.model_copy(update={"unplaced": (*out.unplaced, *missing)})
     taken = {c.id for c in kept}
     top: dict[tuple[str, str], int] = defaultdict(int)
     for c in kept:
@@ -790,6 +895,9 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
         "diff": diff.data,
         "lines": diff.lines(),
         "check_ok": report.ok,
-        "violations": [a.render() for a in fold_alike(report.errors)][:20],
+        "violations": [
+            *(a.render() for a in fold_alike(report.errors)),
+            *(f"objective: {m}" for m in report.mismatches),
+        ][:20],
         "status": plan.status,
     }

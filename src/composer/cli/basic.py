@@ -46,6 +46,28 @@ def other_instance_issues(instance: Instance, plan: Plan, plan_path: Path) -> li
     ]
 
 
+def changed_instance_issue(instance: Instance, plan: Plan, plan_path: Path) -> Issue | None:
+    """A warning when PLAN was made for this instance by name but for another version of
+    it (its content hash differs: edited since, solved with --set, or the instance.json a
+    whatif wrote): a change applied to PATH then re-plans from a baseline that does not
+    match it, and people it lacks show up as new (P1, as composer check warns)."""
+    if plan.instance != instance.name or not plan.instance_hash:
+        return None
+    if plan.instance_hash == instance.content_hash():
+        return None
+    return Issue(
+        f"the plan was made for another version of instance {instance.name!r} (its hash "
+        "differs): the re-plan compares with that plan, so what differs shows up as moved, "
+        "added or removed",
+        source=str(plan_path),
+        key="instance_hash",
+        rule="P1",
+        severity="warning",
+        fix="give the plan.json solved for this instance (after composer whatif, its "
+        "instance.json and plan.json belong together), or the instance it was made for",
+    )
+
+
 @click.command()
 @click.argument("what", type=click.Choice(sorted(SCHEMAS)), default="instance")
 @guarded

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from composer.cli.main import echo_err, guarded
-from composer.errors import EXIT_INFEASIBLE, EXIT_OK, InputError, OutputExistsError
+from composer.errors import (
+    EXIT_INFEASIBLE,
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    InputError,
+    OutputExistsError,
+)
 from composer.io import load_instance
 from composer.io.safe_write import (
     atomic_write_text,
@@ -202,10 +208,15 @@ def whatif(
     Writes OUT/plan.json, OUT/diff.json and OUT/instance.json (the instance planned);
     with --compare each further change goes to OUT/<name>/. Without --change, PATH may be
     a new year's instance: the previous plan is kept together where rules allow.
-    The baseline files are never modified. Exit 0 with a plan, 3 when infeasible or no
-    plan was found within the time limit.
+    The baseline files are never modified. Exit 0 with a plan, 1 when the checker
+    rejects a scenario's plan, 3 when infeasible or no plan was found within the time
+    limit.
     """
-    from composer.cli.basic import other_instance_issues, read_plan_argument
+    from composer.cli.basic import (
+        changed_instance_issue,
+        other_instance_issues,
+        read_plan_argument,
+    )
     from composer.io.change_io import check_change
     from composer.parallel import map_tasks
     from composer.replan import Scenario, run_scenario
@@ -213,10 +224,14 @@ def whatif(
     refuse_overwriting_inputs(out, path, baseline, change, *compare)
     check_output_dir(out, force)
     instance = load_instance(path)
-    other = other_instance_issues(instance, read_plan_argument(baseline, "--baseline"), baseline)
+    base_plan = read_plan_argument(baseline, "--baseline")
+    other = other_instance_issues(instance, base_plan, baseline)
     if other and (change is not None or compare):
         # a change applies to the instance the baseline was solved for
         raise InputError(other, "the baseline does not belong to this instance")
+    edited = changed_instance_issue(instance, base_plan, baseline)
+    if edited is not None and (change is not None or compare):
+        echo_err(f"warning: {edited.render()}")
     for issue in other:
         # without a change PATH may be a new year's instance: say so, then keep what matches
         echo_err(f"warning: {issue.render()}")
@@ -275,7 +290,18 @@ def whatif(
         click.echo(_side_by_side(results))
     click.echo(f"wrote {out}")
     failed = any(r["status"] in {"infeasible", "unknown"} for r in results)
-    sys.exit(EXIT_INFEASIBLE if failed else EXIT_OK)
+    if failed:
+        sys.exit(EXIT_INFEASIBLE)
+    dirty = [r["name"] for r in results if not r["check_ok"]]
+    if dirty:
+        # a plan the referee rejects is not a re-plan to act on: exit 1, as composer check
+        echo_err(
+            f"the checker rejects the re-plan of {', '.join(dirty)} (violations above); "
+            f"the files are written for inspection: composer check {out}/instance.json "
+            f"{out}/plan.json lists them all"
+        )
+        sys.exit(EXIT_VIOLATIONS)
+    sys.exit(EXIT_OK)
 
 
 def _side_by_side(results: list[dict[str, Any]]) -> str:
@@ -289,6 +315,7 @@ def _side_by_side(results: list[dict[str, Any]]) -> str:
         ("objective after", [objective_text(r["diff"]["objective"]["after"]) for r in results]),
         ("learners moved", [str(r["diff"]["summary"]["moved"]) for r in results]),
         ("moved from valid", [str(r["diff"]["summary"]["moved_from_valid"]) for r in results]),
+        ("region without plan", [str(r["diff"]["summary"]["without_plan"]) for r in results]),
         ("removed", [str(r["diff"]["summary"]["removed"]) for r in results]),
         ("added", [str(r["diff"]["summary"]["added"]) for r in results]),
         ("slots changed", [str(len(r["diff"]["slots"])) for r in results]),

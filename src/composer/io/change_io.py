@@ -290,14 +290,97 @@ def apply_change(
     except SemanticIssues as exc:  # pragma: no cover - build_model wraps these
         raise InputError([locate_issue(x, locate) for x in exc.issues]) from None
     except InputError as invalid:
+        removed = _removed_ids(change, number)
+        if removed:
+            invalid = InputError(
+                [_name_the_removal(x, removed, data, source, lines) for x in invalid.issues],
+                invalid.summary,
+            )
         if not issues:
-            raise
+            raise invalid from None
         # the operations that could be applied are checked too: every problem at once
         summary = f"the change in {source} cannot be applied"
         raise InputError([*issues, *invalid.issues], summary) from None
     if issues:
         raise InputError(issues, f"the change in {source} cannot be applied")
     return changed
+
+
+def _removed_ids(change: ChangeFile, number: Any) -> dict[str, tuple[str, int]]:
+    """Every id a ``remove`` operation of ``change`` takes out -> (its collection, the
+    operation's place in the file)."""
+    return {
+        rid: (op.what, number(i))
+        for i, op in enumerate(change.operations)
+        if isinstance(op, RemoveOp)
+        for rid in op.ids
+    }
+
+
+def _name_the_removal(
+    issue: Issue,
+    removed: dict[str, tuple[str, int]],
+    data: dict[str, Any],
+    source: str,
+    lines: dict[tuple[str | int, ...], int],
+) -> Issue:
+    """An issue about an unknown id that the change itself removed, said as what it is:
+    the row that still names it, the operation that removes it, and the operation to add.
+
+    A facilitator who falls ill may still be the fixed second facilitator of a network or
+    have unavailability rows; the instance's own words ("unknown facilitator 'IO1'" at
+    ``los.networks.1``, fix "use an id listed in facilitators") do not tell a planner that
+    the change file must also free that row."""
+    hit = next((rid for rid in removed if f"{rid!r}" in issue.message), None)
+    if hit is None or not issue.path:
+        return issue
+    what, k = removed[hit]
+    row_what, row_id, field = _row_of(data, issue.path)
+    if row_what is None:
+        holder = f"{format_key(issue.path)} still names {hit}"
+        also = f"also change {format_key(issue.path)} so that it no longer names {hit}"
+    elif COLLECTION_PATHS[row_what][1] != "id":  # rows named by who / origin
+        holder = f"the {row_what} rows of {row_id} remain"
+        also = f"also add {{op: remove, what: {row_what}, ids: [{row_id}]}}"
+    else:
+        holder = f"{row_what} {row_id} still names {hit}" + (f" in {field}" if field else "")
+        value = "<another id>" if _required(row_what, field) else "<another id, or empty>"
+        also = (
+            f"also add {{op: modify, what: {row_what}, id: {row_id}, fields: "
+            f"{{{field}: {value}}}}}, or remove {row_what} {row_id}"
+        )
+    return Issue(
+        f"operation {k + 1} removes {what} {hit}, but {holder}",
+        source,
+        line=lines.get(("operations", k)),
+        key=f"operations.{k + 1}",
+        fix=f"in the change file, {also}; or keep {hit}",
+        rule=issue.rule,
+        path=issue.path,
+    )
+
+
+def _required(what: str, field: str) -> bool:
+    """True when the column ``field`` of collection ``what`` may not be left empty."""
+    spec = TABLE_BY_PATH.get(COLLECTION_PATHS[what][0])
+    column = spec.by_name.get(field.lower()) if spec is not None else None
+    return column is not None and column.required
+
+
+def _row_of(data: dict[str, Any], path: tuple[str | int, ...]) -> tuple[str | None, str, str]:
+    """(collection, row id, field) of a model path into a row a change may touch; (None,
+    "", "") for a path into anything else (a BV wish, a setting)."""
+    for what, (where, key) in COLLECTION_PATHS.items():
+        n = len(where)
+        position = path[n] if len(path) > n else None
+        if tuple(path[:n]) == where and isinstance(position, int):
+            node: Any = data
+            for part in where:
+                node = node.get(part, {}) if isinstance(node, dict) else {}
+            rows = node if isinstance(node, list) else []
+            row = rows[position] if position < len(rows) else {}
+            return what, str(row.get(key, position + 1)), format_key(path[n + 1 :])
+    return None, "", ""
 
 
 def check_change(path: Path, instance: Instance) -> None:
