@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from composer.errors import InputError, Issue
+from composer.errors import UNKNOWN_ID, InputError, Issue
 from composer.io.cells import ABSENT, value_from_text
 from composer.io.fields import Column, did_you_mean
 from composer.io.issues import Where, build_model, listing, locate_issue
@@ -331,9 +331,10 @@ def _name_the_removal(
     have unavailability rows; the instance's own words ("unknown facilitator 'IO1'" at
     ``los.networks.1``, fix "use an id listed in facilitators") do not tell a planner that
     the change file must also free that row."""
-    hit = next((rid for rid in removed if f"{rid!r}" in issue.message), None)
-    if hit is None or not issue.path:
+    ref = issue.id_ref
+    if issue.code != UNKNOWN_ID or ref is None or ref.id not in removed or not issue.path:
         return issue
+    hit = ref.id
     what, k = removed[hit]
     row_what, row_id, field = _row_of(data, issue.path)
     if row_what is None:
