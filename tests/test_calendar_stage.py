@@ -673,3 +673,30 @@ def test_l11_review_away_from_home_prefers_the_nearest_place_the_duo_is_at():
     busy.add("io1", day, dt.time(14, 0), dt.time(15, 0), "s7", "elsewhere")
     busy.add("io1", day, dt.time(16, 0), dt.time(17, 0), "s6", "at home")
     assert _review_places(inst, "s6", ["so1", "io1"], day, busy) == ["s6", "s7", "s3"]
+
+
+def test_kept_bv_dates_that_no_longer_fit_together_are_dated_anew():
+    # One coordinator, two clusters of 2 schools, 2 meetings each on candidate days 1..60
+    # (ordinals), targets 10 and 40, gap 7. Kept: both clusters on days 10 and 40, which a
+    # coordinator cannot hold (one meeting a day): with the keeps the task is infeasible,
+    # so both are dated anew (spread 2: 10/40 and 9/41 or 11/39, say) with a note; hosts
+    # in rotation. Keeping only one cluster's dates and hosts fits: they stay, b moves.
+    from composer.solvers.calendar.bv import BvCluster, BvTask, solve_bv_task
+    from composer.solvers.calendar.chains import Chain, Segment
+
+    chain = Chain("c", (Segment("y", tuple(range(1, 61)), (10, 40)),))
+
+    def cluster(name: str, kept: tuple[int | None, ...] | None) -> BvCluster:
+        return BvCluster(name, ("s1", "s2"), chain, kept, (1, 0) if kept else None)
+
+    clash = BvTask("ocw", (cluster("a", (10, 40)), cluster("b", (10, 40))), 7, False)
+    out = solve_bv_task(clash)
+    assert out.status == "optimal" and out.objective == 2
+    assert any("dated anew" in n for n in out.notes)
+    assert [h for _, h in out.meetings["a"]] == [0, 1]  # rotation, not the kept hosts
+    fits = BvTask("ocw", (cluster("a", (10, 40)), cluster("b", None)), 7, False)
+    out = solve_bv_task(fits)
+    assert out.meetings["a"] == [(10, 1), (40, 0)]
+    # b takes 9/39 or 11/41 or so: spread 2, but the kept dates are not chosen for spread,
+    # so the bound is the free one (every meeting on its target: 0) and nothing is proven
+    assert (out.objective, out.bound, out.status, out.notes) == (2, 0.0, "feasible", [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import random
@@ -800,3 +801,49 @@ def test_learners_of_a_region_without_a_plan_are_not_counted_as_moved_from_valid
     lines = diff.lines()
     assert lines[0].endswith("(of the parts with a plan only: not comparable)")
     assert any(line.startswith("in no network because their region has no plan") for line in lines)
+
+
+_TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
+_LEAVE = {"op": "modify", "what": "schools", "id": "17ZL00", "fields": {"bv_subsidy": "nee"}}
+
+
+def _bv_meetings(plan_path: Path, cluster: str) -> list[tuple[str, str]]:
+    plan = json.loads(plan_path.read_text(encoding="utf-8"))
+    return [(s["date"], s["location"]) for s in plan["sessions"] if s["group"] == cluster]
+
+
+@pytest.mark.parametrize("no_tuesdays", [False, True])
+def test_a_re_plan_keeps_the_bv_meeting_dates_still_possible(cli, tmp_path, no_tuesdays):
+    # tiny: OCW1 guides the two po clusters, -01 (with 17ZL00) and -02, six meetings each
+    # over two school years. 17ZL00 leaves: -01 is dissolved (B8), -02 still holds and
+    # keeps its six dates and hosts (they were all re-dated: the coordinator's calendar
+    # was solved anew without -01). With OCW1 no longer working on Tuesdays as well, the
+    # meetings of -02 on a Tuesday are dated anew and only those; hosts stay.
+    base = tmp_path / "base"
+    assert cli("solve", _TINY, "--out", base, "--quiet", "--time-limit", "20").exit_code == 0
+    operations = [_LEAVE]
+    if no_tuesdays:
+        operations.append(
+            {"op": "modify", "what": "facilitators", "id": "OCW1",
+             "fields": {"available_days": "mon;thu"}}
+        )  # fmt: skip
+    change = tmp_path / "change.yaml"
+    change.write_text(yaml.safe_dump({"operations": operations}), encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli(
+        "whatif", _TINY, "--baseline", base / "plan.json", "--change", change, "--out", out,
+        "--time-limit", "20",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    cluster = "bv-po-utrecht-en-omstreken-02"
+    before = _bv_meetings(base / "plan.json", cluster)
+    after = _bv_meetings(out / "plan.json", cluster)
+    assert len(before) == len(after) == 6
+    tuesday = {d for d, _ in before if dt.date.fromisoformat(d).weekday() == 1}
+    assert tuesday or not no_tuesdays  # the case needs a Tuesday meeting to move
+    moved = tuesday if no_tuesdays else set()
+    kept = [m for m in before if m[0] not in moved]
+    assert [m for m in after if m in kept] == kept  # every other date and host kept
+    assert not {d for d, _ in after} & moved and len(after) == len(kept) + len(moved)
+    assert [host for _, host in before] == [host for _, host in after]
+    assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0

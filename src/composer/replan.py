@@ -860,6 +860,9 @@ def _replan(
             continue
         fn = stage_function(name)
         if fn is not None:
+            if name == "calendar":
+                # the calendar stage keeps the baseline's BV dates where they still hold
+                plan = plan.model_copy(update={"sessions": baseline.sessions})
             plan = fn(planned, plan, share(name), no_progress)
     ids = planned.index.learner
     removed = {lr for n in baseline.networks for lr in n.learners if lr not in ids}

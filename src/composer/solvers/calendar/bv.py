@@ -16,6 +16,14 @@ from ``bv.first_school_year`` (the first school year when empty). Hard rules:
 
 Soft: meetings close to evenly spread target dates (``bv_spread``).
 
+Re-planning (``composer whatif``): a cluster whose meetings the plan re-planned already
+dated keeps every date that is still one of its candidate days, and its hosts while they
+still rotate over its schools (B5), so that schools are not sent new dates for a change
+that does not concern them; only the other meetings are dated anew. The kept dates are a
+choice, not the spread's optimum: such a task's bound is the free one. When a
+coordinator's kept dates no longer fit together (gaps, months, one meeting a day), their
+clusters are dated anew.
+
 Clusters of one coordinator share the coordinator's days, so one CP-SAT model holds them
 all; different coordinators are independent and solved in parallel
 (:func:`composer.parallel.map_tasks`). Tasks carry only integers and ids, never the
@@ -25,13 +33,15 @@ instance, so they are cheap to send to worker processes.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
 from composer.calendar import BusyIndex, SchoolCalendar, weekday_of
 from composer.model.instance import Instance
-from composer.model.plan import Cluster
+from composer.model.plan import Cluster, Session
 from composer.objective.calendar import bv_days, bv_targets, leader_rank
 from composer.solvers.calendar.chains import (
     Chain,
@@ -47,11 +57,30 @@ from composer.solvers.cpsat import run_cpsat
 
 @dataclass(frozen=True)
 class BvCluster:
-    """One cluster's part of a task: its schools and its chain of meetings."""
+    """One cluster's part of a task: its schools and its chain of meetings.
+
+    A cluster re-planned keeps, per meeting, its date in the plan re-planned where that
+    is still a candidate day (``kept``, None for a meeting dated anew), and its host
+    positions (``hosts``) while they still rotate over its schools."""
 
     cluster: str
     schools: tuple[str, ...]
     chain: Chain
+    kept: tuple[int | None, ...] | None = None
+    hosts: tuple[int, ...] | None = None
+
+    @property
+    def keeps(self) -> bool:
+        """True when the cluster keeps a date or its hosts."""
+        return self.hosts is not None or any(d is not None for d in self.kept or ())
+
+    def anew(self) -> BvCluster:
+        """The cluster dated anew: nothing kept, hosts in rotation."""
+        return BvCluster(self.cluster, self.schools, self.chain)
+
+    def host_order(self) -> list[int]:
+        """The kept hosts, else the rotation."""
+        return list(self.hosts) if self.hosts else _rotation(self.chain.count, len(self.schools))
 
 
 @dataclass(frozen=True)
@@ -125,6 +154,8 @@ def proven_greedy(task: BvTask) -> BvOutcome | None:
     coordinator's days kept apart), hosts in rotation. When its spread equals the lower
     bound of :func:`nearest_bound`, nothing can beat it and CP-SAT is not needed.
     """
+    if any(item.keeps for item in task.clusters):
+        return None  # kept dates and hosts: solve_bv_task fixes them
     greedy, bound = _greedy(task)
     if any(g is None for g in greedy):
         return None
@@ -146,10 +177,37 @@ def proven_greedy(task: BvTask) -> BvOutcome | None:
 def solve_bv_task(task: BvTask) -> BvOutcome:
     """Solve one coordinator's clusters: the greedy calendar when it is provably optimal
     (:func:`proven_greedy`), else the CP-SAT model (greedy as hint) within the task's
-    time limit."""
+    time limit.
+
+    Clusters keeping the dates of the plan re-planned are solved with them fixed; the
+    outcome's bound is then that of the free chains (the kept dates are not chosen for
+    spread). When they cannot all be kept, every cluster of the task is dated anew."""
     proven = proven_greedy(task)
     if proven is not None:
         return proven
+    kept = [item.cluster for item in task.clusters if item.keeps]
+    outcome = _solve_chains(task)
+    if not kept:
+        return outcome
+    who = task.coordinator or task.clusters[0].cluster
+    if outcome.status not in {"optimal", "feasible"}:
+        anew = replace(task, clusters=tuple(item.anew() for item in task.clusters))
+        outcome = solve_bv_task(anew)
+        outcome.notes.append(
+            f"[B6] coordinator {who}: the dates of clusters {', '.join(kept)} in the plan "
+            "re-planned no longer fit together; they are dated anew"
+        )
+        return outcome
+    # the kept dates are not chosen for spread: the free bound is what spread could be
+    free = float(sum(nearest_bound(item.chain) for item in task.clusters))
+    outcome.bound = free if outcome.bound is None else min(outcome.bound, free)
+    if outcome.objective is not None and outcome.objective > outcome.bound:
+        outcome.status = "feasible"
+    return outcome
+
+
+def _solve_chains(task: BvTask) -> BvOutcome:
+    """The CP-SAT model of one task (greedy as hint), kept hosts fixed."""
     who = task.coordinator or task.clusters[0].cluster
     greedy, bound = _greedy(task)
     model = cp_model.CpModel()
@@ -161,9 +219,14 @@ def solve_bv_task(task: BvTask) -> BvOutcome:
         hosts.append(_add_b5_hosts(model, ci, item.chain.count, len(item.schools)))
         if hint is not None:
             chain_vars.hint(model, hint)
-        for m, s in enumerate(_rotation(item.chain.count, len(item.schools))):
+        for m, s in enumerate(item.host_order()):
             for s2, var in enumerate(hosts[-1][m]):
                 model.add_hint(var, int(s2 == s))
+        for m, day in enumerate(item.kept or ()):
+            if day is not None:
+                model.add(chain_vars.dates[m] == day).with_name(f"kept_date[c={ci},m={m}]")
+        for m, s in enumerate(item.hosts or ()):
+            model.add(hosts[-1][m][s] == 1).with_name(f"kept_host[c={ci},m={m}]")
     if task.coordinator is not None:
         all_dates = [d for cv in chains for d in cv.dates]
         if len(all_dates) > 1:
@@ -204,8 +267,7 @@ def solve_bv_task(task: BvTask) -> BvOutcome:
         outcome.bound = float(bound)
         for item, dates in zip(task.clusters, greedy, strict=True):
             assert dates is not None
-            rotation = _rotation(len(dates), len(item.schools))
-            outcome.meetings[item.cluster] = list(zip(dates, rotation, strict=True))
+            outcome.meetings[item.cluster] = list(zip(dates, item.host_order(), strict=True))
             outcome.objective += deviation(item.chain, dates)
         outcome.notes.append(
             f"coordinator {who}: no CP-SAT solution within {task.time_limit:.1f}s; "
@@ -232,14 +294,63 @@ class BvPrepared:
     years: list[str]
 
 
+def kept_meetings(sessions: Iterable[Session]) -> dict[str, list[tuple[int, str]]]:
+    """Cluster id -> (date ordinal, host school) of the BV meetings of a plan, by date:
+    what a re-plan keeps where it still holds (:func:`prepare_bv`)."""
+    kept: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for s in sessions:
+        if s.programme == "bv" and s.kind == "meeting":
+            kept[s.group].append((s.date.toordinal(), s.location))
+    return {group: sorted(rows) for group, rows in kept.items()}
+
+
+def _b5_rotation(hosts: list[int], schools: int) -> bool:
+    """True when ``hosts`` satisfy B5 for ``schools`` schools: every school hosts, counts
+    differ by at most one, no school twice in a row."""
+    counts = [hosts.count(s) for s in range(schools)]
+    return (
+        min(counts) >= 1
+        and max(counts) - min(counts) <= 1
+        and all(a != b for a, b in pairwise(hosts))
+    )
+
+
+def _kept(
+    chain: Chain, schools: tuple[str, ...], previous: list[tuple[int, str]]
+) -> tuple[tuple[int | None, ...] | None, tuple[int, ...] | None]:
+    """What a cluster keeps of its ``previous`` meetings (date, host) in the plan
+    re-planned: per meeting its date where that is still a candidate day of its school
+    year (None where not), and the host positions while they still rotate over
+    ``schools`` (B5). Nothing when the number of meetings changed."""
+    if len(previous) != chain.count:
+        return None, None
+    kept: list[int | None] = []
+    m = 0
+    for seg in chain.segments:
+        allowed = set(seg.days)
+        for _ in range(seg.count):
+            day = previous[m][0]
+            kept.append(day if day in allowed else None)
+            m += 1
+    where = {school: position for position, school in enumerate(schools)}
+    hosts = [where.get(host, -1) for _, host in previous]
+    if -1 in hosts or not _b5_rotation(hosts, len(schools)):
+        return tuple(kept), None
+    return tuple(kept), tuple(hosts)
+
+
 def prepare_bv(
     instance: Instance,
     clusters: tuple[Cluster, ...],
     cal: SchoolCalendar,
     busy: BusyIndex,
+    keep: dict[str, list[tuple[int, str]]] | None = None,
 ) -> BvPrepared:
     """Candidate days, targets and one task per coordinator; single-cluster impossibilities
-    (too few years, hosts, days) are reported here with the rule and the fix."""
+    (too few years, hosts, days) are reported here with the rule and the fix. ``keep``
+    (:func:`kept_meetings` of the plan re-planned): dates and hosts a cluster keeps while
+    they hold."""
+    keep = keep or {}
     bv = instance.bv
     idx = instance.index
     notes: list[str] = []
@@ -312,7 +423,8 @@ def prepare_bv(
                 "or shorten the unavailability of its schools or coordinator"
             )
             continue
-        by_coordinator[coordinator].append(BvCluster(cluster.id, schools, chain))
+        kept, hosts = _kept(chain, schools, keep.get(cluster.id, []))
+        by_coordinator[coordinator].append(BvCluster(cluster.id, schools, chain, kept, hosts))
     tasks: list[BvTask] = []
     for coordinator in sorted(by_coordinator, key=lambda c: c or ""):
         items = by_coordinator[coordinator]

@@ -3,7 +3,10 @@
 Input: the groups already in the plan (``plan.networks``, ``plan.clusters``,
 ``plan.tn_networks``; TN groups are derived from ``participant.network`` pins when the
 plan has none). Output: ``plan.sessions``, ``plan.visits`` and ``plan.stages["calendar"]``.
-In order:
+Sessions already in the input plan are those of a plan being re-planned (``composer
+whatif`` puts its baseline's there): BV clusters keep the meeting dates still possible
+and their hosts (:mod:`.bv`); everything else is dated anew and the output's sessions
+replace the input's. In order:
 
 1. LOS sessions (L4, C1-C3): every network meets on every school day of the plan year
    (``calendar.plan_year``, else the first school year) that falls on its slot's weekday,
@@ -82,6 +85,7 @@ from composer.parallel import map_tasks
 from composer.solvers.calendar.bv import (
     BvOutcome,
     BvTask,
+    kept_meetings,
     prepare_bv,
     proven_greedy,
     solve_bv_task,
@@ -999,8 +1003,16 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     first = solve([*tn_tasks, *visit_tasks], 0.5) if coupled else []
     if coupled:
         _tn_sessions(instance, groups, kickoffs, series, first[: len(tn_tasks)], cal, busy, acc)
-    bv_prep = prepare_bv(instance, plan.clusters, cal, busy)
+    bv_prep = prepare_bv(instance, plan.clusters, cal, busy, kept_meetings(plan.sessions))
     acc.notes.extend(bv_prep.notes)
+    kept = [item for t in bv_prep.tasks for item in t.clusters if item.keeps]
+    if kept:
+        dates = sum(1 for item in kept for day in item.kept or () if day is not None)
+        total = sum(item.chain.count for item in kept)
+        acc.notes.append(
+            f"{len(kept)} BV cluster(s) of the plan re-planned keep {dates} of their {total} "
+            "meeting dates (those still possible) and their hosts where these still rotate"
+        )
     acc.infeasible |= bv_prep.infeasible
     planned = {item.cluster for t in bv_prep.tasks for item in t.clusters}
     if instance.bv.meetings_per_year and bv_prep.years:
