@@ -807,9 +807,10 @@ _TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
 _LEAVE = {"op": "modify", "what": "schools", "id": "17ZL00", "fields": {"bv_subsidy": "nee"}}
 
 
-def _bv_meetings(plan_path: Path, cluster: str) -> list[tuple[str, str]]:
+def _meetings(plan_path: Path, group: str) -> list[tuple[str, str]]:
+    """(date, place) of the sessions of a BV cluster or TN network, by date."""
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
-    return [(s["date"], s["location"]) for s in plan["sessions"] if s["group"] == cluster]
+    return [(s["date"], s["location"]) for s in plan["sessions"] if s["group"] == group]
 
 
 @pytest.mark.parametrize("no_tuesdays", [False, True])
@@ -836,8 +837,8 @@ def test_a_re_plan_keeps_the_bv_meeting_dates_still_possible(cli, tmp_path, no_t
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     cluster = "bv-po-utrecht-en-omstreken-02"
-    before = _bv_meetings(base / "plan.json", cluster)
-    after = _bv_meetings(out / "plan.json", cluster)
+    before = _meetings(base / "plan.json", cluster)
+    after = _meetings(out / "plan.json", cluster)
     assert len(before) == len(after) == 6
     tuesday = {d for d, _ in before if dt.date.fromisoformat(d).weekday() == 1}
     assert tuesday or not no_tuesdays  # the case needs a Tuesday meeting to move
@@ -846,4 +847,33 @@ def test_a_re_plan_keeps_the_bv_meeting_dates_still_possible(cli, tmp_path, no_t
     assert [m for m in after if m in kept] == kept  # every other date and host kept
     assert not {d for d, _ in after} & moved and len(after) == len(kept) + len(moved)
     assert [host for _, host in before] == [host for _, host in after]
+    assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_a_re_plan_keeps_the_tn_meeting_dates_still_possible(cli, tmp_path):
+    # tiny: PB1 leads TN1 (po) and TN2 (vo), four meetings each after the joint kick-off.
+    # TN2 now asks for 12-14 members: the re-plan closes TN1 and seats all 14 in TN2
+    # (T7). TN2's four dates are all still possible (every member's school is free then),
+    # so they stay, where the series was dated anew (other members, PB1's other network
+    # gone); the checker is clean.
+    base = tmp_path / "base"
+    assert cli("solve", _TINY, "--out", base, "--quiet", "--time-limit", "20").exit_code == 0
+    change = tmp_path / "change.yaml"
+    operations = [
+        {"op": "modify", "what": "tn_networks", "id": "TN2",
+         "fields": {"min_size": 12, "max_size": 14}},
+    ]  # fmt: skip
+    change.write_text(yaml.safe_dump({"operations": operations}), encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli(
+        "whatif", _TINY, "--baseline", base / "plan.json", "--change", change, "--out", out,
+        "--time-limit", "20",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert [t["id"] for t in plan["tn_networks"]] == ["TN2"]
+    assert len(plan["tn_networks"][0]["participants"]) == 14
+    before = [d for d, _ in _meetings(base / "plan.json", "TN2")]
+    after = [d for d, _ in _meetings(out / "plan.json", "TN2")]
+    assert len(before) == 4 and after == before
     assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0

@@ -5,8 +5,8 @@ Input: the groups already in the plan (``plan.networks``, ``plan.clusters``,
 plan has none). Output: ``plan.sessions``, ``plan.visits`` and ``plan.stages["calendar"]``.
 Sessions already in the input plan are those of a plan being re-planned (``composer
 whatif`` puts its baseline's there): BV clusters keep the meeting dates still possible
-and their hosts (:mod:`.bv`); everything else is dated anew and the output's sessions
-replace the input's. In order:
+and their hosts (:mod:`.bv`), TN networks their meeting dates still possible (:mod:`.tn`);
+everything else is dated anew and the output's sessions replace the input's. In order:
 
 1. LOS sessions (L4, C1-C3): every network meets on every school day of the plan year
    (``calendar.plan_year``, else the first school year) that falls on its slot's weekday,
@@ -97,6 +97,7 @@ from composer.solvers.calendar.tn import (
     TnTask,
     check_series_alone,
     group_by_facilitator,
+    kept_dates,
     solve_tn_task,
 )
 from composer.solvers.calendar.visits import (
@@ -242,7 +243,12 @@ def _tn_prepare(
     cal: SchoolCalendar,
     busy: BusyIndex,
     acc: _Acc,
+    keep: dict[str, list[int]] | None = None,
 ) -> tuple[list[_Kickoff], list[TnTask], dict[str, TnSeries]]:
+    """The joint kick-off(s) and one task per facilitator of the TN series; ``keep``:
+    network id -> the meeting dates (ordinals) of the plan re-planned, kept where still
+    possible (:func:`composer.solvers.calendar.tn.kept_dates`)."""
+    keep = keep or {}
     tn = instance.tn
     idx = instance.index
     plan_year = cal.plan_year()
@@ -369,6 +375,7 @@ def _tn_prepare(
             school_of,
             min(helpers_wanted, len(group.participants)),
             chain,
+            kept_dates(chain, keep[group.id]) if group.id in keep else None,
         )
         broke = check_series_alone(series, tn.min_gap_days)
         if broke is not None:
@@ -976,7 +983,18 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
                     index.add(f, s.date, s.start, s.end, s.location, f"LOS {s.group}")
 
     progress(STAGE, "preparing TN series and visits")
-    kickoffs, tn_tasks, series = _tn_prepare(instance, groups, cal, busy, acc)
+    previous_tn: dict[str, list[int]] = defaultdict(list)
+    for s in sorted(plan.sessions, key=lambda s: s.date):
+        if s.programme == "tn" and s.kind == "meeting":
+            previous_tn[s.group].append(s.date.toordinal())
+    kickoffs, tn_tasks, series = _tn_prepare(instance, groups, cal, busy, acc, previous_tn)
+    kept_tn = [s for t in tn_tasks for s in t.series if s.keeps]
+    if kept_tn:
+        dates = sum(1 for s in kept_tn for day in s.kept or () if day is not None)
+        acc.notes.append(
+            f"{len(kept_tn)} TN network(s) of the plan re-planned keep {dates} of their "
+            f"{sum(s.chain.count for s in kept_tn)} meeting dates (those still possible)"
+        )
     by_id = {g.id: g for g in groups}
     for k in kickoffs:
         for n in k.networks:

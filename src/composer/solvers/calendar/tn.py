@@ -19,16 +19,27 @@
 Soft: dates close to evenly spread targets (``tn_spread``) and helpers from the host
 school (``tn_helper_not_host``). Networks of one facilitator form one CP-SAT model;
 different facilitators are independent and solved in parallel.
+
+Re-planning (``composer whatif``): a network keeps every meeting date of the plan
+re-planned that is still one of its candidate days (``TnSeries.kept``), as BV clusters do
+(:mod:`.bv`); when a facilitator's kept dates no longer fit together, their networks are
+dated anew. The bound is then the free one (the kept dates are not chosen for spread).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from composer.solvers.calendar.chains import Chain, add_chain, earliest_dates, greedy_dates
+from composer.solvers.calendar.chains import (
+    Chain,
+    add_chain,
+    earliest_dates,
+    greedy_dates,
+    nearest_bound,
+)
 from composer.solvers.cpsat import run_cpsat
 
 
@@ -42,6 +53,28 @@ class TnSeries:
     school_of: tuple[int, ...]
     helpers: int
     chain: Chain
+    kept: tuple[int | None, ...] | None = None
+    """Per meeting the date kept from the plan re-planned (None: dated anew)."""
+
+    @property
+    def keeps(self) -> bool:
+        """True when the series keeps a date of the plan re-planned."""
+        return any(d is not None for d in self.kept or ())
+
+
+def kept_dates(chain: Chain, previous: list[int]) -> tuple[int | None, ...] | None:
+    """Per meeting of ``chain`` its ``previous`` date (ordinals, by date) where that is
+    still a candidate day; None when the number of meetings changed."""
+    if len(previous) != chain.count:
+        return None
+    kept: list[int | None] = []
+    m = 0
+    for seg in chain.segments:
+        allowed = set(seg.days)
+        for _ in range(seg.count):
+            kept.append(previous[m] if previous[m] in allowed else None)
+            m += 1
+    return tuple(kept)
 
 
 @dataclass(frozen=True)
@@ -90,7 +123,32 @@ def _round_robin(meetings: int, items: int, per: int) -> list[list[int]]:
 
 
 def solve_tn_task(task: TnTask) -> TnOutcome:
-    """Solve one facilitator's networks: dates, hosts in turn and the support rota."""
+    """Solve one facilitator's networks: dates, hosts in turn and the support rota.
+
+    Dates kept from the plan re-planned are fixed; when they no longer fit together the
+    networks are dated anew (with a note), and with kept dates the bound is the free one.
+    """
+    kept = [s.network for s in task.series if s.keeps]
+    outcome = _solve_series(task)
+    if not kept:
+        return outcome
+    if outcome.status not in {"optimal", "feasible"}:
+        anew = replace(task, series=tuple(replace(s, kept=None) for s in task.series))
+        outcome = _solve_series(anew)
+        outcome.notes.append(
+            f"[T4] facilitator {task.facilitator}: the dates of networks {', '.join(kept)} "
+            "in the plan re-planned no longer fit together; they are dated anew"
+        )
+        return outcome
+    free = float(sum(nearest_bound(s.chain) for s in task.series))
+    outcome.bound = free if outcome.bound is None else min(outcome.bound, free)
+    if outcome.objective is not None and outcome.objective > outcome.bound:
+        outcome.status = "feasible"
+    return outcome
+
+
+def _solve_series(task: TnTask) -> TnOutcome:
+    """The CP-SAT model of one facilitator's networks, kept dates fixed."""
     model = cp_model.CpModel()
     objective_terms = []
     plans = []
@@ -100,6 +158,9 @@ def solve_tn_task(task: TnTask) -> TnOutcome:
         hint = greedy_dates(series.chain, task.gap, False, taken)
         if hint is not None:
             chain_vars.hint(model, hint)
+        for m, day in enumerate(series.kept or ()):
+            if day is not None:
+                model.add(chain_vars.dates[m] == day).with_name(f"kept_date[n={ni},m={m}]")
         meetings = series.chain.count
         n_schools, n_people = len(series.schools), len(series.participants)
         host = [
