@@ -877,3 +877,39 @@ def test_a_re_plan_keeps_the_tn_meeting_dates_still_possible(cli, tmp_path):
     after = [d for d, _ in _meetings(out / "plan.json", "TN2")]
     assert len(before) == 4 and after == before
     assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_diff_folds_a_re_slotted_networks_sessions_into_a_line_each_way():
+    # N1 moves from Tuesday to Wednesday: its 6 Tuesday sessions are removed and 6
+    # Wednesday ones added (new ids), which printed 12 lines. Folded: one line for the
+    # removed (6, first to last date, the time) and one for the new (at s1); C1's one
+    # moved meeting keeps its own line, and 2 added sessions of N2 (fewer than 4) too.
+    from composer.model.plan import Plan, Session
+
+    def los(group: str, day: dt.date, start: str = "13:00") -> Session:
+        return Session(
+            id=f"los-{group}-{day:%Y%m%d}", programme="los", group=group, date=day,
+            start=dt.time.fromisoformat(start), end=dt.time(15), location="s1",
+        )  # fmt: skip
+
+    tuesdays = [dt.date(2026, 9, 1) + dt.timedelta(weeks=w) for w in range(6)]
+    wednesdays = [d + dt.timedelta(days=1) for d in tuesdays]
+    bv = Session(
+        id="bv-C1-01", programme="bv", group="C1", date=dt.date(2026, 10, 5),
+        start=dt.time(13, 30), end=dt.time(16, 30), location="s2",
+    )  # fmt: skip
+    before = Plan(instance="t", sessions=(*(los("N1", d) for d in tuesdays), bv))
+    moved = bv.model_copy(update={"date": dt.date(2026, 10, 12)})
+    extra = [los("N2", d) for d in tuesdays[:2]]
+    after = Plan(instance="t", sessions=(*(los("N1", d) for d in wednesdays), moved, *extra))
+    lines = plan_diff(before, after).lines()
+    at = lines.index("sessions changed: 15")
+    # in the order of the first change each line shows (by date)
+    assert lines[at + 1 :] == [
+        "  N1: 6 sessions no longer held (2026-09-01 to 2026-10-06, 13:00)",
+        "  los-N2-20260901 (N2, 2026-09-01 13:00): new, at s1",
+        "  N1: 6 sessions new, at s1 (2026-09-02 to 2026-10-07, 13:00)",
+        "  los-N2-20260908 (N2, 2026-09-08 13:00): new, at s1",
+        "  bv-C1-01 (C1, 2026-10-05 13:30): moved to 2026-10-12 13:30-16:30",
+        "rules affected: C1",
+    ]

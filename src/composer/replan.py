@@ -235,10 +235,10 @@ class Diff:
         sessions = d.get("sessions", [])
         if sessions:
             out.append(f"sessions changed: {len(sessions)}")
-            for c in sessions[:_SESSION_LIMIT]:
-                out.append(f"  {_session_line(c, d.get('names', {}))}")
-            if len(sessions) > _SESSION_LIMIT:
-                out.append(f"  ... {len(sessions) - _SESSION_LIMIT} more in diff.json")
+            lines = _session_lines(sessions, d.get("names", {}))
+            out.extend(f"  {line}" for line in lines[:_SESSION_LIMIT])
+            if len(lines) > _SESSION_LIMIT:
+                out.append(f"  ... {len(lines) - _SESSION_LIMIT} more lines; diff.json lists all")
         if d["rules"]:
             out.append(f"rules affected: {', '.join(d['rules'])}")
         for note in d.get("notes", []):
@@ -259,6 +259,44 @@ def objective_text(value: Any) -> str:
 
 def _who(item: str, name: str | None) -> str:
     return f"{item} {name}" if name else item
+
+
+_SERIES_FOLD = 4
+"""A group with this many sessions added (or removed) is shown as one line of them."""
+
+
+def _session_lines(sessions: list[dict[str, Any]], names: dict[str, str]) -> list[str]:
+    """The session changes as lines: one per change, except that a group's sessions
+    added (or removed), when there are :data:`_SERIES_FOLD` or more, are one line with
+    their count and first and last date (a network moved to another weekly slot has every
+    session of the year removed and added anew). Lines keep the order of the first change
+    they show."""
+    bucket: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for c in sessions:
+        if c["change"] in {"added", "removed"}:
+            bucket.setdefault((c["group"], c["change"]), []).append(c)
+    lines = []
+    shown: set[tuple[str, str]] = set()
+    for c in sessions:
+        key = (c["group"], c["change"])
+        series = bucket.get(key, [])
+        if len(series) < _SERIES_FOLD:
+            lines.append(_session_line(c, names))
+            continue
+        if key in shown:
+            continue
+        shown.add(key)
+        dates = [(s["before"] or s["after"])["date"] for s in series]
+        if c["change"] == "removed":
+            what = "no longer held"
+        else:
+            places = sorted({s["after"]["location"] for s in series})
+            what = f"new, at {', '.join(places)}"
+        lines.append(
+            f"{c['group']}: {len(series)} sessions {what} ({min(dates)} to {max(dates)}, "
+            f"{(c['before'] or c['after'])['start']})"
+        )
+    return lines
 
 
 def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
