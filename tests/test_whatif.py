@@ -551,6 +551,12 @@ def test_a_coordinator_leaving_hands_the_clusters_over_without_regrouping_school
     assert list(plan.clusters) == [
         c.model_copy(update={"coordinator": "c2"}) for c in baseline.clusters
     ]
+    # the diff counts both as kept with the same schools, and says the coordinator changed
+    diff = plan_diff(baseline, plan)
+    assert (diff.data["clusters_kept"], diff.data["clusters_new_coordinator"]) == (2, 2)
+    assert "BV clusters kept with the same schools: 2 (2 of them with another coordinator, B4)" in (
+        diff.lines()
+    )
 
 
 def test_solve_with_last_years_plan_keeps_networks_together(cli, tmp_path: Path) -> None:

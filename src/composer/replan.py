@@ -207,7 +207,11 @@ class Diff:
             out.append(
                 f"  {len(d['clusters'])} schools re-clustered (first 40 below; all in diff.json)"
             )
-        out.append(f"BV clusters kept as they were: {d['clusters_kept']}")
+        handed = d.get("clusters_new_coordinator", 0)
+        out.append(
+            f"BV clusters kept with the same schools: {d['clusters_kept']}"
+            + (f" ({handed} of them with another coordinator, B4)" if handed else "")
+        )
         for c in d["clusters"][:40]:
             line = f"  school {c['school']}: cluster {c['before'] or '-'} -> {c['after'] or '-'}"
             if c["before"] is not None and c["before"] == c["after"]:
@@ -475,10 +479,11 @@ def plan_diff(
         "slots": slots,
         "facilitators": facs,
         "clusters": clusters,
-        "clusters_kept": sum(
+        "clusters_kept": sum(1 for c in after.clusters if _same_schools(c, before) is not None),
+        "clusters_new_coordinator": sum(
             1
             for c in after.clusters
-            if any(set(c.schools) == set(b.schools) for b in before.clusters)
+            if (b := _same_schools(c, before)) is not None and b.coordinator != c.coordinator
         ),
         "dates_changed": len(sess_a ^ sess_b),
         "sessions": sessions,
@@ -503,6 +508,12 @@ _HOST_RULE = {"bv": "B5", "tn": "T2", "los": "L7"}
 """The rule about where a session of the programme takes place."""
 _SESSION_LIMIT = 40
 """Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
+
+
+def _same_schools(cluster: Any, before: Plan) -> Any:
+    """The baseline cluster with the schools of ``cluster``, or None."""
+    schools = set(cluster.schools)
+    return next((b for b in before.clusters if set(b.schools) == schools), None)
 
 
 def _note_rules(notes: list[str]) -> set[str]:
