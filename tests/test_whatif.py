@@ -919,3 +919,18 @@ def test_diff_folds_a_re_slotted_networks_sessions_into_a_line_each_way():
         "  bv-C1-01 (C1, 2026-10-05 13:30): moved to 2026-10-12 13:30-16:30",
         "rules affected: C1",
     ]
+
+
+def test_diff_says_why_an_optimal_baseline_reads_feasible_after_a_re_plan():
+    # the re-plan keeps what still holds (move penalties, kept dates), so it proves no
+    # optimum: "optimal -> feasible" read like a loss of quality without a word why
+    from composer.model.plan import Plan
+
+    before = Plan(instance="t", status="optimal", objective=10)
+    after = Plan(instance="t", status="feasible", objective=10)
+    assert plan_diff(before, after).lines()[0] == (
+        "status optimal -> feasible; objective 10 -> 10 (a re-plan keeps what still holds "
+        "rather than proving an optimum)"
+    )
+    same = plan_diff(before, before).lines()[0]
+    assert same == "status optimal -> optimal; objective 10 -> 10"

@@ -160,10 +160,16 @@ class Diff:
         out = []
         ob, oa = d["objective"]["before"], d["objective"]["after"]
         partial = d["status"]["after"] in {"infeasible", "unknown"}
+        unproven = d["status"]["before"] == "optimal" and d["status"]["after"] == "feasible"
         out.append(
             f"status {d['status']['before']} -> {d['status']['after']}; "
             f"objective {objective_text(ob)} -> {objective_text(oa)}"
             + (" (of the parts with a plan only: not comparable)" if partial else "")
+            + (
+                " (a re-plan keeps what still holds rather than proving an optimum)"
+                if unproven
+                else ""
+            )
         )
         changed_terms = [t for t in d.get("objective_terms", []) if t["delta"] != 0]
         if changed_terms:
