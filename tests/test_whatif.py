@@ -813,6 +813,22 @@ _TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
 _LEAVE = {"op": "modify", "what": "schools", "id": "17ZL00", "fields": {"bv_subsidy": "nee"}}
 
 
+def _tiny_whatif(cli, tmp_path: Path, operations: list[dict]) -> tuple[Path, Path]:
+    """Solve tiny (the baseline), re-plan it after ``operations``: (baseline, re-plan)
+    folders; the re-plan must succeed."""
+    base = tmp_path / "base"
+    assert cli("solve", _TINY, "--out", base, "--quiet", "--time-limit", "20").exit_code == 0
+    change = tmp_path / "change.yaml"
+    change.write_text(yaml.safe_dump({"operations": operations}), encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli(
+        "whatif", _TINY, "--baseline", base / "plan.json", "--change", change, "--out", out,
+        "--time-limit", "20",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return base, out
+
+
 def _meetings(plan_path: Path, group: str) -> list[tuple[str, str]]:
     """(date, place) of the sessions of a BV cluster or TN network, by date."""
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
@@ -826,22 +842,13 @@ def test_a_re_plan_keeps_the_bv_meeting_dates_still_possible(cli, tmp_path, no_t
     # keeps its six dates and hosts (they were all re-dated: the coordinator's calendar
     # was solved anew without -01). With OCW1 no longer working on Tuesdays as well, the
     # meetings of -02 on a Tuesday are dated anew and only those; hosts stay.
-    base = tmp_path / "base"
-    assert cli("solve", _TINY, "--out", base, "--quiet", "--time-limit", "20").exit_code == 0
     operations = [_LEAVE]
     if no_tuesdays:
         operations.append(
             {"op": "modify", "what": "facilitators", "id": "OCW1",
              "fields": {"available_days": "mon;thu"}}
         )  # fmt: skip
-    change = tmp_path / "change.yaml"
-    change.write_text(yaml.safe_dump({"operations": operations}), encoding="utf-8")
-    out = tmp_path / "out"
-    result = cli(
-        "whatif", _TINY, "--baseline", base / "plan.json", "--change", change, "--out", out,
-        "--time-limit", "20",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
+    base, out = _tiny_whatif(cli, tmp_path, operations)
     cluster = "bv-po-utrecht-en-omstreken-02"
     before = _meetings(base / "plan.json", cluster)
     after = _meetings(out / "plan.json", cluster)
@@ -862,20 +869,11 @@ def test_a_re_plan_keeps_the_tn_meeting_dates_still_possible(cli, tmp_path):
     # (T7). TN2's four dates are all still possible (every member's school is free then),
     # so they stay, where the series was dated anew (other members, PB1's other network
     # gone); the checker is clean.
-    base = tmp_path / "base"
-    assert cli("solve", _TINY, "--out", base, "--quiet", "--time-limit", "20").exit_code == 0
-    change = tmp_path / "change.yaml"
     operations = [
         {"op": "modify", "what": "tn_networks", "id": "TN2",
          "fields": {"min_size": 12, "max_size": 14}},
     ]  # fmt: skip
-    change.write_text(yaml.safe_dump({"operations": operations}), encoding="utf-8")
-    out = tmp_path / "out"
-    result = cli(
-        "whatif", _TINY, "--baseline", base / "plan.json", "--change", change, "--out", out,
-        "--time-limit", "20",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
+    base, out = _tiny_whatif(cli, tmp_path, operations)
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert [t["id"] for t in plan["tn_networks"]] == ["TN2"]
     assert len(plan["tn_networks"][0]["participants"]) == 14

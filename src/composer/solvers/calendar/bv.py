@@ -50,6 +50,7 @@ from composer.solvers.calendar.chains import (
     deviation,
     earliest_dates,
     greedy_dates,
+    keep_or_date_anew,
     nearest_bound,
 )
 from composer.solvers.cpsat import run_cpsat
@@ -186,24 +187,15 @@ def solve_bv_task(task: BvTask) -> BvOutcome:
     if proven is not None:
         return proven
     kept = [item.cluster for item in task.clusters if item.keeps]
-    outcome = _solve_chains(task)
-    if not kept:
-        return outcome
     who = task.coordinator or task.clusters[0].cluster
-    if outcome.status not in {"optimal", "feasible"}:
-        anew = replace(task, clusters=tuple(item.anew() for item in task.clusters))
-        outcome = solve_bv_task(anew)
-        outcome.notes.append(
-            f"[B6] coordinator {who}: the dates of clusters {', '.join(kept)} in the plan "
-            "re-planned no longer fit together; they are dated anew"
-        )
-        return outcome
-    # the kept dates are not chosen for spread: the free bound is what spread could be
-    free = float(sum(nearest_bound(item.chain) for item in task.clusters))
-    outcome.bound = free if outcome.bound is None else min(outcome.bound, free)
-    if outcome.objective is not None and outcome.objective > outcome.bound:
-        outcome.status = "feasible"
-    return outcome
+    return keep_or_date_anew(
+        _solve_chains(task),
+        kept,
+        lambda: solve_bv_task(replace(task, clusters=tuple(c.anew() for c in task.clusters))),
+        f"[B6] coordinator {who}: the dates of clusters {', '.join(kept)} in the plan "
+        "re-planned no longer fit together; they are dated anew",
+        float(sum(nearest_bound(item.chain) for item in task.clusters)),
+    )
 
 
 def _solve_chains(task: BvTask) -> BvOutcome:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -219,3 +221,39 @@ def months_distinct(days: list[int]) -> bool:
     """True when no two of ``days`` share a calendar month."""
     months = [month_of(dt.date.fromordinal(d)) for d in days]
     return len(months) == len(set(months))
+
+
+class Outcome(Protocol):
+    """What :func:`keep_or_date_anew` needs of a task's outcome (BV or TN)."""
+
+    status: str
+    objective: int | None
+    bound: float | None
+    notes: list[str]
+
+
+OutcomeT = TypeVar("OutcomeT", bound=Outcome)
+
+
+def keep_or_date_anew(
+    outcome: OutcomeT,
+    kept: list[str],
+    anew: Callable[[], OutcomeT],
+    note: str,
+    free_bound: float,
+) -> OutcomeT:
+    """The outcome of a task solved with the dates its groups (``kept``) keep from the
+    plan re-planned. When those dates no longer fit together (no solution), the task
+    solved anew by ``anew``, with ``note``. Otherwise its bound is ``free_bound`` (what
+    spread could be without the kept dates, which are not chosen for spread), and it is
+    ``feasible`` unless it reaches that bound."""
+    if not kept:
+        return outcome
+    if outcome.status not in {"optimal", "feasible"}:
+        outcome = anew()
+        outcome.notes.append(note)
+        return outcome
+    outcome.bound = free_bound if outcome.bound is None else min(outcome.bound, free_bound)
+    if outcome.objective is not None and outcome.objective > outcome.bound:
+        outcome.status = "feasible"
+    return outcome

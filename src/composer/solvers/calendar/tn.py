@@ -38,6 +38,7 @@ from composer.solvers.calendar.chains import (
     add_chain,
     earliest_dates,
     greedy_dates,
+    keep_or_date_anew,
     nearest_bound,
 )
 from composer.solvers.cpsat import run_cpsat
@@ -129,22 +130,16 @@ def solve_tn_task(task: TnTask) -> TnOutcome:
     networks are dated anew (with a note), and with kept dates the bound is the free one.
     """
     kept = [s.network for s in task.series if s.keeps]
-    outcome = _solve_series(task)
-    if not kept:
-        return outcome
-    if outcome.status not in {"optimal", "feasible"}:
-        anew = replace(task, series=tuple(replace(s, kept=None) for s in task.series))
-        outcome = _solve_series(anew)
-        outcome.notes.append(
-            f"[T4] facilitator {task.facilitator}: the dates of networks {', '.join(kept)} "
-            "in the plan re-planned no longer fit together; they are dated anew"
-        )
-        return outcome
-    free = float(sum(nearest_bound(s.chain) for s in task.series))
-    outcome.bound = free if outcome.bound is None else min(outcome.bound, free)
-    if outcome.objective is not None and outcome.objective > outcome.bound:
-        outcome.status = "feasible"
-    return outcome
+    return keep_or_date_anew(
+        _solve_series(task),
+        kept,
+        lambda: _solve_series(
+            replace(task, series=tuple(replace(s, kept=None) for s in task.series))
+        ),
+        f"[T4] facilitator {task.facilitator}: the dates of networks {', '.join(kept)} "
+        "in the plan re-planned no longer fit together; they are dated anew",
+        float(sum(nearest_bound(s.chain) for s in task.series)),
+    )
 
 
 def _solve_series(task: TnTask) -> TnOutcome:
