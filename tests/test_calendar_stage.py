@@ -700,3 +700,30 @@ def test_kept_bv_dates_that_no_longer_fit_together_are_dated_anew():
     # b takes 9/39 or 11/41 or so: spread 2, but the kept dates are not chosen for spread,
     # so the bound is the free one (every meeting on its target: 0) and nothing is proven
     assert (out.objective, out.bound, out.status, out.notes) == (2, 0.0, "feasible", [])
+
+
+def test_a_tn_series_keeps_hosts_and_helpers_only_while_they_take_turns():
+    # Three members p1..p3 of schools A, A, B (positions 0, 0, 1), one helper a meeting,
+    # four meetings on days 10, 20, 30, 40 (candidate days 1..60; day 40 is gone now).
+    # Previous hosts A, B, A, B and helpers p1, p2, p3, p1 take turns: kept. Hosts A, A,
+    # B, B host twice in a row (T2) and helpers p1, p1, p2, p3 repeat p1 before the
+    # others helped (T5): neither is kept. A member who left (p9) drops the helpers too.
+    from composer.solvers.calendar.chains import Chain, Segment
+    from composer.solvers.calendar.tn import PreviousMeeting, TnSeries, kept_of
+
+    days = tuple(d for d in range(1, 61) if d != 40)
+    chain = Chain("t", (Segment("y", days, (10, 20, 30, 45)),))
+    series = TnSeries("t", ("p1", "p2", "p3"), ("A", "B"), (0, 0, 1), 1, chain)
+
+    def previous(hosts: str, helpers: list[str]) -> list[PreviousMeeting]:
+        return [
+            PreviousMeeting(day, host, (helper,))
+            for day, host, helper in zip((10, 20, 30, 40), hosts, helpers, strict=False)
+        ]
+
+    kept, hosts, helping = kept_of(series, previous("ABAB", ["p1", "p2", "p3", "p1"]))
+    assert kept == (10, 20, 30, None)  # day 40 is no candidate day any more
+    assert hosts == (0, 1, 0, 1) and helping == ((0,), (1,), (2,), (0,))
+    assert kept_of(series, previous("AABB", ["p1", "p1", "p2", "p3"]))[1:] == (None, None)
+    assert kept_of(series, previous("ABAB", ["p9", "p2", "p3", "p1"]))[2] is None
+    assert kept_of(series, previous("ABA", ["p1", "p2", "p3"])[:3]) == (None, None, None)

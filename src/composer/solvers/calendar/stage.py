@@ -92,12 +92,13 @@ from composer.solvers.calendar.bv import (
 )
 from composer.solvers.calendar.chains import Chain, Segment
 from composer.solvers.calendar.tn import (
+    PreviousMeeting,
     TnOutcome,
     TnSeries,
     TnTask,
     check_series_alone,
     group_by_facilitator,
-    kept_dates,
+    kept_of,
     solve_tn_task,
 )
 from composer.solvers.calendar.visits import (
@@ -243,11 +244,11 @@ def _tn_prepare(
     cal: SchoolCalendar,
     busy: BusyIndex,
     acc: _Acc,
-    keep: dict[str, list[int]] | None = None,
+    keep: dict[str, list[PreviousMeeting]] | None = None,
 ) -> tuple[list[_Kickoff], list[TnTask], dict[str, TnSeries]]:
     """The joint kick-off(s) and one task per facilitator of the TN series; ``keep``:
-    network id -> the meeting dates (ordinals) of the plan re-planned, kept where still
-    possible (:func:`composer.solvers.calendar.tn.kept_dates`)."""
+    network id -> the meetings of the plan re-planned, kept where still possible
+    (:func:`composer.solvers.calendar.tn.kept_of`)."""
     keep = keep or {}
     tn = instance.tn
     idx = instance.index
@@ -375,8 +376,10 @@ def _tn_prepare(
             school_of,
             min(helpers_wanted, len(group.participants)),
             chain,
-            kept_dates(chain, keep[group.id]) if group.id in keep else None,
         )
+        if group.id in keep:
+            kept, hosts, helping = kept_of(series, keep[group.id])
+            series = replace(series, kept=kept, hosts=hosts, helping=helping)
         broke = check_series_alone(series, tn.min_gap_days)
         if broke is not None:
             acc.fail(
@@ -983,10 +986,10 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
                     index.add(f, s.date, s.start, s.end, s.location, f"LOS {s.group}")
 
     progress(STAGE, "preparing TN series and visits")
-    previous_tn: dict[str, list[int]] = defaultdict(list)
+    previous_tn: dict[str, list[PreviousMeeting]] = defaultdict(list)
     for s in sorted(plan.sessions, key=lambda s: s.date):
         if s.programme == "tn" and s.kind == "meeting":
-            previous_tn[s.group].append(s.date.toordinal())
+            previous_tn[s.group].append(PreviousMeeting(s.date.toordinal(), s.location, s.helpers))
     kickoffs, tn_tasks, series = _tn_prepare(instance, groups, cal, busy, acc, previous_tn)
     kept_tn = [s for t in tn_tasks for s in t.series if s.keeps]
     if kept_tn:

@@ -22,14 +22,16 @@ different facilitators are independent and solved in parallel.
 
 Re-planning (``composer whatif``): a network keeps every meeting date of the plan
 re-planned that is still one of its candidate days (``TnSeries.kept``), as BV clusters do
-(:mod:`.bv`); when a facilitator's kept dates no longer fit together, their networks are
-dated anew. The bound is then the free one (the kept dates are not chosen for spread).
+(:mod:`.bv`), and its hosts and helpers while they still take turns over its schools and
+members (T2, T5); when a facilitator's kept dates no longer fit together, their networks
+are dated anew. The bound is then the free one (the kept dates are not chosen for spread).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
@@ -56,26 +58,77 @@ class TnSeries:
     chain: Chain
     kept: tuple[int | None, ...] | None = None
     """Per meeting the date kept from the plan re-planned (None: dated anew)."""
+    hosts: tuple[int, ...] | None = None
+    """The host school positions kept from the plan re-planned (T2 still holds)."""
+    helping: tuple[tuple[int, ...], ...] | None = None
+    """The helper positions per meeting kept from the plan re-planned (T5 still holds)."""
 
     @property
     def keeps(self) -> bool:
-        """True when the series keeps a date of the plan re-planned."""
-        return any(d is not None for d in self.kept or ())
+        """True when the series keeps a date, its hosts or its helpers."""
+        kept_any = any(d is not None for d in self.kept or ())
+        return kept_any or self.hosts is not None or self.helping is not None
+
+    def anew(self) -> TnSeries:
+        """The series dated anew: nothing kept."""
+        return replace(self, kept=None, hosts=None, helping=None)
 
 
-def kept_dates(chain: Chain, previous: list[int]) -> tuple[int | None, ...] | None:
-    """Per meeting of ``chain`` its ``previous`` date (ordinals, by date) where that is
-    still a candidate day; None when the number of meetings changed."""
+@dataclass(frozen=True)
+class PreviousMeeting:
+    """A TN meeting of the plan re-planned: its date (ordinal), host school and helpers."""
+
+    day: int
+    host: str
+    helpers: tuple[str, ...]
+
+
+def _takes_turns(chosen: list[tuple[int, ...]], items: int) -> bool:
+    """True when after every meeting the counts of the items chosen so far differ by at
+    most one (nobody a second time before everyone a first time, T2 / T5)."""
+    counts = [0] * items
+    for picks in chosen:
+        for i in picks:
+            counts[i] += 1
+        if items and max(counts) - min(counts) > 1:
+            return False
+    return True
+
+
+Kept = tuple[
+    tuple[int | None, ...] | None, tuple[int, ...] | None, tuple[tuple[int, ...], ...] | None
+]
+"""What a series keeps: per meeting its date (or None), its hosts, its helpers."""
+
+
+def kept_of(series: TnSeries, previous: list[PreviousMeeting]) -> Kept:
+    """What ``series`` keeps of its ``previous`` meetings (by date): per meeting its date
+    where that is still a candidate day, its hosts while they still take turns over its
+    schools (never twice in a row, T2) and its helpers while they still take turns over
+    its members in the number wanted (T5). Nothing when the number of meetings changed."""
+    chain = series.chain
     if len(previous) != chain.count:
-        return None
+        return None, None, None
     kept: list[int | None] = []
     m = 0
     for seg in chain.segments:
         allowed = set(seg.days)
         for _ in range(seg.count):
-            kept.append(previous[m] if previous[m] in allowed else None)
+            kept.append(previous[m].day if previous[m].day in allowed else None)
             m += 1
-    return tuple(kept)
+    school = {s: i for i, s in enumerate(series.schools)}
+    person = {p: i for i, p in enumerate(series.participants)}
+    hosts = [school.get(p.host, -1) for p in previous]
+    host_ok = -1 not in hosts and _takes_turns([(h,) for h in hosts], len(series.schools))
+    host_ok = host_ok and all(a != b for a, b in pairwise(hosts))
+    helping = [tuple(person.get(h, -1) for h in p.helpers) for p in previous]
+    helpers_ok = all(-1 not in picks and len(picks) == series.helpers for picks in helping)
+    helpers_ok = helpers_ok and _takes_turns(helping, len(series.participants))
+    return (
+        tuple(kept),
+        tuple(hosts) if host_ok else None,
+        tuple(helping) if helpers_ok else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -133,9 +186,7 @@ def solve_tn_task(task: TnTask) -> TnOutcome:
     return keep_or_date_anew(
         _solve_series(task),
         kept,
-        lambda: _solve_series(
-            replace(task, series=tuple(replace(s, kept=None) for s in task.series))
-        ),
+        lambda: _solve_series(replace(task, series=tuple(s.anew() for s in task.series))),
         f"[T4] facilitator {task.facilitator}: the dates of networks {', '.join(kept)} "
         "in the plan re-planned no longer fit together; they are dated anew",
         float(sum(nearest_bound(s.chain) for s in task.series)),
@@ -187,6 +238,11 @@ def _solve_series(task: TnTask) -> TnOutcome:
         for m, chosen in enumerate(_round_robin(meetings, n_schools, 1)):
             for s, var in enumerate(host[m]):
                 model.add_hint(var, int(s in chosen))
+        for m, s in enumerate(series.hosts or ()):
+            model.add(host[m][s] == 1).with_name(f"kept_host[n={ni},m={m}]")
+        for m, picks in enumerate(series.helping or ()):
+            for p in picks:
+                model.add(helper[m][p] == 1).with_name(f"kept_helper[n={ni},m={m},p={p}]")
         objective_terms.extend(chain_vars.deviations)
         plans.append((chain_vars, host, helper))
     all_dates = [d for cv, _, _ in plans for d in cv.dates]
