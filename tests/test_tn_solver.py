@@ -305,3 +305,33 @@ def test_the_calendar_schedules_only_what_the_tn_stage_composed():
     assert plan.tn_networks == ()
     assert [s for s in plan.sessions if s.programme == "tn" and s.group == "A"] == []
     assert check_plan(inst, plan).ok
+
+
+# --------------------------------------------------------------------------- re-planning
+
+
+def test_a_re_plan_keeps_participants_in_their_network():
+    # a1 (wants x) and b1 (wants y) of two schools; A has theme x, B theme y. Fresh, the
+    # optimum is a1 in A, b1 in B (0). In the plan re-planned they sat the other way
+    # round: both may stay (the rules allow it), so they are kept, at 40 + 40 = 80 (each
+    # in an unwanted theme), with no bound: a re-plan keeps what still holds rather than
+    # proving an optimum. The checker recomputes 80. Without keep: the fresh optimum.
+    from composer.check import check_plan
+    from composer.model.plan import Plan
+    from composer.params import SolveParams
+    from composer.pipeline import no_progress
+    from composer.solvers.tn import run_stage
+
+    people = [person("a1", "s1", themes=("x",)), person("b1", "s2", themes=("y",))]
+    inst = tn_instance(people, [network("A", "x"), network("B", "y")])
+    params = SolveParams(time_limit=10, workers=1)
+    before = {"a1": "B", "b1": "A"}
+    kept = run_stage(inst, Plan(instance=inst.name), params, no_progress, keep=before)
+    assert members(kept) == {"A": ("b1",), "B": ("a1",)}
+    result = kept.stages["tn"]
+    assert (result.objective, result.bound, result.status) == (80, None, "feasible")
+    assert tn_errors(inst, kept) == []
+    assert check_plan(inst, kept, {"composer.check.tn"}).objective("tn") == 80
+    fresh = run_stage(inst, Plan(instance=inst.name), params, no_progress)
+    assert members(fresh) == {"A": ("a1",), "B": ("b1",)}
+    assert fresh.stages["tn"].objective == 0

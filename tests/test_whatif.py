@@ -819,9 +819,9 @@ def _helpers(plan_path: Path, group: str) -> list[list[str]]:
     return [s["helpers"] for s in plan["sessions"] if s["group"] == group]
 
 
-def _tiny_whatif(cli, tmp_path: Path, operations: list[dict]) -> tuple[Path, Path]:
-    """Solve tiny (the baseline), re-plan it after ``operations``: (baseline, re-plan)
-    folders; the re-plan must succeed."""
+def _tiny_whatif(cli, tmp_path: Path, operations: list[dict], *options: str) -> tuple[Path, Path]:
+    """Solve tiny (the baseline), re-plan it after ``operations`` (with whatif
+    ``options``): (baseline, re-plan) folders; the re-plan must succeed."""
     base = tmp_path / "base"
     assert cli("solve", _TINY, "--out", base, "--quiet", "--time-limit", "20").exit_code == 0
     change = tmp_path / "change.yaml"
@@ -829,7 +829,7 @@ def _tiny_whatif(cli, tmp_path: Path, operations: list[dict]) -> tuple[Path, Pat
     out = tmp_path / "out"
     result = cli(
         "whatif", _TINY, "--baseline", base / "plan.json", "--change", change, "--out", out,
-        "--time-limit", "20",
+        "--time-limit", "20", *options,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     return base, out
@@ -871,25 +871,18 @@ def test_a_re_plan_keeps_the_bv_meeting_dates_still_possible(cli, tmp_path, no_t
 
 def test_a_re_plan_keeps_the_tn_meeting_dates_still_possible(cli, tmp_path):
     # tiny: PB1 leads TN1 (po) and TN2 (vo), four meetings each after the joint kick-off.
-    # TN2 now asks for 12-14 members: the re-plan closes TN1 and seats all 14 in TN2
-    # (T7). TN2's four dates are all still possible (every member's school is free then),
-    # so they stay, where the series was dated anew (other members, PB1's other network
-    # gone); so do its helpers while they still take turns (T5). The checker is clean.
-    operations = [
-        {"op": "modify", "what": "tn_networks", "id": "TN2",
-         "fields": {"min_size": 12, "max_size": 14}},
-    ]  # fmt: skip
+    # TNP01 (school leader of 17ZL00) leaves; TN1 keeps running without 17ZL00's two
+    # people (see the dropout test below). Both series keep their four dates: they are
+    # all still possible. TN2, untouched, keeps its hosts and helpers too; TN1's hosts
+    # no longer take turns over its schools (17ZL00 hosted), so they are chosen anew.
+    # Was: the calendar dated everything anew. The checker is clean.
+    operations = [{"op": "remove", "what": "tn_participants", "ids": ["TNP01"]}]
     base, out = _tiny_whatif(cli, tmp_path, operations)
-    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    assert [t["id"] for t in plan["tn_networks"]] == ["TN2"]
-    assert len(plan["tn_networks"][0]["participants"]) == 14
-    before = _meetings(base / "plan.json", "TN2")
-    after = _meetings(out / "plan.json", "TN2")
-    assert len(before) == 4 and [d for d, _ in after] == [d for d, _ in before]
-    # its three vo schools hosted 02UE00, 02VR00, 19QA00, 02UE00: with more schools now
-    # 02UE00 may not host again before every school has once (T2), so hosts are chosen
-    # anew; its helpers (distinct people) still take turns among 14 and are kept
-    assert before[0][1] == before[3][1]
+    for series in ("TN1", "TN2"):
+        before = _meetings(base / "plan.json", series)
+        after = _meetings(out / "plan.json", series)
+        assert len(before) == 4 and [d for d, _ in after] == [d for d, _ in before]
+    assert _meetings(out / "plan.json", "TN2") == _meetings(base / "plan.json", "TN2")
     helpers = [_helpers(p / "plan.json", "TN2") for p in (base, out)]
     assert helpers[0] == helpers[1] and all(helpers[0])
     assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
@@ -944,3 +937,31 @@ def test_diff_says_why_an_optimal_baseline_reads_feasible_after_a_re_plan():
     )
     same = plan_diff(before, before).lines()[0]
     assert same == "status optimal -> optimal; objective 10 -> 10"
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_tn_dropout_keeps_the_others_in_their_network(cli, tmp_path, strict):
+    # tiny: TN1 = TNP01-TNP08 (po, four schools, two people each; min 6 at 10 % absence,
+    # so 7 members). TNP01, the school leader of 17ZL00, leaves: TNP02 (its ib-er) may not
+    # join without a leader (T3). Six stay. TN1 keeps running with them, min_size lowered
+    # to 5 (ceil(5 / 0.9) = 6) with a note, and nobody else moves or is left out. Was:
+    # TN1 closed, TNP05 and TNP06 moved to TN2 and four more people were left out.
+    # --strict keeps the minimum: TN1 closes as before.
+    operations = [{"op": "remove", "what": "tn_participants", "ids": ["TNP01"]}]
+    _, out = _tiny_whatif(cli, tmp_path, operations, *(["--strict"] if strict else []))
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    groups = {t["id"]: t["participants"] for t in plan["tn_networks"]}
+    left_out = sorted(u["id"] for u in plan["unplaced"] if u["what"] == "participant")
+    instance = json.loads((out / "instance.json").read_text(encoding="utf-8"))
+    min_size = {n["id"]: n["min_size"] for n in instance["tn"]["networks"]}
+    if strict:
+        assert "TN1" not in groups and len(left_out) > 1
+        assert min_size["TN1"] == 6
+    else:
+        assert groups["TN1"] == [f"TNP0{i}" for i in range(3, 9)]
+        assert groups["TN2"] == [f"TNP{i:02d}" for i in range(9, 15)]
+        assert left_out == ["TNP02"] and min_size["TN1"] == 5
+        diff = json.loads((out / "diff.json").read_text(encoding="utf-8"))
+        assert any(n.startswith("[T7] TN network TN1 keeps running") for n in diff["notes"])
+        assert "T7" in diff["rules"]
+    assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0

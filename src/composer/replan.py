@@ -725,6 +725,65 @@ def _new_coordinator_note(cluster: Any, baseline: Plan) -> str:
     return f"[B4] cluster {cluster.id} keeps its schools; coordinator {before or '-'} -> {after}"
 
 
+def keep_tn_networks(
+    instance: Instance, plan: Plan, baseline: Plan, params: SolveParams, strict: bool
+) -> tuple[Instance, Plan, list[str]]:
+    """The TN stage, keeping every participant in their baseline network while the rules
+    let them join it (a move only where no plan keeps them, :mod:`composer.solvers.tn`).
+
+    A baseline network that falls below its minimum (T7, with its expected absence) only
+    because members left keeps running with those who stay: its ``min_size`` is lowered
+    in the re-planned instance, and a note says so (``strict``: not lowered, so the
+    network may close). Returns the instance planned, the plan and the notes.
+    """
+    from composer.pipeline import no_progress
+    from composer.solvers.tn import run_stage
+    from composer.tn_rules import candidates, min_members
+
+    idx = instance.index
+    cand = candidates(instance)
+    keep: dict[str, str] = {}
+    for net in baseline.tn_networks:
+        n = idx.tn_network.get(net.id)
+        for pid in net.participants:
+            p = idx.tn_participant.get(pid)
+            if n is not None and p is not None and n in cand.networks_of.get(p, []):
+                keep[pid] = net.id
+    notes: list[str] = []
+    lowered: dict[str, int] = {}
+    for net in baseline.tn_networks if not strict else ():
+        n = idx.tn_network.get(net.id)
+        if n is None:
+            continue
+        spec = instance.tn.networks[n]
+        staying = sum(1 for pid in net.participants if keep.get(pid) == net.id)
+        if len(net.participants) < min_members(spec):
+            continue  # below the minimum the change itself sets, not because people left
+        low = spec.min_size
+        while low > 1 and min_members(spec.model_copy(update={"min_size": low})) > staying:
+            low -= 1
+        if (
+            staying == 0
+            or low == spec.min_size
+            or min_members(spec.model_copy(update={"min_size": low})) > staying
+        ):
+            continue
+        lowered[net.id] = low
+        notes.append(
+            f"[T7] TN network {net.id} keeps running with the {staying} member(s) who stay: "
+            f"min_size lowered from {spec.min_size} to {low} in the re-planned instance "
+            "(--strict keeps the minimum, so the network may close)"
+        )
+    if lowered:
+        data = instance.model_dump(mode="json")
+        for row in data["tn"]["networks"]:
+            if row["id"] in lowered:
+                row["min_size"] = lowered[row["id"]]
+        instance = Instance.model_validate(data)
+        plan = plan.model_copy(update={"instance_hash": instance.content_hash()})
+    return instance, run_stage(instance, plan, params, no_progress, keep=keep), notes
+
+
 def keep_clusters(
     instance: Instance, plan: Plan, baseline: Plan, params: SolveParams
 ) -> tuple[Plan, list[str]]:
@@ -911,6 +970,10 @@ def _replan(
             continue
         if name == "bv" and baseline.clusters:
             plan, more = keep_clusters(planned, plan, baseline, share(name))
+            notes.extend(more)
+            continue
+        if name == "tn" and baseline.tn_networks:
+            planned, plan, more = keep_tn_networks(planned, plan, baseline, share(name), strict)
             notes.extend(more)
             continue
         fn = stage_function(name)

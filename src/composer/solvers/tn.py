@@ -24,6 +24,12 @@ no candidate pair (typically the networks of different regions) are independent
 (:func:`greedy_start`, a CP-SAT hint). When the pins of a part cannot all hold its model is
 infeasible; the stage then solves it once more with the pins as soft wishes and names the
 pins it had to break.
+
+Re-planning (``composer whatif``, :func:`run_stage` with ``keep``): a participant who may
+stay in their network of the plan re-planned is moved only when no plan keeps them
+(``stay[p]``, a penalty that outweighs every other term, as for LOS learners). The stage's
+objective is still the objective module's; it then reports no bound (a re-plan keeps what
+still holds rather than proving an optimum).
 """
 
 from __future__ import annotations
@@ -87,6 +93,8 @@ class TnModel:
     has_value: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     pin_broken: dict[int, cp_model.IntVar] = field(default_factory=dict)
     by_net: dict[int, list[int]] = field(default_factory=dict)
+    keep: dict[int, int] = field(default_factory=dict)
+    """participant -> their network in the plan re-planned (positions), when they may stay"""
 
     def members(self, n: int) -> list[int]:
         """Participants that may join network ``n``."""
@@ -228,11 +236,15 @@ def _set_objective(m: TnModel) -> None:
     closed = sum(w.closed_network * (1 - held) for held in m.held.values())
     unplaced = sum(w.unplaced * u for u in m.unplaced.values())
     objective = theme + diversity + closed + unplaced
+    # a broken pin, or a move of someone who may stay (a re-plan), outweighs everything
+    # else together
+    big = 1 + w.unplaced * len(m.parts) + w.closed_network * len(m.nets)
+    big += (w.unwanted_theme + w.theme_rank * 10 + w.diversity) * len(m.parts)
     if m.soft_pins:
-        # a broken pin outweighs everything else together
-        big = 1 + w.unplaced * len(m.parts) + w.closed_network * len(m.nets)
-        big += (w.unwanted_theme + w.theme_rank * 10 + w.diversity) * len(m.parts)
         objective += big * sum(m.pin_broken.values())
+    stays = [m.x[p, n] for p, n in sorted(m.keep.items()) if (p, n) in m.x and p in m.parts]
+    if stays:
+        objective += big * (len(stays) - sum(stays))
     m.model.minimize(objective)
 
 
@@ -241,12 +253,14 @@ def build_model(
     cand: TnCandidates,
     component: tuple[list[int], list[int]] | None = None,
     soft_pins: bool = False,
+    keep: dict[int, int] | None = None,
 ) -> TnModel:
     """The CP-SAT model of the TN composition, one function per rule family, for the
-    ``component`` (participants, networks) or, by default, the whole instance."""
+    ``component`` (participants, networks) or, by default, the whole instance; ``keep``:
+    participant -> network of the plan re-planned (positions), moved only when needed."""
     tn = instance.tn
     parts, nets = component or (list(range(len(tn.participants))), list(range(len(tn.networks))))
-    m = TnModel(instance, cand, parts, nets, soft_pins)
+    m = TnModel(instance, cand, parts, nets, soft_pins, keep=dict(keep or {}))
     _add_variables(m)
     _add_placement(m)
     _add_t3_members(m)
@@ -254,7 +268,9 @@ def build_model(
     _add_t7_size(m)
     _add_redundant(m)
     _set_objective(m)
-    _add_hint(m, greedy_start(m))
+    start = greedy_start(m)
+    start.update({p: n for p, n in m.keep.items() if (p, n) in m.x})
+    _add_hint(m, start)
     return m
 
 
@@ -498,13 +514,21 @@ def _label(instance: Instance, component: tuple[list[int], list[int]]) -> str:
     return f"networks {shown}" if nets else "participants without a network"
 
 
-def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Progress) -> Plan:
+def run_stage(
+    instance: Instance,
+    plan: Plan,
+    params: SolveParams,
+    progress: Progress,
+    keep: dict[str, str] | None = None,
+) -> Plan:
     """Compose the TN networks of ``instance`` into ``plan`` (``tn_networks``, ``unplaced``
     and the stage result).
 
     Independent parts (:func:`components`, e.g. the networks of different regions) are
     solved one after the other, each with a share of the time left in proportion to its
-    candidate pairs; the stage never runs past ``params.time_limit``.
+    candidate pairs; the stage never runs past ``params.time_limit``. ``keep`` (a
+    re-plan): participant id -> their network in the plan re-planned; they stay where the
+    rules allow, and the stage reports no bound.
     """
     t0 = clock.now()
     tn = instance.tn
@@ -520,6 +544,12 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         f"composing {len(tn.participants)} participants into {len(tn.networks)} networks "
         f"({len(parts_list)} independent part(s))",
     )
+    idx = instance.index
+    stay = {
+        idx.tn_participant[pid]: idx.tn_network[nid]
+        for pid, nid in (keep or {}).items()
+        if pid in idx.tn_participant and nid in idx.tn_network
+    }
     weight = [1 + sum(len(cand.networks_of[p]) for p in c[0]) for c in parts_list]
     groups: list[PlannedTnNetwork] = []
     statuses: list[Status] = []
@@ -530,7 +560,7 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         # keep a margin for building models and reading results (a loaded machine)
         left = params.time_limit - (clock.now() - t0) - _margin(params.time_limit)
         limit = max(0.1, left * weight[k] / sum(weight[k:]))
-        m = build_model(instance, cand, component)
+        m = build_model(instance, cand, component, keep=stay)
 
         def report(objective: float, bound: float, _elapsed: float) -> None:
             progress(STAGE, "improved", objective, bound)
@@ -594,9 +624,9 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         )
     parts = tn_objective_parts(instance, groups)
     total = sum(parts.values())
-    if abs(total - model_total) > 1e-6:
+    if abs(total - model_total) > 1e-6 and not stay:  # stay penalties are not objective
         notes.append(f"internal: model objective {model_total:g} differs from {total:g}")
-    bound = bound_total
+    bound = None if stay else bound_total
     status = "optimal" if bound is not None and bound >= total - 1e-6 else "feasible"
     gap = relative_gap(total, bound)
     if gap:
