@@ -361,6 +361,30 @@ def test_a_conflict_sharing_groups_with_the_shown_one_is_not_said_solved() -> No
     assert "(rules L1): the change below answers it" in text
 
 
+def test_bv_no_plan_leads_with_the_conflict_solve_cannot_plan_around() -> None:
+    # two go schools (an impossible count, B8: solve plans without them) and eight po
+    # schools two of which wish to be together and apart at once (B2: no plan). "no
+    # plan" must be followed by the wishes, not by the count solve plans around; the
+    # count follows as a conflict of its own
+    from composer.replan import explanation_lines
+
+    wishes = [
+        {"kind": "together", "school_a": "p0", "school_b": "p1"},
+        {"kind": "apart", "school_a": "p0", "school_b": "p1"},
+    ]
+    schools = [bv_school(f"p{i}") for i in range(8)] + [
+        bv_school(f"g{i}", sector="go") for i in range(2)
+    ]
+    instance = make_instance(bv_data(schools, wishes=wishes))
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.status == "infeasible" and not e.left_out
+    assert {x.rule for x in e.core} <= {"B1", "B2"}
+    assert {("B2", "p0|p1", "together"), ("B2", "p0|p1", "apart")} <= {x.key for x in e.core}
+    assert [{x.rule for x in core} for core, _ in e.more_cores] == [{"B1", "B8"}]
+    lines = explanation_lines(e)
+    assert lines[0] == "BV clusters: no plan. a minimal conflict of 3 rule group(s):"
+
+
 @st.composite
 def _small_conflicts(draw: st.DrawFn) -> Instance:
     """2-5 learners with random Monday rosters over blocks 1 and 2, 1-2 networks of at

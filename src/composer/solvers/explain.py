@@ -1383,20 +1383,48 @@ def explain_instance(
     if any(s.bv_subsidy for s in instance.schools):
         result = explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit)
         if result.status == "infeasible":
-            result.left_out = _bv_plans_around(BvExplainModel(instance), time_limit)
+            model = BvExplainModel(instance)
+            result.left_out = _bv_plans_around(model, time_limit)
+            if not result.left_out:
+                _lead_with_unplannable(result, model, time_limit)
         found.append(result)
     return found
 
 
-def _bv_plans_around(model: BvExplainModel, time_limit: float) -> bool:
-    """True when the BV groups hold without those the stage leaves out and reports: the
-    schools of a sector-region with an impossible count (B8: its size group and their
-    "is clustered" groups) and every coordinator group (B4: the stage lists the clusters
-    no coordinator can take). The stage then plans the rest, as ``composer solve`` does."""
+def _bv_planned_around(model: BvExplainModel) -> set[tuple[str, str, str]]:
+    """The BV groups the stage leaves out and reports: the schools of a sector-region
+    with an impossible count (B8: its size group and their "is clustered" groups) and
+    every coordinator group (B4: the stage lists the clusters no coordinator can take)."""
     left_out = {model.inst.schools[s].id for s in bv_layout(model.inst).left_out}
-    kept = [
+    return {
         key
         for key in model.groups
-        if key[0] not in {"B4", "B8"} and not (key[0] == "B1" and key[1] in left_out)
-    ]
+        if key[0] in {"B4", "B8"} or (key[0] == "B1" and key[1] in left_out)
+    }
+
+
+def _bv_plans_around(model: BvExplainModel, time_limit: float) -> bool:
+    """True when the BV groups hold without those the stage leaves out and reports
+    (:func:`_bv_planned_around`). The stage then plans the rest, as ``composer solve``
+    does."""
+    around = _bv_planned_around(model)
+    kept = [key for key in model.groups if key not in around]
     return model.check(kept, time_limit)[0] == "feasible"
+
+
+def _lead_with_unplannable(result: Explanation, model: BvExplainModel, time_limit: float) -> None:
+    """BV has no plan: put first a conflict the stage cannot plan around (no group of it
+    is left out by the stage), so that "no plan" is followed by its reason rather than
+    by an impossible count the stage plans around (B8), which then comes after it."""
+    around = _bv_planned_around(model)
+    cores = [(result.core, result.minimal), *result.more_cores]
+    lead = next((c for c in cores if not {e.key for e in c[0]} & around), None)
+    if lead is None:
+        kept = [key for key in model.groups if key not in around]
+        status, core, proven = model.minimal_core(time_limit, among=kept)
+        if status != "infeasible":
+            return
+        lead = (core, proven)
+    else:
+        cores.remove(lead)
+    (result.core, result.minimal), result.more_cores = lead, cores
