@@ -711,6 +711,30 @@ def _keepable_group(instance: Instance, layout: Any) -> dict[str, str]:
     return group_of
 
 
+def _parts_against_wishes(instance: Instance, layout: Any, baseline: Plan) -> dict[str, str]:
+    """Part key -> a wish of the part (B2, as the checker reads them: both schools in the
+    part, the part's wishes not contradicting each other) that the baseline clusters
+    break: an ``apart`` pair sharing a cluster, a ``together`` pair in two clusters or
+    one of them in none. Keeping those clusters would give a plan the checker rejects;
+    the part is clustered anew, where the wish can hold."""
+    from composer.bv_rules import part_wishes, wish_conflicts
+
+    cluster_of = {s: c.id for c in baseline.clusters for s in c.schools}
+    conflicts = wish_conflicts(instance, layout)
+    found: dict[str, str] = {}
+    for part in layout.parts:
+        if part.key in conflicts:
+            continue
+        for kind, a, b in part_wishes(instance, part):
+            ia, ib = instance.schools[a].id, instance.schools[b].id
+            ca, cb = cluster_of.get(ia), cluster_of.get(ib)
+            if (kind == "apart" and ca is not None and ca == cb) or (
+                kind == "together" and ca != cb
+            ):
+                found.setdefault(part.key, f"{kind} {ia}/{ib}")
+    return found
+
+
 def _split_by_coordinator(instance: Instance, clusters: list[Any]) -> tuple[list[Any], list[Any]]:
     """(clusters whose coordinator may keep guiding them, the others): the coordinator is
     still in the instance, works in the cluster's region and has room (``max_groups``,
@@ -784,10 +808,15 @@ def keep_clusters(
     layout = bv_layout(instance)
     group_of = _keepable_group(instance, layout)
     notes: list[str] = []
+    rewished = _parts_against_wishes(instance, layout, baseline)
+    notes.extend(
+        f"[B2] the clusters of {key} re-formed: kept as they were, they would break the wish {wish}"
+        for key, wish in sorted(rewished.items())
+    )
     kept: list[Cluster] = []
     for c in baseline.clusters:
         parts = {group_of.get(s) for s in c.schools}
-        if len(parts) != 1 or None in parts:
+        if len(parts) != 1 or None in parts or parts & rewished.keys():
             continue
         if not bv.min_size <= len(c.schools) <= bv.max_size:
             continue
