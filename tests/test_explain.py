@@ -316,6 +316,75 @@ def test_cheapest_combination_is_proven_and_beats_the_greedy_choice(monkeypatch)
     assert sum(r.cost for r in greedy.relaxations) == 8, [r.text for r in greedy.relaxations]
 
 
+def test_every_independent_conflict_is_shown_with_its_minimal_core() -> None:
+    # l0 needs PH, which N1 does not offer (L3); and the other three must be placed in
+    # N1, whose SO's 0.1 day allows 2 (L6). The conflicts share no group: a planner told
+    # only of the first would fix it and still have no plan, so both are shown, each
+    # minimal, and the first no longer claims that dropping one of its groups makes the
+    # part solvable
+    from composer.replan import explanation_lines
+
+    instance = los_instance(
+        [learner("l0", needs=["PH"]), *(learner(f"l{i}") for i in range(1, 4))],
+        [network("N1", schoolopleider="so", min_size=3)],
+        [facilitator("so", "schoolopleider", capacity_days=0.1)],
+    )
+    (e,) = explain(instance, time_limit=5)
+    assert len(e.more_cores) == 1
+    cores = [e.core, e.more_cores[0][0]]
+    assert not {x.key for x in cores[0]} & {x.key for x in cores[1]}
+    assert [sorted({x.rule for x in core}) for core in cores] == [["L3", "P1"], ["L5", "L6", "P1"]]
+    model = LosExplainModel(_part(instance, "los"))
+    for core in cores:
+        keys = [x.key for x in core]
+        assert model.check(keys, 5)[0] == "infeasible"
+        for key in keys:
+            assert model.check([k for k in keys if k != key], 5)[0] == "feasible", key
+    text = "\n".join(explanation_lines(e))
+    assert "conflict 2, sharing no group with those above: a minimal conflict" in text
+    assert "makes it solvable" not in text
+
+
+def test_a_conflict_sharing_groups_with_the_shown_one_is_not_said_solved() -> None:
+    # _two_conflicts: l3 teaches at every slot (L4), and four learners, l3 among them,
+    # for three seats (L1). The conflicts share l3's placement, so only the first is a
+    # core; dropping l3's roster group resolves it but leaves four for three seats: the
+    # lines must not say that dropping any one group makes the region solvable, and name
+    # the rule of the other conflict, which the change answers too
+    from composer.replan import explanation_lines
+
+    (e,) = explain(_two_conflicts(), time_limit=5)
+    assert {x.rule for x in e.core} == {"L4", "P1"} and not e.more_cores
+    text = "\n".join(explanation_lines(e))
+    assert "makes it solvable" not in text
+    assert "a further conflict, sharing groups with those above, remains" in text
+    assert "(rules L1): the change below answers it" in text
+
+
+def test_bv_no_plan_leads_with_the_conflict_solve_cannot_plan_around() -> None:
+    # two go schools (an impossible count, B8: solve plans without them) and eight po
+    # schools two of which wish to be together and apart at once (B2: no plan). "no
+    # plan" must be followed by the wishes, not by the count solve plans around; the
+    # count follows as a conflict of its own
+    from composer.replan import explanation_lines
+
+    wishes = [
+        {"kind": "together", "school_a": "p0", "school_b": "p1"},
+        {"kind": "apart", "school_a": "p0", "school_b": "p1"},
+    ]
+    schools = [bv_school(f"p{i}") for i in range(8)] + [
+        bv_school(f"g{i}", sector="go") for i in range(2)
+    ]
+    instance = make_instance(bv_data(schools, wishes=wishes))
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.status == "infeasible" and not e.left_out
+    assert {x.rule for x in e.core} <= {"B1", "B2"}
+    assert {("B2", "p0|p1", "together"), ("B2", "p0|p1", "apart")} <= {x.key for x in e.core}
+    assert [{x.rule for x in core} for core, _ in e.more_cores] == [{"B1", "B8"}]
+    lines = explanation_lines(e)
+    assert lines[0] == "BV clusters: no plan. a minimal conflict of 3 rule group(s):"
+
+
 @st.composite
 def _small_conflicts(draw: st.DrawFn) -> Instance:
     """2-5 learners with random Monday rosters over blocks 1 and 2, 1-2 networks of at

@@ -768,6 +768,32 @@ def test_kept_clusters_do_not_report_their_wishes_as_unusable() -> None:
     assert "not clustered in this run" not in notes, notes
 
 
+def test_a_new_wish_the_kept_clusters_break_re_forms_its_sector_region() -> None:
+    # baseline: clusters A (a0-a3) and B (b0-b3). The planner then wishes a0 and b0
+    # together (B2): both clusters still hold by size and part, but keeping them breaks
+    # the wish, which the checker rejects; the sector-region is clustered anew instead
+    from composer.pipeline import solve
+    from composer.replan import replan
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=52.2 + 0.01 * i, lon=5.2) for i in range(4)]
+    instance = make_instance(bv_data(schools))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    assert sorted(sorted(c.schools) for c in baseline.clusters) == [
+        ["a0", "a1", "a2", "a3"],
+        ["b0", "b1", "b2", "b3"],
+    ]
+    wish = {"kind": "together", "school_a": "a0", "school_b": "b0"}
+    changed = apply_change(instance, _change({"op": "set", "key": "bv.wishes", "value": [wish]}))
+    planned, plan, _, notes, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    assert any("a0" in c.schools and "b0" in c.schools for c in plan.clusters)
+    assert any(
+        "re-formed: kept as they were, they would break the wish together a0/b0" in n for n in notes
+    )
+
+
 def test_a_region_without_a_re_plan_in_time_is_not_reported_feasible(monkeypatch) -> None:
     # the re-plan of a region finds nothing within its time (forced here): the LOS stage
     # stays "unknown", as solve's does, and whatif exits 3; it used to read "feasible"

@@ -70,11 +70,6 @@ def explanation_lines(e: Any, names: dict[str, str] | None = None) -> list[str]:
     ``names`` (id -> name, :func:`explain_names`) puts the name of a group's learner,
     facilitator, school or network beside its line."""
     names = names or {}
-
-    def named(item: str) -> str:
-        name = names.get(item, "")
-        return f"{item} ({name})" if name and name != item else item
-
     what = "LOS region" if e.programme == "los" else "BV clusters"
     label = f"{what} {e.key}" if e.programme == "los" else what
     if e.status == "feasible":
@@ -102,23 +97,36 @@ def explanation_lines(e: Any, names: dict[str, str] | None = None) -> list[str]:
         ]
     else:
         lines = [f"{label}: no plan. {proven} of {len(e.core)} rule group(s):"]
-    grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for element in e.core:
-        grouped[(element.rule, element.aspect)].append(element)
-    for (rule, aspect), elements in sorted(grouped.items()):
-        if aspect == "placed" and len(elements) > 1:
-            ids = ", ".join(named(x.item) for x in elements)
-            noun = "learners" if rule == "P1" else "eligible schools"
-            lines.append(f"  [{rule}] {len(elements)} {noun} must be placed: {ids}")
-            continue
-        for element in elements:
-            name = names.get(element.item, "")
-            suffix = f" — {name}" if name and name != element.item else ""
-            lines.append(f"  {element.render()}{suffix}")
+    lines.extend(_core_lines(e.core, names))
     rules = sorted({x.rule for x in e.core})
-    lines.append(
-        f"  rules involved: {', '.join(rules)}; dropping any one group above makes it solvable"
-    )
+    if not e.more_cores and not e.further_rules:
+        lines.append(
+            f"  rules involved: {', '.join(rules)}; dropping any one group above makes it solvable"
+        )
+    else:
+        # dropping a group of one conflict leaves the others: the part is not solvable yet
+        others = f"not the {len(e.more_cores)} other(s) below" if e.more_cores else "not more"
+        lines.append(
+            f"  rules involved: {', '.join(rules)}; dropping any one group above resolves "
+            f"this conflict, {others}"
+        )
+    for n, (core, minimal) in enumerate(e.more_cores, start=2):
+        kind = "a minimal conflict" if minimal else "a conflict (minimality not proven)"
+        lines.append(
+            f"  conflict {n}, sharing no group with those above: {kind} of "
+            f"{len(core)} rule group(s):"
+        )
+        lines.extend(f"  {line}" for line in _core_lines(core, names))
+        lines.append(
+            f"    rules involved: {', '.join(sorted({x.rule for x in core}))}; dropping any "
+            f"one group of conflict {n} resolves it"
+        )
+    if e.further_rules:
+        # the change answers a conflict found only once those above are relaxed
+        lines.append(
+            "  and a further conflict, sharing groups with those above, remains once they "
+            f"are resolved (rules {', '.join(e.further_rules)}): the change below answers it"
+        )
     if e.relaxations and e.cheapest_proven:
         cost = sum(r.cost for r in e.relaxations)
         lines.append(
@@ -142,6 +150,31 @@ def explanation_lines(e: Any, names: dict[str, str] | None = None) -> list[str]:
             lines.append(f"    still not enough ({e.relaxed_status}); more changes are needed")
     else:
         lines.append("  no automatic relaxation for these groups; change the data above")
+    return lines
+
+
+def _core_lines(core: list[Any], names: dict[str, str]) -> list[str]:
+    """A conflict's groups, one line each with the item's name beside its id (the
+    placement groups of several learners or schools on one line)."""
+    lines: list[str] = []
+    grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for element in core:
+        grouped[(element.rule, element.aspect)].append(element)
+    for (rule, aspect), elements in sorted(grouped.items()):
+        if aspect == "placed" and len(elements) > 1:
+            ids = ", ".join(
+                f"{x.item} ({name})"
+                if (name := names.get(x.item, "")) and name != x.item
+                else x.item
+                for x in elements
+            )
+            noun = "learners" if rule == "P1" else "eligible schools"
+            lines.append(f"  [{rule}] {len(elements)} {noun} must be placed: {ids}")
+            continue
+        for element in elements:
+            name = names.get(element.item, "")
+            suffix = f" — {name}" if name and name != element.item else ""
+            lines.append(f"  {element.render()}{suffix}")
     return lines
 
 
@@ -678,6 +711,30 @@ def _keepable_group(instance: Instance, layout: Any) -> dict[str, str]:
     return group_of
 
 
+def _parts_against_wishes(instance: Instance, layout: Any, baseline: Plan) -> dict[str, str]:
+    """Part key -> a wish of the part (B2, as the checker reads them: both schools in the
+    part, the part's wishes not contradicting each other) that the baseline clusters
+    break: an ``apart`` pair sharing a cluster, a ``together`` pair in two clusters or
+    one of them in none. Keeping those clusters would give a plan the checker rejects;
+    the part is clustered anew, where the wish can hold."""
+    from composer.bv_rules import part_wishes, wish_conflicts
+
+    cluster_of = {s: c.id for c in baseline.clusters for s in c.schools}
+    conflicts = wish_conflicts(instance, layout)
+    found: dict[str, str] = {}
+    for part in layout.parts:
+        if part.key in conflicts:
+            continue
+        for kind, a, b in part_wishes(instance, part):
+            ia, ib = instance.schools[a].id, instance.schools[b].id
+            ca, cb = cluster_of.get(ia), cluster_of.get(ib)
+            if (kind == "apart" and ca is not None and ca == cb) or (
+                kind == "together" and ca != cb
+            ):
+                found.setdefault(part.key, f"{kind} {ia}/{ib}")
+    return found
+
+
 def _split_by_coordinator(instance: Instance, clusters: list[Any]) -> tuple[list[Any], list[Any]]:
     """(clusters whose coordinator may keep guiding them, the others): the coordinator is
     still in the instance, works in the cluster's region and has room (``max_groups``,
@@ -810,10 +867,15 @@ def keep_clusters(
     layout = bv_layout(instance)
     group_of = _keepable_group(instance, layout)
     notes: list[str] = []
+    rewished = _parts_against_wishes(instance, layout, baseline)
+    notes.extend(
+        f"[B2] the clusters of {key} re-formed: kept as they were, they would break the wish {wish}"
+        for key, wish in sorted(rewished.items())
+    )
     kept: list[Cluster] = []
     for c in baseline.clusters:
         parts = {group_of.get(s) for s in c.schools}
-        if len(parts) != 1 or None in parts:
+        if len(parts) != 1 or None in parts or parts & rewished.keys():
             continue
         if not bv.min_size <= len(c.schools) <= bv.max_size:
             continue

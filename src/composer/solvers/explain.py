@@ -108,6 +108,14 @@ class Explanation:
     """The LOS stage found no plan within the time limit although the explain model finds
     one (status "unknown"): the stage needs more time, or the conflict lies in what only
     the stage checks."""
+    more_cores: list[tuple[list[Element], bool]] = field(default_factory=list)
+    """The other conflicts of the part, each sharing no group with :attr:`core` or the
+    ones before it (with: proven minimal). A planner fixing only :attr:`core` would
+    still have no plan, and the relaxation answers these too, so they are shown."""
+    further_rules: list[str] = field(default_factory=list)
+    """The rules of the relaxation's changes that no group of the conflicts shown
+    offers: they answer a further conflict that shares groups with those shown (found
+    only once these are relaxed), so dropping one group of them is not enough."""
 
 
 # --------------------------------------------------------------------------- cores
@@ -1098,6 +1106,36 @@ each of its 2,458 schools), :func:`cheapest_relaxation` leaves the part to the g
 search: measured on ``instances/national``, the hitting sets did not close in 30 s."""
 
 
+def independent_cores(
+    model: ExplainModel,
+    core: list[Element],
+    time_limit: float,
+    budget: float = 30.0,
+    rounds: int = 60,
+) -> list[tuple[list[Element], bool]]:
+    """The conflicts of ``model`` that share no group with ``core`` or with one another,
+    each (minimal core, proven minimal), within ``budget`` seconds.
+
+    A part can fail in several unrelated ways (a learner needing a component no network
+    offers, and an SO whose capacity is too small): each is a minimal conflict of its
+    own, which the planner must see, and each a cut of the cheapest-combination search.
+    """
+    started = time.monotonic()
+    found: list[tuple[list[Element], bool]] = []
+    seen = {e.key for e in core}
+    for _ in range(rounds):
+        left = budget - (time.monotonic() - started)
+        rest = [k for k in model.groups if k not in seen]
+        if left <= 0 or not rest:
+            break
+        status, other, proven = model.minimal_core(time_limit, budget=min(left, 10.0), among=rest)
+        if status != "infeasible" or not other:
+            break
+        seen.update(e.key for e in other)
+        found.append((other, proven))
+    return found
+
+
 def cheapest_relaxation(
     instance: Instance,
     model: ExplainModel,
@@ -1107,6 +1145,7 @@ def cheapest_relaxation(
     time_limit: float,
     budget: float = 30.0,
     rounds: int = 60,
+    others: Sequence[list[Element]] | None = None,
 ) -> tuple[Check, list[Relaxation]]:
     """The cheapest combination of the offered relaxations that makes the explain model
     feasible, proven by implicit hitting sets (as MaxHS solves MaxSAT).
@@ -1118,8 +1157,8 @@ def cheapest_relaxation(
     more cut. The first set that makes the model feasible is the cheapest there is.
     ("infeasible", []) when no combination of the menu suffices, ("unknown", []) when
     the search did not conclude within ``budget`` seconds or ``rounds`` sets. The
-    conflicts independent of the first are collected up front, within another
-    ``budget``.
+    conflicts independent of the first are ``others``, or when None collected up front
+    (:func:`independent_cores`), within another ``budget``.
     """
     started = time.monotonic()
     options: dict[str, RelaxationOption] = {}
@@ -1145,21 +1184,15 @@ def cheapest_relaxation(
         if len(wildcards) > MAX_WILDCARDS:
             # every cut would offer them all: the search cannot close in its budget
             return "unknown", []
-    cuts: list[Cut] = [(frozenset(menu(model, [e.key for e in core]) | wildcards), frozenset())]
-    # the conflicts that do not share a group with those found so far, each a cut up front
-    # (no relaxed model to build for them; a part with several independent conflicts
-    # would otherwise find them one round at a time)
-    seen = {e.key for e in core}
-    for _ in range(rounds):
-        left = budget - (time.monotonic() - started)
-        rest = [k for k in model.groups if k not in seen]
-        if left <= 0 or not rest:
-            break
-        status, other, _ = model.minimal_core(time_limit, budget=min(left, 10.0), among=rest)
-        if status != "infeasible" or not other:
-            break
-        seen.update(e.key for e in other)
-        cuts.append((frozenset(menu(model, [e.key for e in other]) | wildcards), frozenset()))
+    if others is None:
+        others = [c for c, _ in independent_cores(model, core, time_limit, budget, rounds)]
+    # the conflicts that do not share a group with the first, each a cut up front (no
+    # relaxed model to build for them; a part with several independent conflicts would
+    # otherwise find them one round at a time)
+    cuts: list[Cut] = [
+        (frozenset(menu(model, [e.key for e in c]) | wildcards), frozenset())
+        for c in [core, *others]
+    ]
     started = time.monotonic()  # the rounds below get a budget of their own
     nogoods: list[set[str]] = []
     for _ in range(rounds):
@@ -1218,21 +1251,49 @@ def explain_part(
     result = Explanation(programme, key, status, core, proven)
     if status != "infeasible":
         return result
-    found, cheapest = cheapest_relaxation(instance, model, core, build, apply, time_limit)
+    result.more_cores = independent_cores(model, core, time_limit)
+    found, cheapest = cheapest_relaxation(
+        instance, model, core, build, apply, time_limit, others=[c for c, _ in result.more_cores]
+    )
     if found == "feasible":
         result.relaxations, result.relaxed_status = cheapest, "feasible"
         result.cheapest_proven = True
-        return result
-    # not concluded (or no combination of single changes per field suffices): the greedy
-    # search below applies changes one after the other, re-reading the relaxed instance
-    current, current_model, current_core = instance, model, core
+    else:
+        _greedy_relaxation(result, instance, model, build, apply, time_limit, rounds, max_trials)
+    offered = {
+        RelaxationOption.of(r).key
+        for c in [core, *(c for c, _ in result.more_cores)]
+        for e in c
+        for r in model.relaxations(e)
+    }
+    result.further_rules = sorted(
+        {r.rule for r in result.relaxations if RelaxationOption.of(r).key not in offered}
+    )
+    return result
+
+
+def _greedy_relaxation(
+    result: Explanation,
+    instance: Instance,
+    model: ExplainModel,
+    build: Builder,
+    apply: ApplyFn,
+    time_limit: float,
+    rounds: int,
+    max_trials: int,
+) -> None:
+    """Fill ``result``'s relaxation greedily, when the cheapest-combination search did
+    not conclude: the cheapest single change, else the cheapest that breaks the core,
+    and repeat (at most ``rounds`` times, ``max_trials`` single changes a round)."""
+    # changes are applied one after the other, re-reading the relaxed instance
+    current, current_model, current_core = instance, model, result.core
     for _ in range(rounds):
         options = sorted(
             (r for e in current_core for r in current_model.relaxations(e)), key=lambda r: r.cost
         )
         if not options:
             result.relaxed_status = "infeasible"
-            return result
+            return
         for option in options[:max_trials]:
             trial = apply(current, option.change)
             if trial is None:
@@ -1242,7 +1303,7 @@ def explain_part(
             if outcome == "feasible":
                 result.relaxations.append(option)
                 result.relaxed_status = "feasible"
-                return result
+                return
         # no single change suffices: take the cheapest one that breaks this core (the
         # core's groups, as far as they remain, become satisfiable) and look again
         core_keys = [x.key for x in current_core]
@@ -1259,17 +1320,16 @@ def explain_part(
             break
         else:
             result.relaxed_status = "infeasible"
-            return result
+            return
         current_model = build(current)
         status, current_core, _ = current_model.minimal_core(time_limit)
         if status == "feasible":
             result.relaxed_status = "feasible"
-            return result
+            return
         if status == "unknown":
             result.relaxed_status = "unknown"
-            return result
+            return
     result.relaxed_status = "infeasible"
-    return result
 
 
 def _los_region_solves(sub: Instance, time_limit: float) -> bool:
@@ -1323,20 +1383,48 @@ def explain_instance(
     if any(s.bv_subsidy for s in instance.schools):
         result = explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit)
         if result.status == "infeasible":
-            result.left_out = _bv_plans_around(BvExplainModel(instance), time_limit)
+            model = BvExplainModel(instance)
+            result.left_out = _bv_plans_around(model, time_limit)
+            if not result.left_out:
+                _lead_with_unplannable(result, model, time_limit)
         found.append(result)
     return found
 
 
-def _bv_plans_around(model: BvExplainModel, time_limit: float) -> bool:
-    """True when the BV groups hold without those the stage leaves out and reports: the
-    schools of a sector-region with an impossible count (B8: its size group and their
-    "is clustered" groups) and every coordinator group (B4: the stage lists the clusters
-    no coordinator can take). The stage then plans the rest, as ``composer solve`` does."""
+def _bv_planned_around(model: BvExplainModel) -> set[tuple[str, str, str]]:
+    """The BV groups the stage leaves out and reports: the schools of a sector-region
+    with an impossible count (B8: its size group and their "is clustered" groups) and
+    every coordinator group (B4: the stage lists the clusters no coordinator can take)."""
     left_out = {model.inst.schools[s].id for s in bv_layout(model.inst).left_out}
-    kept = [
+    return {
         key
         for key in model.groups
-        if key[0] not in {"B4", "B8"} and not (key[0] == "B1" and key[1] in left_out)
-    ]
+        if key[0] in {"B4", "B8"} or (key[0] == "B1" and key[1] in left_out)
+    }
+
+
+def _bv_plans_around(model: BvExplainModel, time_limit: float) -> bool:
+    """True when the BV groups hold without those the stage leaves out and reports
+    (:func:`_bv_planned_around`). The stage then plans the rest, as ``composer solve``
+    does."""
+    around = _bv_planned_around(model)
+    kept = [key for key in model.groups if key not in around]
     return model.check(kept, time_limit)[0] == "feasible"
+
+
+def _lead_with_unplannable(result: Explanation, model: BvExplainModel, time_limit: float) -> None:
+    """BV has no plan: put first a conflict the stage cannot plan around (no group of it
+    is left out by the stage), so that "no plan" is followed by its reason rather than
+    by an impossible count the stage plans around (B8), which then comes after it."""
+    around = _bv_planned_around(model)
+    cores = [(result.core, result.minimal), *result.more_cores]
+    lead = next((c for c in cores if not {e.key for e in c[0]} & around), None)
+    if lead is None:
+        kept = [key for key in model.groups if key not in around]
+        status, core, proven = model.minimal_core(time_limit, among=kept)
+        if status != "infeasible":
+            return
+        lead = (core, proven)
+    else:
+        cores.remove(lead)
+    (result.core, result.minimal), result.more_cores = lead, cores
