@@ -536,3 +536,71 @@ def test_explain_lines_name_the_people_beside_their_ids() -> None:
     about_l0 = [line for line in lines if line.startswith("  [L7]") and "l0" in line]
     assert about_l0 and all(line.endswith(" — Learner l0") for line in about_l0), lines
     assert explanation_lines(e) == [line.replace(" — Learner l0", "") for line in lines]
+
+
+def test_a_curriculum_conflict_offers_the_nearest_networks_the_learner_may_reach():
+    # l0 (home s1) needs PH, which none of the opleiding networks N3..N7 offers (at
+    # schools 1.1, 2.2, ... km north of s1, in that order). Every "let N offer PH" costs
+    # the same (6), so explain offers the 3 nearest the learner may travel to: N3 is
+    # beyond its own travel limit (1 minute, L7), so N4, N5, N6. Offering all five made
+    # each core of a large region a long menu of equal changes (midden-nederland: 200 s
+    # and an unproven answer). When no refusing network is within reach, all are offered
+    # (travel is then changed too).
+    from factories import school
+
+    far = [school(f"s{i}", lat=52.09 + 0.01 * (i - 2)) for i in range(3, 8)]
+    nets = [network(f"N{i}", "opleiding", location=f"s{i}") for i in range(3, 8)]
+    nets[0]["max_travel_minutes"] = 1
+    instance = los_instance([learner("l0", needs=["PH"])], nets, extra_schools=far)
+    model = LosExplainModel(instance)
+    element = next(e for _, e in model.groups.values() if e.key[0] == "L3")
+    offered = [r.text for r in model.relaxations(element) if "offer" in r.text]
+    assert offered == [f"let network N{i} also offer PH" for i in (4, 5, 6)]
+    for net in nets:
+        net["max_travel_minutes"] = 1
+    model = LosExplainModel(los_instance([learner("l0", needs=["PH"])], nets, extra_schools=far))
+    element = next(e for _, e in model.groups.values() if e.key[0] == "L3")
+    assert len([r for r in model.relaxations(element) if "offer" in r.text]) == 5
+    # induction networks offer no curriculum: no change there is offered (it would make
+    # the instance invalid), only leaving the learner out
+    for net in nets:
+        net["type"] = "inductie"
+        net.pop("institution", None)
+    model = LosExplainModel(los_instance([learner("l0", needs=["PH"])], nets, extra_schools=far))
+    element = next(e for _, e in model.groups.values() if e.key[0] == "L3")
+    assert [r.text for r in model.relaxations(element)] == [
+        "leave l0 out of this plan (remove the learner)"
+    ]
+
+
+def test_the_stage_decides_a_relaxed_instance_the_explain_model_cannot(monkeypatch):
+    # _l3: l0 needs PH, which N1 (an induction network: no curriculum) cannot offer; the
+    # cheapest change is to allow unplaced learners (8). Where the explain model of the
+    # relaxed instance cannot tell in time (forced here: every relaxed model says
+    # "unknown"), the search gave up ("unknown"); with the stage's own search as
+    # ``decide`` (a plan exists) the same change is proven cheapest.
+    # On midden-nederland the relaxed region's model found no plan in 60 s where the
+    # stage finds one in seconds: 150-235 s and a greedy answer, now 48 s and proven.
+    from composer.replan import apply_or_none
+    from composer.solvers.explain import cheapest_relaxation
+
+    instance = _l3()
+    model = LosExplainModel(instance)
+    status, core, _ = model.minimal_core(5)
+    assert status == "infeasible"
+
+    def undecided(full: Instance) -> LosExplainModel:
+        relaxed = LosExplainModel(full)
+        monkeypatch.setattr(relaxed, "minimal_core", lambda *a, **k: ("unknown", [], False))
+        return relaxed
+
+    def apply(full: Instance, change: Any) -> Instance | None:
+        return apply_or_none(full, change)
+
+    args = (instance, model, core, undecided, apply, 5)
+    assert cheapest_relaxation(*args, others=[])[0] == "unknown"
+    found, changes = cheapest_relaxation(*args, others=[], decide=lambda full: True)
+    assert found == "feasible"
+    assert [c.text for c in changes] == [
+        "allow learners to be left unplaced (los.settings.allow_unplaced, penalised)"
+    ]

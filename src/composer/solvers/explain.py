@@ -82,6 +82,16 @@ class Relaxation:
     the cheapest-combination search then keeps the cores found under it conditional."""
 
 
+Decider = Callable[[Instance], bool]
+"""Whether a (relaxed) full instance has a plan, by the stage's own search: asked where the
+explain model cannot tell within its time limit."""
+
+
+L3_OFFERS = 3
+"""How many networks explain offers to widen for a learner's curriculum (L3): the nearest
+ones they may travel to (each change costs the same)."""
+
+
 @dataclass
 class Explanation:
     """What explain found for one part (an LOS region group or the BV clusters)."""
@@ -646,6 +656,31 @@ class LosExplainModel(ExplainModel):
             )
         ]
 
+    def _curriculum_options(self, lr: int) -> list[int]:
+        """The networks whose curriculum (L3) refuses learner ``lr`` that explain offers to
+        widen: the :data:`L3_OFFERS` nearest ones the learner may travel to (L7), else all;
+        never an induction network for a component (it may offer none).
+
+        Every such change costs the same, so offering the nearest few loses no cheaper
+        change; offering every network of a large region made each core a menu of dozens
+        of equal options, which the cheapest-change search could not close in its budget
+        (midden-nederland: 200 s, then the greedy answer)."""
+        inst = self.inst
+        learner = inst.learners[lr]
+        nets = inst.los.networks
+        refused = [
+            n
+            for n in self.networks_of[lr]
+            if self.refused.get((lr, n), ("",))[0] == "L3"
+            # an induction network offers no curriculum (L3): no change there can help
+            and not (nets[n].type == "inductie" and set(learner.needs) - set(nets[n].components))
+        ]
+        reachable = [n for n in refused if los_rules.travel_refusal(inst, learner, nets[n]) is None]
+        if not reachable:
+            return refused
+        reachable.sort(key=lambda n: (los_rules.travel_to(inst, learner, nets[n]), n))
+        return reachable[:L3_OFFERS]
+
     def relaxations(self, element: Element) -> list[Relaxation]:
         """The ways to soften ``element``, cheapest first."""
         inst = self.inst
@@ -686,9 +721,7 @@ class LosExplainModel(ExplainModel):
         elif rule == "L3":
             lr = idx.learner[item]
             learner = inst.learners[lr]
-            for n in self.networks_of[lr]:
-                if self.refused.get((lr, n), ("",))[0] != "L3":
-                    continue
+            for n in self._curriculum_options(lr):
                 net = inst.los.networks[n]
                 missing = [c for c in learner.needs if c not in net.components]
                 if missing:
@@ -1146,6 +1179,7 @@ def cheapest_relaxation(
     budget: float = 30.0,
     rounds: int = 60,
     others: Sequence[list[Element]] | None = None,
+    decide: Decider | None = None,
 ) -> tuple[Check, list[Relaxation]]:
     """The cheapest combination of the offered relaxations that makes the explain model
     feasible, proven by implicit hitting sets (as MaxHS solves MaxSAT).
@@ -1158,7 +1192,9 @@ def cheapest_relaxation(
     ("infeasible", []) when no combination of the menu suffices, ("unknown", []) when
     the search did not conclude within ``budget`` seconds or ``rounds`` sets. The
     conflicts independent of the first are ``others``, or when None collected up front
-    (:func:`independent_cores`), within another ``budget``.
+    (:func:`independent_cores`), within another ``budget``. ``decide`` (optional) says
+    whether a relaxed instance has a plan when the model cannot tell within
+    ``time_limit`` (the LOS stage's own search: :func:`_los_region_solves`).
     """
     started = time.monotonic()
     options: dict[str, RelaxationOption] = {}
@@ -1214,6 +1250,8 @@ def cheapest_relaxation(
         trial_model = build(trial)
         # a smaller core is a stronger cut; past 10 s the core found so far will do
         status, new_core, _ = trial_model.minimal_core(time_limit, budget=min(left, 10.0))
+        if status == "unknown" and decide is not None and decide(trial):
+            status = "feasible"  # the stage's own search finds the plan the model did not
         if status == "feasible":
             return "feasible", sorted(
                 (options[k].relaxation for k in chosen), key=lambda r: (r.cost, r.text)
@@ -1242,10 +1280,12 @@ def explain_part(
     time_limit: float = 10.0,
     rounds: int = 4,
     max_trials: int = 40,
+    decide: Decider | None = None,
 ) -> Explanation:
     """Explain one part of ``instance`` (``build`` makes its explain model from a full
     instance) and search the cheapest verified relaxation (``apply`` applies a change to
-    the full instance, None when the changed instance is invalid)."""
+    the full instance, None when the changed instance is invalid; ``decide``: whether a
+    relaxed full instance has a plan, where the model cannot tell in time)."""
     model = build(instance)
     status, core, proven = model.minimal_core(time_limit)
     result = Explanation(programme, key, status, core, proven)
@@ -1253,13 +1293,22 @@ def explain_part(
         return result
     result.more_cores = independent_cores(model, core, time_limit)
     found, cheapest = cheapest_relaxation(
-        instance, model, core, build, apply, time_limit, others=[c for c, _ in result.more_cores]
+        instance,
+        model,
+        core,
+        build,
+        apply,
+        time_limit,
+        others=[c for c, _ in result.more_cores],
+        decide=decide,
     )
     if found == "feasible":
         result.relaxations, result.relaxed_status = cheapest, "feasible"
         result.cheapest_proven = True
     else:
-        _greedy_relaxation(result, instance, model, build, apply, time_limit, rounds, max_trials)
+        _greedy_relaxation(
+            result, instance, model, build, apply, time_limit, rounds, max_trials, decide
+        )
     offered = {
         RelaxationOption.of(r).key
         for c in [core, *(c for c, _ in result.more_cores)]
@@ -1281,10 +1330,12 @@ def _greedy_relaxation(
     time_limit: float,
     rounds: int,
     max_trials: int,
+    decide: Decider | None = None,
 ) -> None:
     """Fill ``result``'s relaxation greedily, when the cheapest-combination search did
     not conclude: the cheapest single change, else the cheapest that breaks the core,
-    and repeat (at most ``rounds`` times, ``max_trials`` single changes a round)."""
+    and repeat (at most ``rounds`` times, ``max_trials`` single changes a round);
+    ``decide`` as in :func:`cheapest_relaxation`."""
     # changes are applied one after the other, re-reading the relaxed instance
     current, current_model, current_core = instance, model, result.core
     for _ in range(rounds):
@@ -1323,6 +1374,8 @@ def _greedy_relaxation(
             return
         current_model = build(current)
         status, current_core, _ = current_model.minimal_core(time_limit)
+        if status == "unknown" and decide is not None and decide(current):
+            status = "feasible"
         if status == "feasible":
             result.relaxed_status = "feasible"
             return
@@ -1370,7 +1423,13 @@ def explain_instance(
             if _los_region_solves(sub_instance(instance, wanted), time_limit):
                 found.append(Explanation("los", "+".join(regions), "feasible"))
                 continue
-            result = explain_part("los", "+".join(regions), instance, build, apply, time_limit)
+
+            def decide(full: Instance, wanted: tuple[str, ...] = wanted) -> bool:
+                return _los_region_solves(sub_instance(full, wanted), time_limit)
+
+            result = explain_part(
+                "los", "+".join(regions), instance, build, apply, time_limit, decide=decide
+            )
             if result.status == "feasible":
                 # the stage found no plan: "nothing to explain" would contradict solve
                 result.status, result.stage_failed = "unknown", True
