@@ -484,13 +484,14 @@ def test_a_school_leaving_keeps_the_other_cluster_of_its_sector_region() -> None
     assert plan_diff(baseline, plan).data["clusters_kept"] == 1
 
 
-def _two_far_clusters() -> tuple[Instance, Any]:
-    """Eight po schools of r1, a0-a3 near Utrecht and b0-b3 near Groningen, coordinator
-    c1 (no limit); the baseline BV plan clusters A = a0-a3 and B = b0-b3, both with c1."""
+def _two_clusters(b_lat: float = 53.2, b_lon: float = 6.56) -> tuple[Instance, Any]:
+    """Eight po schools of r1, a0-a3 near Utrecht and b0-b3 near Groningen (or at
+    ``b_lat``, ``b_lon``), coordinator c1 (no limit); the baseline BV plan clusters A =
+    a0-a3 and B = b0-b3, both with c1."""
     from composer.pipeline import solve
 
     schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
-    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    schools += [bv_school(f"b{i}", lat=b_lat + 0.01 * i, lon=b_lon) for i in range(4)]
     instance = make_instance(bv_data(schools))
     baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
     assert sorted(sorted(c.schools) for c in baseline.clusters) == [
@@ -506,7 +507,7 @@ def test_a_coordinator_with_less_room_keeps_the_clusters_that_fit_and_lists_the_
     # both kept with c1, "[B4] coordinator c1 guides 2 clusters; their capacity is 1".
     from composer.replan import replan
 
-    instance, baseline = _two_far_clusters()
+    instance, baseline = _two_clusters()
     change = {"op": "modify", "what": "facilitators", "id": "c1", "fields": {"max_groups": 1}}
     changed = apply_change(instance, _change(change))
     planned, plan, _, notes, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
@@ -527,7 +528,7 @@ def test_a_coordinator_leaving_hands_the_clusters_over_without_regrouping_school
     # (two schools changed cluster because the coordinator left).
     from composer.replan import replan
 
-    instance, solved = _two_far_clusters()
+    instance, solved = _two_clusters()
     first, second = solved.clusters
     a, b = (first, second) if "a0" in first.schools else (second, first)
     baseline = solved.model_copy(
@@ -772,17 +773,9 @@ def test_a_new_wish_the_kept_clusters_break_re_forms_its_sector_region() -> None
     # baseline: clusters A (a0-a3) and B (b0-b3). The planner then wishes a0 and b0
     # together (B2): both clusters still hold by size and part, but keeping them breaks
     # the wish, which the checker rejects; the sector-region is clustered anew instead
-    from composer.pipeline import solve
     from composer.replan import replan
 
-    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(4)]
-    schools += [bv_school(f"b{i}", lat=52.2 + 0.01 * i, lon=5.2) for i in range(4)]
-    instance = make_instance(bv_data(schools))
-    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
-    assert sorted(sorted(c.schools) for c in baseline.clusters) == [
-        ["a0", "a1", "a2", "a3"],
-        ["b0", "b1", "b2", "b3"],
-    ]
+    instance, baseline = _two_clusters(b_lat=52.2, b_lon=5.2)
     wish = {"kind": "together", "school_a": "a0", "school_b": "b0"}
     changed = apply_change(instance, _change({"op": "set", "key": "bv.wishes", "value": [wish]}))
     planned, plan, _, notes, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
