@@ -51,6 +51,7 @@ from composer.solvers.calendar.chains import (
     earliest_dates,
     greedy_dates,
     keep_or_date_anew,
+    kept_dates,
     nearest_bound,
 )
 from composer.solvers.cpsat import run_cpsat
@@ -314,21 +315,14 @@ def _kept(
     re-planned: per meeting its date where that is still a candidate day of its school
     year (None where not), and the host positions while they still rotate over
     ``schools`` (B5). Nothing when the number of meetings changed."""
-    if len(previous) != chain.count:
+    kept = kept_dates(chain, [day for day, _ in previous])
+    if kept is None:
         return None, None
-    kept: list[int | None] = []
-    m = 0
-    for seg in chain.segments:
-        allowed = set(seg.days)
-        for _ in range(seg.count):
-            day = previous[m][0]
-            kept.append(day if day in allowed else None)
-            m += 1
     where = {school: position for position, school in enumerate(schools)}
     hosts = [where.get(host, -1) for _, host in previous]
     if -1 in hosts or not _b5_rotation(hosts, len(schools)):
-        return tuple(kept), None
-    return tuple(kept), tuple(hosts)
+        return kept, None
+    return kept, tuple(hosts)
 
 
 def prepare_bv(

@@ -223,6 +223,22 @@ def months_distinct(days: list[int]) -> bool:
     return len(months) == len(set(months))
 
 
+def kept_dates(chain: Chain, previous: list[int]) -> tuple[int | None, ...] | None:
+    """Per meeting of ``chain``, its date in the plan re-planned (``previous``: ordinals,
+    by date) where that is still a candidate day of its segment, else None; None when
+    the number of meetings changed (nothing to match them by)."""
+    if len(previous) != chain.count:
+        return None
+    kept: list[int | None] = []
+    m = 0
+    for seg in chain.segments:
+        allowed = set(seg.days)
+        for _ in range(seg.count):
+            kept.append(previous[m] if previous[m] in allowed else None)
+            m += 1
+    return tuple(kept)
+
+
 class Outcome(Protocol):
     """What :func:`keep_or_date_anew` needs of a task's outcome (BV or TN)."""
 

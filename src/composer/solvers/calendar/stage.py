@@ -83,6 +83,7 @@ from composer.objective.calendar import (
 )
 from composer.parallel import map_tasks
 from composer.solvers.calendar.bv import (
+    BvCluster,
     BvOutcome,
     BvTask,
     kept_meetings,
@@ -99,6 +100,7 @@ from composer.solvers.calendar.tn import (
     check_series_alone,
     group_by_facilitator,
     kept_of,
+    previous_meetings,
     solve_tn_task,
 )
 from composer.solvers.calendar.visits import (
@@ -986,18 +988,10 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
                     index.add(f, s.date, s.start, s.end, s.location, f"LOS {s.group}")
 
     progress(STAGE, "preparing TN series and visits")
-    previous_tn: dict[str, list[PreviousMeeting]] = defaultdict(list)
-    for s in sorted(plan.sessions, key=lambda s: s.date):
-        if s.programme == "tn" and s.kind == "meeting":
-            previous_tn[s.group].append(PreviousMeeting(s.date.toordinal(), s.location, s.helpers))
-    kickoffs, tn_tasks, series = _tn_prepare(instance, groups, cal, busy, acc, previous_tn)
-    kept_tn = [s for t in tn_tasks for s in t.series if s.keeps]
-    if kept_tn:
-        dates = sum(1 for s in kept_tn for day in s.kept or () if day is not None)
-        acc.notes.append(
-            f"{len(kept_tn)} TN network(s) of the plan re-planned keep {dates} of their "
-            f"{sum(s.chain.count for s in kept_tn)} meeting dates (those still possible)"
-        )
+    kickoffs, tn_tasks, series = _tn_prepare(
+        instance, groups, cal, busy, acc, previous_meetings(plan.sessions)
+    )
+    _note_kept(acc, [s for t in tn_tasks for s in t.series if s.keeps], "TN network(s)", "")
     by_id = {g.id: g for g in groups}
     for k in kickoffs:
         for n in k.networks:
@@ -1026,14 +1020,12 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
         _tn_sessions(instance, groups, kickoffs, series, first[: len(tn_tasks)], cal, busy, acc)
     bv_prep = prepare_bv(instance, plan.clusters, cal, busy, kept_meetings(plan.sessions))
     acc.notes.extend(bv_prep.notes)
-    kept = [item for t in bv_prep.tasks for item in t.clusters if item.keeps]
-    if kept:
-        dates = sum(1 for item in kept for day in item.kept or () if day is not None)
-        total = sum(item.chain.count for item in kept)
-        acc.notes.append(
-            f"{len(kept)} BV cluster(s) of the plan re-planned keep {dates} of their {total} "
-            "meeting dates (those still possible) and their hosts where these still rotate"
-        )
+    _note_kept(
+        acc,
+        [item for t in bv_prep.tasks for item in t.clusters if item.keeps],
+        "BV cluster(s)",
+        " and their hosts where these still rotate",
+    )
     acc.infeasible |= bv_prep.infeasible
     planned = {item.cluster for t in bv_prep.tasks for item in t.clusters}
     if instance.bv.meetings_per_year and bv_prep.years:
@@ -1071,6 +1063,18 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     _development(instance, plan, cal, busy, weekly, year, acc)
     _reviews(instance, plan, cal, busy, year, los, acc)
     return _finish(plan, acc)
+
+
+def _note_kept(acc: _Acc, kept: Sequence[BvCluster | TnSeries], what: str, also: str) -> None:
+    """A note of how many meeting dates the groups of the plan re-planned keep."""
+    if not kept:
+        return
+    dates = sum(1 for group in kept for day in group.kept or () if day is not None)
+    total = sum(group.chain.count for group in kept)
+    acc.notes.append(
+        f"{len(kept)} {what} of the plan re-planned keep {dates} of their {total} meeting "
+        f"dates (those still possible){also}"
+    )
 
 
 def _finish(plan: Plan, acc: _Acc, status: Status | None = None) -> Plan:

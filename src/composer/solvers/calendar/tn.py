@@ -30,17 +30,20 @@ are dated anew. The bound is then the free one (the kept dates are not chosen fo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
+from composer.model.plan import Session
 from composer.solvers.calendar.chains import (
     Chain,
     add_chain,
     earliest_dates,
     greedy_dates,
     keep_or_date_anew,
+    kept_dates,
     nearest_bound,
 )
 from composer.solvers.cpsat import run_cpsat
@@ -83,6 +86,16 @@ class PreviousMeeting:
     helpers: tuple[str, ...]
 
 
+def previous_meetings(sessions: Iterable[Session]) -> dict[str, list[PreviousMeeting]]:
+    """Network id -> the TN meetings of a plan (after the kick-off), by date: what a
+    re-plan keeps where it still holds (:func:`kept_of`)."""
+    found: dict[str, list[PreviousMeeting]] = defaultdict(list)
+    for s in sorted(sessions, key=lambda s: s.date):
+        if s.programme == "tn" and s.kind == "meeting":
+            found[s.group].append(PreviousMeeting(s.date.toordinal(), s.location, s.helpers))
+    return dict(found)
+
+
 def _takes_turns(chosen: list[tuple[int, ...]], items: int) -> bool:
     """True when after every meeting the counts of the items chosen so far differ by at
     most one (nobody a second time before everyone a first time, T2 / T5)."""
@@ -106,16 +119,9 @@ def kept_of(series: TnSeries, previous: list[PreviousMeeting]) -> Kept:
     where that is still a candidate day, its hosts while they still take turns over its
     schools (never twice in a row, T2) and its helpers while they still take turns over
     its members in the number wanted (T5). Nothing when the number of meetings changed."""
-    chain = series.chain
-    if len(previous) != chain.count:
+    kept = kept_dates(series.chain, [p.day for p in previous])
+    if kept is None:
         return None, None, None
-    kept: list[int | None] = []
-    m = 0
-    for seg in chain.segments:
-        allowed = set(seg.days)
-        for _ in range(seg.count):
-            kept.append(previous[m].day if previous[m].day in allowed else None)
-            m += 1
     school = {s: i for i, s in enumerate(series.schools)}
     person = {p: i for i, p in enumerate(series.participants)}
     hosts = [school.get(p.host, -1) for p in previous]
@@ -125,7 +131,7 @@ def kept_of(series: TnSeries, previous: list[PreviousMeeting]) -> Kept:
     helpers_ok = all(-1 not in picks and len(picks) == series.helpers for picks in helping)
     helpers_ok = helpers_ok and _takes_turns(helping, len(series.participants))
     return (
-        tuple(kept),
+        kept,
         tuple(hosts) if host_ok else None,
         tuple(helping) if helpers_ok else None,
     )
