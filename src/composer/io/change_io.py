@@ -30,6 +30,7 @@ from composer.io.tabular import (
     format_key,
     id_hints,
     setting_value,
+    value_at,
 )
 from composer.io.yaml_io import read_settings_yaml
 from composer.model.change import (
@@ -375,11 +376,8 @@ def _row_of(data: dict[str, Any], path: tuple[str | int, ...]) -> tuple[str | No
         n = len(where)
         position = path[n] if len(path) > n else None
         if tuple(path[:n]) == where and isinstance(position, int):
-            node: Any = data
-            for part in where:
-                node = node.get(part, {}) if isinstance(node, dict) else {}
-            rows = node if isinstance(node, list) else []
-            row = rows[position] if position < len(rows) else {}
+            row = value_at(data, (*where, position))
+            row = row if isinstance(row, dict) else {}
             return what, str(row.get(key, position + 1)), format_key(path[n + 1 :])
     return None, "", ""
 

@@ -947,7 +947,7 @@ def _not_caused_by(
     pointing at the rows of ``data`` again (see :func:`_cross_row_issues_despite`)."""
 
     def row_ids(rows: Iterable[_Row]) -> set[str]:
-        ids = (_at(data, (*row[0], row[1], "id")) for row in rows)
+        ids = (value_at(data, (*row[0], row[1], "id")) for row in rows)
         return {str(i).strip() for i in ids if i is not None}
 
     dropped_ids, patched_ids = row_ids(dropped), row_ids(patched)
@@ -986,7 +986,7 @@ def name_duplicate_rows(
     place = _row_of(issue.path)
     if issue.code != DUPLICATE_ID or ref is None or place is None:
         return issue
-    rows = _at(data, place[0])
+    rows = value_at(data, place[0])
     if not isinstance(rows, list):
         return issue
     paths: list[Path] = [
@@ -1015,7 +1015,7 @@ def _row_numbers(locate: Callable[[Path], Where]) -> Callable[[list[Path]], str 
 _TIME_LIKE = re.compile(r"^\d{1,2}[:.]\d{2}")
 
 
-def _at(data: Any, path: Sequence[str | int]) -> Any:
+def value_at(data: Any, path: Sequence[str | int]) -> Any:
     """The value at a model path in plain data (None where the path leads nowhere)."""
     for part in path:
         if isinstance(part, int):
@@ -1042,7 +1042,7 @@ def time_block_hint(issue: Issue, data: Any, noun: str = "column") -> Issue:
         return issue
     spec = TABLE_BY_PATH[place[0]]
     column = ".".join(p for p in issue.path[len(place[0]) + 1 :] if isinstance(p, str))
-    blocks = _at(data, ("calendar", "time_blocks"))
+    blocks = value_at(data, ("calendar", "time_blocks"))
     if (column, "time_blocks") not in spec.refs or not isinstance(blocks, list) or not blocks:
         return issue
     ref = issue.id_ref
@@ -1055,7 +1055,7 @@ def time_block_hint(issue: Issue, data: Any, noun: str = "column") -> Issue:
     )
     more = ", ..." if len(rows) > 8 else ""
     message = issue.message
-    value = _at(data, issue.path)
+    value = value_at(data, issue.path)
     if isinstance(value, str) and _TIME_LIKE.match(value):
         message = f"{value!r} is a time; this {noun} takes the id of a time block"
     return dataclasses.replace(issue, message=message, fix=f"use a time_blocks id: {shown}{more}")
