@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -471,6 +472,7 @@ def plan_diff(
     sess_b = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in before.sessions}
     sess_a = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in after.sessions}
     tn_moves = _tn_moves(before, after, names)
+    kept_clusters = _kept_clusters(before, after)
     unplaced_new = _unplaced_new(before, after, names)
     sessions = _session_changes(before, after)
     rules = set()
@@ -518,11 +520,9 @@ def plan_diff(
         "slots": slots,
         "facilitators": facs,
         "clusters": clusters,
-        "clusters_kept": sum(1 for c in after.clusters if _same_schools(c, before) is not None),
+        "clusters_kept": len(kept_clusters),
         "clusters_new_coordinator": sum(
-            1
-            for c in after.clusters
-            if (b := _same_schools(c, before)) is not None and b.coordinator != c.coordinator
+            1 for b, c in kept_clusters if b.coordinator != c.coordinator
         ),
         "dates_changed": len(sess_a ^ sess_b),
         "sessions": sessions,
@@ -549,10 +549,13 @@ _SESSION_LIMIT = 40
 """Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
 
 
-def _same_schools(cluster: Any, before: Plan) -> Any:
-    """The baseline cluster with the schools of ``cluster``, or None."""
-    schools = set(cluster.schools)
-    return next((b for b in before.clusters if set(b.schools) == schools), None)
+def _kept_clusters(before: Plan, after: Plan) -> list[tuple[Any, Any]]:
+    """(baseline cluster, new cluster) of every new cluster with the schools of a
+    baseline one (its coordinator may have changed)."""
+    by_schools = {frozenset(b.schools): b for b in before.clusters}
+    return [
+        (b, c) for c in after.clusters if (b := by_schools.get(frozenset(c.schools))) is not None
+    ]
 
 
 def _note_rules(notes: list[str]) -> set[str]:
@@ -795,7 +798,8 @@ def keep_tn_networks(
     """
     from composer.pipeline import no_progress
     from composer.solvers.tn import run_stage
-    from composer.tn_rules import candidates, min_members
+    from composer.solvers.whatif import with_min_sizes
+    from composer.tn_rules import candidates, expected_present, min_members
 
     idx = instance.index
     cand = candidates(instance)
@@ -816,14 +820,9 @@ def keep_tn_networks(
         staying = sum(1 for pid in net.participants if keep.get(pid) == net.id)
         if len(net.participants) < min_members(spec):
             continue  # below the minimum the change itself sets, not because people left
-        low = spec.min_size
-        while low > 1 and min_members(spec.model_copy(update={"min_size": low})) > staying:
-            low -= 1
-        if (
-            staying == 0
-            or low == spec.min_size
-            or min_members(spec.model_copy(update={"min_size": low})) > staying
-        ):
+        # the largest minimum those who stay still meet at the expected absence (T7)
+        low = math.floor(expected_present(spec, staying))
+        if staying >= min_members(spec) or low < 1:
             continue
         lowered[net.id] = low
         notes.append(
@@ -832,11 +831,7 @@ def keep_tn_networks(
             "(--strict keeps the minimum, so the network may close)"
         )
     if lowered:
-        data = instance.model_dump(mode="json")
-        for row in data["tn"]["networks"]:
-            if row["id"] in lowered:
-                row["min_size"] = lowered[row["id"]]
-        instance = Instance.model_validate(data)
+        instance = with_min_sizes(instance, "tn", lowered)
         plan = plan.model_copy(update={"instance_hash": instance.content_hash()})
     return instance, run_stage(instance, plan, params, no_progress, keep=keep), notes
 

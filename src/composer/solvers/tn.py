@@ -242,7 +242,7 @@ def _set_objective(m: TnModel) -> None:
     big += (w.unwanted_theme + w.theme_rank * 10 + w.diversity) * len(m.parts)
     if m.soft_pins:
         objective += big * sum(m.pin_broken.values())
-    stays = [m.x[p, n] for p, n in sorted(m.keep.items()) if (p, n) in m.x and p in m.parts]
+    stays = [m.x[p, n] for p, n in sorted(m.keep.items()) if (p, n) in m.x]
     if stays:
         objective += big * (len(stays) - sum(stays))
     m.model.minimize(objective)

@@ -130,10 +130,17 @@ def shrink_minimums(instance: Instance, valid: Validity) -> Instance:
     lowered = {
         nid: max(1, left) for nid, (left, _) in valid.shrunk.items() if nid in valid.valid_networks
     }
+    return with_min_sizes(instance, "los", lowered)
+
+
+def with_min_sizes(instance: Instance, programme: str, lowered: dict[str, int]) -> Instance:
+    """The instance with the ``min_size`` of the networks of ``programme`` (``los`` or
+    ``tn``) in ``lowered`` set to the value given (network id -> minimum): a re-plan lets
+    a network that lost members keep running with those who stay."""
     if not lowered:
         return instance
     data = instance.model_dump(mode="json")
-    for row in data["los"]["networks"]:
+    for row in data[programme]["networks"]:
         if row["id"] in lowered:
             row["min_size"] = lowered[row["id"]]
     return Instance.model_validate(data)
