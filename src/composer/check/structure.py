@@ -10,6 +10,16 @@ from composer.model.instance import Instance
 from composer.model.plan import Plan
 
 
+def made_for_another_version(instance: Instance, plan: Plan) -> bool:
+    """True when ``plan`` was made for this instance by name but for another version of
+    it: its recorded content hash differs (edited since, or solved with ``--set``)."""
+    return (
+        plan.instance == instance.name
+        and bool(plan.instance_hash)
+        and plan.instance_hash != instance.content_hash()
+    )
+
+
 @rule_check("P1")
 def check_plan_integrity(instance: Instance, plan: Plan) -> Iterator[Violation]:
     """Unknown ids, duplicate group ids and people placed in two groups of one programme."""
@@ -20,7 +30,7 @@ def check_plan_integrity(instance: Instance, plan: Plan) -> Iterator[Violation]:
             f"the plan was made for instance {plan.instance!r}, not {instance.name!r}",
             severity="warning",
         )
-    elif plan.instance_hash and plan.instance_hash != instance.content_hash():
+    elif made_for_another_version(instance, plan):
         yield Violation(
             "P1",
             "the instance changed since this plan was made (its hash differs); "

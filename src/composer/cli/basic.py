@@ -51,9 +51,9 @@ def changed_instance_issue(instance: Instance, plan: Plan, plan_path: Path) -> I
     it (its content hash differs: edited since, solved with --set, or the instance.json a
     whatif wrote): a change applied to PATH then re-plans from a baseline that does not
     match it, and people it lacks show up as new (P1, as composer check warns)."""
-    if plan.instance != instance.name or not plan.instance_hash:
-        return None
-    if plan.instance_hash == instance.content_hash():
+    from composer.check.structure import made_for_another_version
+
+    if not made_for_another_version(instance, plan):
         return None
     return Issue(
         f"the plan was made for another version of instance {instance.name!r} (its hash "
