@@ -20,10 +20,17 @@ from composer.errors import InputError, Issue
 from composer.export.privacy import Names
 from composer.hours import FacilitationHours, facilitation_hours
 from composer.model.instance import Instance
-from composer.model.plan import Plan, Session, Visit
+from composer.model.plan import Plan, PlannedTnNetwork, Session, Visit
 from composer.rules import RULES
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def joint_session_of(session: Session, tn: PlannedTnNetwork) -> bool:
+    """True when ``session``, a joint TN session (the kick-off, group ``all``), is one of
+    ``tn``'s: one of its participants attends or its facilitator leads (T1)."""
+    people = set(session.attendees) | set(session.facilitators)
+    return session.programme == "tn" and bool(people & {*tn.participants, tn.facilitator})
 
 
 @dataclass(frozen=True)
@@ -167,11 +174,10 @@ class ExportContext:
         if session.group in self.instance.index.region:
             return session.group
         if session.programme == "tn" and session.group == "all":
-            people = set(session.attendees) | set(session.facilitators)
             regions = {
                 self.tn_region.get(tn.id, "")
                 for tn in self.plan.tn_networks
-                if people & {*tn.participants, tn.facilitator}
+                if joint_session_of(session, tn)
             } - {""}
             if regions:
                 return ", ".join(r for r in self.regions() if r in regions)

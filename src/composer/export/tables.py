@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from composer.export.context import WEEKDAY_NAMES, ExportContext
+from composer.export.context import WEEKDAY_NAMES, ExportContext, joint_session_of
 from composer.model.instance import STUDENT_KINDS
 from composer.model.plan import Session
 from composer.rules import RULES
@@ -264,13 +264,7 @@ def tn_networks_table(ctx: ExportContext) -> Table:
     rows = []
     for tn in ctx.plan.tn_networks:
         spec = inst.tn.networks[idx.tn_network[tn.id]]
-        members = set(tn.participants)
-        kickoffs = [
-            s
-            for s in joint
-            if s.programme == "tn"
-            and (members.intersection(s.attendees) or tn.facilitator in s.facilitators)
-        ]
+        kickoffs = [s for s in joint if joint_session_of(s, tn)]
         meetings = sorted(
             [*kickoffs, *ctx.sessions_by_group.get(tn.id, [])], key=lambda s: (s.date, s.start)
         )
