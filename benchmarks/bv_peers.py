@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from composer.objective.bv import worst_count
 from composer.solvers.bv import PartTask
 
 
@@ -145,7 +146,7 @@ def mip_part(
             terms = [(c[k], 1.0), (z[k, s], -m_s)]
             terms += [(y[i, j, k], -60.0 * D[i, j] / s) for i, j in slot_pairs if D[i, j]]
             row(-m_s, inf, terms)
-            per = s if task.worst_per == "school" else 1
+            per = worst_count(task.worst_per, s)
             m_w = 60.0 * row_max / s * per
             for i in range(k, n):
                 # w_k - 60/s * Σ_j T_ij y_ijk - M z_ks - M x_ik >= -2M

@@ -120,6 +120,13 @@ def board_pairs_total(positions: Iterable[int], boards: Sequence[str]) -> int:
     return sum(c * (c - 1) // 2 for c in count.values())
 
 
+def worst_count(worst_per: str, size: int) -> int:
+    """How many times a cluster of ``size`` schools counts its worst school's average
+    travel under ``bv.worst_travel_per``: once (``cluster``), or once per member
+    (``school``)."""
+    return size if worst_per == "school" else 1
+
+
 @dataclass(frozen=True)
 class BvCostModel:
     """The weights and board policy of one instance, turning terms into objective integers.
@@ -146,7 +153,7 @@ class BvCostModel:
     def worst_units(self, terms: ClusterTerms) -> int:
         """The cluster's unweighted fairness term: its worst school's average travel, once
         (``cluster``) or once per member (``school``)."""
-        return terms.worst * (terms.size if self.worst_per == "school" else 1)
+        return terms.worst * worst_count(self.worst_per, terms.size)
 
     @property
     def board_pair_cost(self) -> int:
