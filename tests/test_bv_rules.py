@@ -11,6 +11,7 @@ from composer.bv_rules import (
     cluster_count_range,
     coordinator_shortage,
     splittable,
+    usable_sizes,
     wish_conflicts,
 )
 from composer.diagnostics import diagnose
@@ -45,6 +46,39 @@ def test_splittable_matches_its_definition(count, low, extra, oversize):
         )
 
     assert splittable(count, low, high, oversize) == brute(count, oversize)
+
+
+def test_usable_sizes_under_a_cap_that_forces_the_fewest_clusters():
+    # 149 schools, at most 25 clusters of 4..6: 24*6 + 5 is the only split (a 4 would leave
+    # 145 for 24 clusters, above 24*6 = 144), so a cluster of 4 fits no plan
+    assert usable_sizes(149, 4, 6, 0, 25) == [5, 6]
+    assert usable_sizes(149, 4, 6, 0, 26) == [4, 5, 6]  # 4 + 145 in 25 clusters fits
+    assert usable_sizes(12, 4, 6, 0, 2) == [6]  # refused: 4 or 5 needs a third cluster
+    assert usable_sizes(12, 4, 6, 0, 3) == [4, 6]  # 4+4+4 or 6+6; a 5 leaves 7
+    assert usable_sizes(13, 4, 6, 1, 2) == [6, 7]  # with one cluster of 7: 6 + 7 only
+    assert usable_sizes(7, 4, 6) == []  # B8: 7 cannot be split
+
+
+@given(
+    st.integers(0, 40), st.integers(1, 5), st.integers(0, 3), st.integers(0, 1), st.integers(1, 12)
+)
+def test_usable_sizes_match_their_definition(count, low, extra, oversize, cap):
+    high = low + extra
+    sizes = [*range(low, high + 1)] + ([high + 1] if oversize else [])
+    seen: set[int] = set()
+
+    def splits(rest: int, groups_left: int, big_left: int, used: tuple[int, ...]) -> None:
+        if rest == 0:
+            seen.update(used)
+            return
+        for size in sizes:
+            big = size > high
+            if size <= rest and groups_left > 0 and big_left >= big:
+                splits(rest - size, groups_left - 1, big_left - big, (*used, size))
+
+    if count:
+        splits(count, cap, oversize, ())
+    assert usable_sizes(count, low, high, oversize, cap) == sorted(seen)
 
 
 def region_instance(r1_size: int = 6, **bv):

@@ -389,3 +389,21 @@ def test_a_part_forced_to_its_fewest_clusters_keeps_more_time_for_lns():
     assert tight(task(60, 10)) and lns_split(task(60, 10)) == 0.75
     assert not tight(task(60, 15)) and lns_split(task(60, 15)) == 0.9
     assert tight(task(59, 10)) and lns_split(task(59, 10)) == 1.0
+
+
+def test_a_part_forced_to_its_fewest_clusters_prices_only_sizes_a_plan_can_use():
+    # 12 schools of 4-6 under a cap of 2 clusters are 6 + 6: a cluster of 4 or 5 fits no
+    # plan and is never offered to the pricer. Under a cap of 3, 4+4+4 and 6+6 use 4 and
+    # 6, never 5 (it leaves 7). 13 under a cap of 2 with one cluster of 7 allowed: 6 + 7.
+    def task(n: int, cap: int, oversize: int = 0) -> PartTask:
+        ids = tuple(f"s{i}" for i in range(n))
+        zero = tuple(tuple(0 for _ in ids) for _ in ids)
+        return PartTask("po:r1", ids, zero, ("",) * n, 4, 6, oversize, cap, 1, 5, 0, "none")
+
+    assert task(12, 2).sizes() == [6]
+    assert task(12, 3).sizes() == [4, 6]
+    assert task(13, 2, oversize=1).sizes() == [6, 7]
+    # a cap below the fewest clusters (B4 shortage) plans the fewest: 12 in 2 clusters
+    assert task(12, 1).sizes() == [6]
+    # 7 is unsplittable (B8) and keeps every size, so the search proves it has no plan
+    assert task(7, 2).sizes() == [4, 5, 6]

@@ -66,6 +66,42 @@ def cluster_count_range(count: int, low: int, high: int, oversize: int = 0) -> t
     return (min(feasible), max(feasible)) if feasible else (0, 0)
 
 
+def usable_sizes(
+    count: int, low: int, high: int, oversize: int = 0, most_clusters: int | None = None
+) -> list[int]:
+    """The cluster sizes that occur in some split of ``count`` schools into at most
+    ``most_clusters`` clusters of ``low..high`` (and up to ``oversize`` of ``high + 1``).
+
+    Why: when the coordinators' capacity (B4) forces the fewest clusters, some sizes fit no
+    plan at all. 149 schools in 25 clusters of 4-6 are 24 of 6 and one of 5, never a 4,
+    but a set-partitioning LP happily mixes in half a cluster of 4. Offering only usable
+    sizes to the pricer tightens that LP at no cost. Without a cap every size of a
+    splittable count is usable; an unsplittable count (B8) has none.
+    """
+    top = high + 1 if oversize else high
+    if most_clusters is None:
+        most_clusters = count // low if low > 0 else count
+
+    def fits(rest: int, groups: int, big_left: int) -> bool:
+        # ``groups`` clusters of low..high holding ``rest``, up to ``big_left`` of high + 1
+        return any(
+            (groups - big) * low + big * (high + 1)
+            <= rest
+            <= (groups - big) * high + big * (high + 1)
+            for big in range(min(big_left, groups) + 1)
+        )
+
+    return [
+        size
+        for size in range(low, top + 1)
+        if size <= count
+        and any(
+            fits(count - size, others, oversize - (size > high))
+            for others in range(0, most_clusters)
+        )
+    ]
+
+
 def bv_eligible(instance: Instance) -> list[int]:
     """B1: positions of subsidised schools without individual support (instance order)."""
     return [

@@ -44,6 +44,7 @@ from composer.bv_rules import (
     coordinator_shortage,
     coordinators,
     unusable_wishes,
+    usable_sizes,
     wish_conflicts,
 )
 from composer.model.plan import Cluster, Plan, StageResult, Status, Unplaced
@@ -113,9 +114,16 @@ class PartTask:
         )
 
     def sizes(self) -> list[int]:
-        """Allowed cluster sizes (with the oversize one when allowed)."""
+        """Cluster sizes some plan of this part can use (with the oversize one when
+        allowed): under a cap that forces the fewest clusters, the sizes no split into
+        that many clusters holds are left out (:func:`usable_sizes`)."""
+        fewest, _ = cluster_count_range(self.n, self.min_size, self.max_size, self.max_oversize)
+        usable = usable_sizes(
+            self.n, self.min_size, self.max_size, self.max_oversize, max(self.max_clusters, fewest)
+        )
         top = self.max_size + (1 if self.max_oversize else 0)
-        return [s for s in range(self.min_size, top + 1) if s <= self.n]
+        # an unsplittable part (B8, or a search that must prove it has no plan) keeps every size
+        return usable or [s for s in range(self.min_size, top + 1) if s <= self.n]
 
 
 @dataclass
