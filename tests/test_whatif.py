@@ -15,7 +15,7 @@ import yaml
 from composer.check import check_plan
 from composer.errors import InputError
 from composer.io import load_instance, write_instance
-from composer.io.change_io import apply_change, load_change
+from composer.io.change_io import apply_change, change_to_yaml, load_change
 from composer.io.json_io import write_plan
 from composer.model.change import ChangeFile
 from composer.model.instance import Instance
@@ -150,6 +150,76 @@ def test_change_file_errors_are_located(tmp_path: Path) -> None:
         apply_change(instance, change, "invalid.yaml", lines)
     text = err.value.render()
     assert "invalid.yaml" in text and "operations.1" in text and "nowhere" in text
+
+
+def test_where_narrows_a_holiday_name_that_several_regions_share(tmp_path: Path) -> None:
+    # Herfstvakantie of holiday region middle, plus the same name for north and south.
+    # Removing the name alone takes all three rows; `where` takes only north's. A where
+    # that matches no row of that name, or names a field holidays lack, is refused.
+    base = _instance()
+    holidays = [
+        {"holiday_region": region, "name": "Herfstvakantie", "start": start, "end": end}
+        for region, start, end in [
+            ("north", "2026-10-10", "2026-10-18"),
+            ("south", "2026-10-17", "2026-10-25"),
+        ]
+    ]
+    data = base.model_dump(mode="json")
+    data["calendar"]["holidays"] += holidays
+    instance = Instance.model_validate(data)
+    everything = apply_change(
+        instance, _change({"op": "remove", "what": "holidays", "ids": ["Herfstvakantie"]})
+    )
+    assert everything.calendar.holidays == ()
+    narrowed = _change(
+        {
+            "op": "remove",
+            "what": "holidays",
+            "ids": ["Herfstvakantie"],
+            "where": {"holiday_region": "north"},
+        }
+    )
+    kept = apply_change(instance, narrowed)
+    assert sorted(h.holiday_region for h in kept.calendar.holidays) == ["middle", "south"]
+    assert "where holiday_region=north" in narrowed.summary()
+    moved = apply_change(
+        instance,
+        _change(
+            {
+                "op": "modify",
+                "what": "holidays",
+                "id": "Herfstvakantie",
+                "where": {"holiday_region": "south", "start": "2026-10-17"},
+                "fields": {"end": "2026-10-27"},
+            }
+        ),
+    )
+    ends = {h.holiday_region: h.end.isoformat() for h in moved.calendar.holidays}
+    assert ends == {"middle": "2026-10-25", "north": "2026-10-18", "south": "2026-10-27"}
+    nothing = _change(
+        {
+            "op": "remove",
+            "what": "holidays",
+            "ids": ["Herfstvakantie"],
+            "where": {"holiday_region": "north", "start": "2027-10-10"},
+        }
+    )
+    with pytest.raises(InputError) as err:
+        apply_change(instance, nothing, "change.yaml")
+    assert "no such row where holiday_region=north, start=2027-10-10" in err.value.render()
+    typo = _change(
+        {"op": "remove", "what": "holidays", "ids": ["Herfstvakantie"], "where": {"regio": "x"}}
+    )
+    with pytest.raises(InputError) as err:
+        apply_change(instance, typo, "change.yaml")
+    assert "holidays have no field 'regio'" in err.value.render()
+    assert "operations.1.where.regio" in err.value.render()
+    written = yaml.safe_load(change_to_yaml(narrowed))
+    assert written["operations"][0]["where"] == {"holiday_region": "north"}
+    plain = yaml.safe_load(
+        change_to_yaml(_change({"op": "remove", "what": "learners", "ids": ["l0"]}))
+    )
+    assert "where" not in plain["operations"][0]
 
 
 def test_removing_a_facilitator_a_network_still_names_says_which_row_and_what_to_add(

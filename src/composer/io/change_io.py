@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,47 @@ def _cell(column: Column | None, value: Any) -> Any:
     return value
 
 
+def _field_path(
+    name: str, columns: dict[str, Column], rows: Sequence[dict[str, Any]]
+) -> tuple[str, ...] | None:
+    """Where a ``where`` field lives in a row: its column's path, or the dotted name when
+    some row has it; None for a field the collection does not have."""
+    column = columns.get(name.lower())
+    if column is not None:
+        return column.path
+    path = tuple(name.split("."))
+    return path if any(_has_path(r, path) for r in rows) else None
+
+
+def _plain(value: Any) -> str:
+    """A value as the instance's JSON writes it (dates ISO), to compare a ``where``."""
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+def _row_matches(
+    row: dict[str, Any],
+    where: dict[str, Any],
+    columns: dict[str, Column],
+    rows: Sequence[dict[str, Any]],
+) -> bool:
+    """True when ``row`` has every value ``where`` asks for (read as cells of their
+    columns, so ``2027-02-20`` and ``noord`` compare as the instance's files write them)."""
+    for name, wanted in where.items():
+        path = _field_path(name, columns, rows)
+        if path is None or not _has_path(row, path):
+            return False
+        value: Any = row
+        for part in path:
+            value = value[part]
+        if _plain(value) != _plain(_cell(columns.get(name.lower()), wanted)):
+            return False
+    return True
+
+
+def _shown(where: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={_plain(value)}" for name, value in where.items())
+
+
 def _has_path(row: Any, path: tuple[str, ...]) -> bool:
     for part in path:
         if not isinstance(row, dict) or part not in row:
@@ -182,20 +224,41 @@ def apply_change(
         rows, key = _rows(data, op.what)
         spec = TABLE_BY_PATH.get(COLLECTION_PATHS[op.what][0])
         columns = spec.by_name if spec is not None else {}
+        if not isinstance(op, AddOp):
+            unknown = [f for f in op.where if _field_path(f, columns, rows) is None]
+            for name in unknown:
+                issues.append(
+                    Issue(
+                        f"{op.what} have no field {name!r}"
+                        + did_you_mean(name, [c.name for c in columns.values()]),
+                        source,
+                        line=where(i).line,
+                        key=f"operations.{number(i) + 1}.where.{name}",
+                        fix="name a column of the table in where (README, Formats)",
+                    )
+                )
+            if unknown:
+                continue
         if isinstance(op, RemoveOp):
             wanted = set(op.ids)
-            found = {str(r.get(key)) for r in rows}
+            chosen = [r for r in rows if _row_matches(r, op.where, columns, rows)]
+            found = {str(r.get(key)) for r in chosen}
             for missing in sorted(wanted - found):
                 issues.append(
                     Issue(
-                        f"cannot remove {op.what} {missing!r}: no such row",
+                        f"cannot remove {op.what} {missing!r}: no such row"
+                        + (f" where {_shown(op.where)}" if op.where else ""),
                         source,
                         line=where(i).line,
                         key=where(i).key,
                         fix=f"check the id against the instance's {op.what}",
                     )
                 )
-            rows[:] = [r for r in rows if str(r.get(key)) not in wanted]
+            rows[:] = [
+                r
+                for r in rows
+                if str(r.get(key)) not in wanted or not _row_matches(r, op.where, columns, rows)
+            ]
         elif isinstance(op, AddOp):
             for row in op.rows:
                 added: dict[str, Any] = {}
@@ -206,11 +269,16 @@ def apply_change(
                 rows.append(added)
                 touched[(op.what, len(rows) - 1)] = i
         elif isinstance(op, ModifyOp):
-            hits = [k for k, r in enumerate(rows) if str(r.get(key)) == op.id]
+            hits = [
+                k
+                for k, r in enumerate(rows)
+                if str(r.get(key)) == op.id and _row_matches(r, op.where, columns, rows)
+            ]
             if not hits:
                 issues.append(
                     Issue(
-                        f"cannot modify {op.what} {op.id!r}: no such row",
+                        f"cannot modify {op.what} {op.id!r}: no such row"
+                        + (f" where {_shown(op.where)}" if op.where else ""),
                         source,
                         line=where(i).line,
                         key=where(i).key,
@@ -426,4 +494,7 @@ def check_change(path: Path, instance: Instance) -> None:
 def change_to_yaml(change: ChangeFile) -> str:
     """The change file as YAML a planner can save and apply with ``composer whatif``."""
     data = change.model_dump(mode="json", exclude_defaults=False)
+    for op in data["operations"]:
+        if not op.get("where", True):
+            del op["where"]  # an empty filter says nothing
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -70,12 +70,20 @@ by their name, public holidays by their date, unavailability rows and travel tim
 who / origin (every row of that person or origin)."""
 
 
+ROW_FILTER_DOC = (
+    "only the rows whose fields have these values, for collections whose rows share a "
+    "name: {holiday_region: noord, start: 2027-02-20} picks one holiday of that name"
+)
+
+
 class RemoveOp(Frozen):
-    """Remove rows by id (holidays by name, public holidays by date)."""
+    """Remove rows by id (holidays by name, public holidays by date); ``where`` narrows
+    a name several rows share (a holiday of every region and year) to some of them."""
 
     op: Literal["remove"]
     what: Collection
     ids: tuple[str, ...] = Field(min_length=1)
+    where: dict[str, Any] = Field(default_factory=dict, description=ROW_FILTER_DOC)
 
 
 class AddOp(Frozen):
@@ -87,12 +95,13 @@ class AddOp(Frozen):
 
 
 class ModifyOp(Frozen):
-    """Replace some fields of one row (named by id)."""
+    """Replace some fields of one row (named by id; ``where`` narrows a shared name)."""
 
     op: Literal["modify"]
     what: Collection
     id: str
     fields: dict[str, Any] = Field(min_length=1)
+    where: dict[str, Any] = Field(default_factory=dict, description=ROW_FILTER_DOC)
 
 
 class SetOp(Frozen):
@@ -116,14 +125,15 @@ class ChangeFile(Frozen):
         """One line per operation, in a planner's words."""
         lines = []
         for op in self.operations:
+            narrowed = "".join(f" where {k}={v}" for k, v in getattr(op, "where", {}).items())
             if isinstance(op, RemoveOp):
-                lines.append(f"remove {op.what} {', '.join(op.ids)}")
+                lines.append(f"remove {op.what} {', '.join(op.ids)}{narrowed}")
             elif isinstance(op, AddOp):
                 ids = ", ".join(str(r.get("id", r.get("name", "?"))) for r in op.rows)
                 lines.append(f"add {op.what} {ids}")
             elif isinstance(op, ModifyOp):
                 shown = ", ".join(f"{k}={v}" for k, v in op.fields.items())
-                lines.append(f"modify {op.what} {op.id}: {shown}")
+                lines.append(f"modify {op.what} {op.id}{narrowed}: {shown}")
             else:
                 lines.append(f"set {op.key}={op.value}")
         return "; ".join(lines)
