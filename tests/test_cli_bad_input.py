@@ -588,3 +588,31 @@ def test_a_json_row_with_a_bad_value_and_an_unknown_id_reports_both(cli, tmp_pat
     assert "tiny.json, key learners[0].year: expected a whole number (got 'two')" in (result.output)
     assert "tiny.json, key learners[0].home_school: unknown school 'NOPE00'" in result.output
     assert result.output.count("fix:") == 2, result.output
+
+
+def test_a_kick_off_date_is_not_said_outside_the_school_years_when_a_school_year_is_bad(
+    cli, tmp_path, monkeypatch
+):
+    """tiny's kick-off (2026-10-06) lies in school year 2026-2027: when that row's end is
+    unreadable, a stand-in end makes the kick-off seem outside every school year, so only
+    the bad cell is reported, whatever the words (the reader matched the message text).
+    With both years readable, a kick-off in 2031 is reported (T1)."""
+    from composer.model import semantic
+
+    monkeypatch.setattr(
+        semantic, "outside_school_years_message", lambda what, day: f"{what} {day}: no year"
+    )
+    bad_year = _tiny_edited(tmp_path / "a", {"school_years": {"2026-2027": {"end": "2027-13-31"}}})
+    result = cli("validate", bad_year)
+    assert result.exit_code == 2, result.output
+    assert "school_years.csv, row 2, column end" in result.output
+    assert "no year" not in result.output
+    assert result.output.count("fix:") == 1, result.output
+    late = _tiny_edited(tmp_path / "b", {"tn_networks": {}})
+    text = (late / "instance.yaml").read_text(encoding="utf-8")
+    (late / "instance.yaml").write_text(
+        text.replace("kickoff_date: 2026-10-06", "kickoff_date: 2031-10-06"), encoding="utf-8"
+    )
+    result = cli("validate", late)
+    assert result.exit_code == 2, result.output
+    assert "kick-off date 2031-10-06: no year" in result.output

@@ -27,6 +27,9 @@ UNKNOWN_ID = "unknown_id"
 """Issue code: a reference names an id no row of its table has."""
 SHARED_ID = "shared_id"
 """Issue code: a school and a person (or two kinds of person) share an id."""
+OUTSIDE_SCHOOL_YEARS = "outside_school_years"
+"""Issue code: a date lies outside every school year of the calendar (a kick-off date);
+a reader drops it when the school years themselves were read wrongly."""
 ID_CODES = frozenset({DUPLICATE_ID, UNKNOWN_ID, SHARED_ID})
 """The codes of checks that look at ids only (one cell and the ids of other rows)."""
 

@@ -27,7 +27,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
-from composer.errors import DUPLICATE_ID, ID_CODES, UNKNOWN_ID, InputError, Issue
+from composer.errors import (
+    DUPLICATE_ID,
+    ID_CODES,
+    OUTSIDE_SCHOOL_YEARS,
+    UNKNOWN_ID,
+    InputError,
+    Issue,
+)
 from composer.io.cells import ABSENT, value_from_text
 from composer.io.fields import (
     Column,
@@ -968,7 +975,7 @@ def _not_caused_by(
             continue
         if place is not None and place[0] in compared and not by_id:
             continue
-        if ("calendar", "school_years") in compared and "every school year" in issue.message:
+        if ("calendar", "school_years") in compared and issue.code == OUTSIDE_SCHOOL_YEARS:
             continue
         yield issue
 

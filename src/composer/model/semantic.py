@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from composer.errors import DUPLICATE_ID, SHARED_ID, UNKNOWN_ID, IdRef, Issue
+from composer.errors import DUPLICATE_ID, OUTSIDE_SCHOOL_YEARS, SHARED_ID, UNKNOWN_ID, IdRef, Issue
 
 if TYPE_CHECKING:
     from composer.model.instance import Instance
@@ -29,6 +29,11 @@ class SemanticIssues(ValueError):
     def __init__(self, issues: Sequence[Issue]) -> None:
         self.issues = tuple(issues)
         super().__init__("; ".join(f"{'.'.join(map(str, i.path))}: {i.message}" for i in issues))
+
+
+def outside_school_years_message(what: str, day: Any) -> str:
+    """The words for a date outside every school year (code ``OUTSIDE_SCHOOL_YEARS``)."""
+    return f"{what} {day} is outside every school year"
 
 
 class _Collector:
@@ -459,9 +464,10 @@ def semantic_issues(inst: Instance) -> list[Issue]:
     if tn.kickoff_date is not None and cal.school_years and not in_some_year(tn.kickoff_date):
         c.add(
             ("tn", "kickoff_date"),
-            f"kick-off date {tn.kickoff_date} is outside every school year",
+            outside_school_years_message("kick-off date", tn.kickoff_date),
             fix="choose a date inside a school year listed in school_years",
             rule="T1",
+            code=OUTSIDE_SCHOOL_YEARS,
         )
     if tn.meeting_start >= tn.meeting_end:
         c.add(("tn", "meeting_end"), "TN meetings end before they start", fix="swap the times")
@@ -494,9 +500,10 @@ def semantic_issues(inst: Instance) -> list[Issue]:
         ):
             c.add(
                 (*base, "kickoff_date"),
-                f"kick-off date {tnet.kickoff_date} is outside every school year",
+                outside_school_years_message("kick-off date", tnet.kickoff_date),
                 fix="choose a date inside a listed school year",
                 rule="T1",
+                code=OUTSIDE_SCHOOL_YEARS,
             )
         if tnet.min_size > tnet.max_size:
             c.add(
