@@ -898,6 +898,27 @@ def test_learners_of_a_region_without_a_plan_are_not_counted_as_moved_from_valid
     assert any(line.startswith("in no network because their region has no plan") for line in lines)
 
 
+def test_learners_of_a_network_the_change_removed_count_as_without_plan_too() -> None:
+    # Baseline: N1 = l0-l2, N2 = l3-l5. The change closes N1 and lets N2 take 1: six
+    # learners, room for 1, so the region has no plan. N2 is listed as not planned, N1 is
+    # listed nowhere (it no longer exists), yet its three learners are in no network for
+    # the same reason: without_plan is 6 (it read 3), and none counts as moved from valid.
+    instance = _instance()
+    baseline = solve_los(instance)
+    changed = apply_change(
+        instance,
+        _change(
+            {"op": "remove", "what": "networks", "ids": ["N1"]},
+            {"op": "modify", "what": "networks", "id": "N2", "fields": {"max_size": 1}},
+        ),
+    )
+    _, plan, valid, _ = replan_los(changed, baseline, SolveParams(time_limit=10, workers=1))
+    assert plan.stages["los"].status == "infeasible"
+    diff = plan_diff(baseline, plan, valid.stays, set())
+    assert diff.data["summary"]["without_plan"] == 6
+    assert diff.data["summary"]["moved_from_valid"] == 0
+
+
 _TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
 _LEAVE = {"op": "modify", "what": "schools", "id": "17ZL00", "fields": {"bv_subsidy": "nee"}}
 

@@ -566,11 +566,19 @@ def _note_rules(notes: list[str]) -> set[str]:
 
 
 def _networks_without_plan(before: Plan, after: Plan) -> set[str]:
-    """Baseline LOS networks the new plan lists as not planned: their region got no plan
-    (infeasible, or none in time), so nothing in it was re-planned."""
+    """Baseline LOS networks in a region that got no plan (infeasible, or none in time),
+    so nothing in it was re-planned: the region of a network the new plan lists as not
+    planned, and every baseline network of that region, including one the change itself
+    removed (it is listed nowhere in the new plan)."""
     planned = {n.id for n in after.networks}
     listed = {u.id for u in after.unplaced if u.what == "network"}
-    return {n.id for n in before.networks if n.id in listed and n.id not in planned}
+    regions = {n.region for n in before.networks if n.id in listed and n.id not in planned}
+    planned_regions = {n.region for n in after.networks}
+    return {
+        n.id
+        for n in before.networks
+        if n.region in regions and n.region not in planned_regions and n.id not in planned
+    }
 
 
 def _left_without_plan(move: dict[str, Any], unplanned: set[str]) -> bool:
