@@ -898,6 +898,44 @@ def test_learners_of_a_region_without_a_plan_are_not_counted_as_moved_from_valid
     assert any(line.startswith("in no network because their region has no plan") for line in lines)
 
 
+def test_closing_a_network_takes_it_out_of_the_preferences_and_refuses_a_pin() -> None:
+    # l0 prefers N1 and N2, l1 only N1, l2 is pinned to N1 (a rule). Closing N1 leaves
+    # l0 with N2, l1 with no wish (it was refused, naming each learner), and one note;
+    # a learner the change itself writes keeps what it writes, so naming N1 there is
+    # refused. The pin is refused with the operation that closes N1 and the row.
+    rows = [
+        learner("l0", preferred_networks=["N1", "N2"]),
+        learner("l1", preferred_networks=["N1"]),
+        *(learner(f"l{i}", home="s2") for i in range(2, 6)),
+    ]
+    instance = los_instance(rows, [network("N1"), network("N2", location="s2")])
+    notes: list[str] = []
+    changed = apply_change(
+        instance, _change({"op": "remove", "what": "networks", "ids": ["N1"]}), notes=notes
+    )
+    prefs = {lr.id: lr.preferred_networks for lr in changed.learners}
+    assert prefs["l0"] == ("N2",) and prefs["l1"] == ()
+    assert notes == [
+        "operations.1 closes network N1: taken out of the preferred networks of 2 "
+        "learner(s) (l0, l1); their other wishes stay"
+    ]
+    rewritten = _change(
+        {"op": "remove", "what": "networks", "ids": ["N1"]},
+        {"op": "modify", "what": "learners", "id": "l1", "fields": {"preferred_networks": ["N1"]}},
+    )
+    with pytest.raises(InputError) as err:
+        apply_change(instance, rewritten, "change.yaml")
+    assert "learners l1 still names N1 in preferred_networks" in err.value.render()
+    pinned = los_instance(
+        [*rows, learner("l6", network="N1")], [network("N1"), network("N2", location="s2")]
+    )
+    with pytest.raises(InputError) as err:
+        apply_change(
+            pinned, _change({"op": "remove", "what": "networks", "ids": ["N1"]}), "change.yaml"
+        )
+    assert "learners l6 still names N1 in network" in err.value.render()
+
+
 def test_learners_of_a_network_the_change_removed_count_as_without_plan_too() -> None:
     # Baseline: N1 = l0-l2, N2 = l3-l5. The change closes N1 and lets N2 take 1: six
     # learners, room for 1, so the region has no plan. N2 is listed as not planned, N1 is

@@ -1065,11 +1065,15 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
     base_instance = load_instance(Path(s.instance_path))
     baseline = read_plan(Path(s.baseline_path))
     instance = base_instance
+    change_notes: list[str] = []
     if s.change_path is not None:
         change, lines = load_change(Path(s.change_path))
-        instance = apply_change(base_instance, change, Path(s.change_path).name, lines)
+        instance = apply_change(
+            base_instance, change, Path(s.change_path).name, lines, notes=change_notes
+        )
     params = SolveParams(time_limit=s.time_limit, workers=s.workers, processes=1, seed=s.seed)
     planned, plan, valid, notes, removed = replan(instance, baseline, params, s.strict)
+    notes = [*change_notes, *notes]
     report = check_plan(planned, plan)
     diff = plan_diff(
         baseline, plan, valid.stays, removed, notes, person_names(planned, base_instance)

@@ -179,12 +179,18 @@ def apply_change(
     source: str = "change",
     lines: dict[tuple[str | int, ...], int] | None = None,
     positions: Sequence[int] | None = None,
+    notes: list[str] | None = None,
 ) -> Instance:
     """A new instance with ``change`` applied; the given instance is left as it is.
 
     Raises :class:`InputError` naming the operation (and its line) for an unknown id, an
     unknown setting, or any issue the changed instance has. ``positions``: where each
     operation stands in the file (0-based), when ``change`` holds only some of them.
+
+    Removing an LOS network also takes it out of the learners' ``preferred_networks`` (a
+    soft goal the closed network can no longer meet) in the rows the change does not
+    write itself; a line per network saying whose wishes changed goes to ``notes``. A pin
+    (``network``) naming it is refused: it is a rule, and the planner decides.
     """
     data = instance.model_dump(mode="json")
     issues: list[Issue] = []
@@ -305,6 +311,27 @@ def apply_change(
                     value = _cell(column, _get_path(op.fields, path))
                     _set_path(rows[k], column.path if column is not None else path, value)
                 touched[(op.what, k)] = i
+    closed = [
+        (i, nid)
+        for i, op in enumerate(change.operations)
+        if isinstance(op, RemoveOp) and op.what == "networks"
+        for nid in op.ids
+    ]
+    for i, nid in closed:
+        learners, _ = _rows(data, "learners")
+        wishing = [
+            row
+            for k, row in enumerate(learners)
+            if ("learners", k) not in touched and nid in row.get("preferred_networks", ())
+        ]
+        for row in wishing:
+            row["preferred_networks"] = [n for n in row["preferred_networks"] if n != nid]
+        if wishing and notes is not None:
+            ids = ", ".join(str(row["id"]) for row in wishing)
+            notes.append(
+                f"operations.{number(i) + 1} closes network {nid}: taken out of the preferred "
+                f"networks of {len(wishing)} learner(s) ({ids}); their other wishes stay"
+            )
     by_path = {COLLECTION_PATHS[what][0]: what for what in COLLECTION_PATHS}
 
     def locate(path: tuple[str | int, ...]) -> Where:
