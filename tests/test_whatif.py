@@ -1096,7 +1096,7 @@ def test_a_tn_dropout_keeps_the_others_in_their_network(cli, tmp_path, strict):
     # TN1 closed, TNP05 and TNP06 moved to TN2 and four more people were left out.
     # --strict keeps the minimum: TN1 closes as before.
     operations = [{"op": "remove", "what": "tn_participants", "ids": ["TNP01"]}]
-    _, out = _tiny_whatif(cli, tmp_path, operations, *(["--strict"] if strict else []))
+    base, out = _tiny_whatif(cli, tmp_path, operations, *(["--strict"] if strict else []))
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     groups = {t["id"]: t["participants"] for t in plan["tn_networks"]}
     left_out = sorted(u["id"] for u in plan["unplaced"] if u["what"] == "participant")
@@ -1109,6 +1109,12 @@ def test_a_tn_dropout_keeps_the_others_in_their_network(cli, tmp_path, strict):
         assert groups["TN1"] == [f"TNP0{i}" for i in range(3, 9)]
         assert groups["TN2"] == [f"TNP{i:02d}" for i in range(9, 15)]
         assert left_out == ["TNP02"] and min_size["TN1"] == 5
+        # TN1 met at 17ZL00, 30VB00, 17DZ00, 07PH00: 17ZL00 left, so its meeting gets
+        # another host, 07PH00 (30VB00 would host twice in a row, 17DZ00 twice before
+        # 07PH00 once: T2); the other three keep theirs (before: all four re-chosen)
+        before, after = _meetings(base / "plan.json", "TN1"), _meetings(out / "plan.json", "TN1")
+        assert [place for _, place in before] == ["17ZL00", "30VB00", "17DZ00", "07PH00"]
+        assert after == [(before[0][0], "07PH00"), *before[1:]]
         diff = json.loads((out / "diff.json").read_text(encoding="utf-8"))
         assert any(n.startswith("[T7] TN network TN1 keeps running") for n in diff["notes"])
         assert "T7" in diff["rules"]

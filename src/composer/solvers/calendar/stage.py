@@ -99,9 +99,9 @@ from composer.solvers.calendar.tn import (
     TnTask,
     check_series_alone,
     group_by_facilitator,
-    kept_of,
     previous_meetings,
     solve_tn_task,
+    with_kept,
 )
 from composer.solvers.calendar.visits import (
     VisitOutcome,
@@ -250,7 +250,7 @@ def _tn_prepare(
 ) -> tuple[list[_Kickoff], list[TnTask], dict[str, TnSeries]]:
     """The joint kick-off(s) and one task per facilitator of the TN series; ``keep``:
     network id -> the meetings of the plan re-planned, kept where still possible
-    (:func:`composer.solvers.calendar.tn.kept_of`)."""
+    (:func:`composer.solvers.calendar.tn.with_kept`)."""
     keep = keep or {}
     tn = instance.tn
     idx = instance.index
@@ -380,8 +380,7 @@ def _tn_prepare(
             chain,
         )
         if group.id in keep:
-            kept, hosts, helping = kept_of(series, keep[group.id])
-            series = replace(series, kept=kept, hosts=hosts, helping=helping)
+            series = with_kept(series, keep[group.id])
         broke = check_series_alone(series, tn.min_gap_days)
         if broke is not None:
             acc.fail(

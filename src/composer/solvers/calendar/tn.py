@@ -23,8 +23,11 @@ different facilitators are independent and solved in parallel.
 Re-planning (``composer whatif``): a network keeps every meeting date of the plan
 re-planned that is still one of its candidate days (``TnSeries.kept``), as BV clusters do
 (:mod:`.bv`), and its hosts and helpers while they still take turns over its schools and
-members (T2, T5); when a facilitator's kept dates no longer fit together, their networks
-are dated anew. The bound is then the free one (the kept dates are not chosen for spread).
+members (T2, T5). When they no longer do (a school or a helper left the network), every
+host and helper still in the network is kept where the rules let it: changing one costs
+more than any calendar (``host_wish``, ``helper_wish``), so only the meetings that must
+change do. When a facilitator's kept dates no longer fit together, their networks are
+dated anew. The bound is then the free one (the kept dates are not chosen for spread).
 """
 
 from __future__ import annotations
@@ -65,16 +68,23 @@ class TnSeries:
     """The host school positions kept from the plan re-planned (T2 still holds)."""
     helping: tuple[tuple[int, ...], ...] | None = None
     """The helper positions per meeting kept from the plan re-planned (T5 still holds)."""
+    host_wish: tuple[int | None, ...] | None = None
+    """When the hosts cannot all be kept: per meeting the previous host's position where
+    that school is still in the network (None: it left); kept where T2 lets it."""
+    helper_wish: tuple[tuple[int, ...], ...] | None = None
+    """When the helpers cannot all be kept: per meeting the previous helpers still in the
+    network; kept where T5 lets them."""
 
     @property
     def keeps(self) -> bool:
-        """True when the series keeps a date, its hosts or its helpers."""
+        """True when the series keeps (or tries to keep) a date, its hosts or helpers."""
         kept_any = any(d is not None for d in self.kept or ())
-        return kept_any or self.hosts is not None or self.helping is not None
+        wishes = self.host_wish is not None or self.helper_wish is not None
+        return kept_any or self.hosts is not None or self.helping is not None or wishes
 
     def anew(self) -> TnSeries:
         """The series dated anew: nothing kept."""
-        return replace(self, kept=None, hosts=None, helping=None)
+        return replace(self, kept=None, hosts=None, helping=None, host_wish=None, helper_wish=None)
 
 
 @dataclass(frozen=True)
@@ -108,20 +118,16 @@ def _takes_turns(chosen: list[tuple[int, ...]], items: int) -> bool:
     return True
 
 
-Kept = tuple[
-    tuple[int | None, ...] | None, tuple[int, ...] | None, tuple[tuple[int, ...], ...] | None
-]
-"""What a series keeps: per meeting its date (or None), its hosts, its helpers."""
-
-
-def kept_of(series: TnSeries, previous: list[PreviousMeeting]) -> Kept:
-    """What ``series`` keeps of its ``previous`` meetings (by date): per meeting its date
-    where that is still a candidate day, its hosts while they still take turns over its
-    schools (never twice in a row, T2) and its helpers while they still take turns over
-    its members in the number wanted (T5). Nothing when the number of meetings changed."""
+def with_kept(series: TnSeries, previous: list[PreviousMeeting]) -> TnSeries:
+    """``series`` keeping what it can of its ``previous`` meetings (by date): per meeting
+    its date where that is still a candidate day; its hosts while they still take turns
+    over its schools (never twice in a row, T2), else as wishes (``host_wish``) the hosts
+    still in the network; its helpers while they still take turns over its members in
+    the number wanted (T5), else as wishes those still in the network. Nothing when the
+    number of meetings changed."""
     kept = kept_dates(series.chain, [p.day for p in previous])
     if kept is None:
-        return None, None, None
+        return series
     school = {s: i for i, s in enumerate(series.schools)}
     person = {p: i for i, p in enumerate(series.participants)}
     hosts = [school.get(p.host, -1) for p in previous]
@@ -130,10 +136,13 @@ def kept_of(series: TnSeries, previous: list[PreviousMeeting]) -> Kept:
     helping = [tuple(person.get(h, -1) for h in p.helpers) for p in previous]
     helpers_ok = all(-1 not in picks and len(picks) == series.helpers for picks in helping)
     helpers_ok = helpers_ok and _takes_turns(helping, len(series.participants))
-    return (
-        kept,
-        tuple(hosts) if host_ok else None,
-        tuple(helping) if helpers_ok else None,
+    return replace(
+        series,
+        kept=kept,
+        hosts=tuple(hosts) if host_ok else None,
+        helping=tuple(helping) if helpers_ok else None,
+        host_wish=None if host_ok else tuple(h if h >= 0 else None for h in hosts),
+        helper_wish=None if helpers_ok else tuple(tuple(p for p in ps if p >= 0) for ps in helping),
     )
 
 
@@ -202,7 +211,8 @@ def solve_tn_task(task: TnTask) -> TnOutcome:
 def _solve_series(task: TnTask) -> TnOutcome:
     """The CP-SAT model of one facilitator's networks, kept dates fixed."""
     model = cp_model.CpModel()
-    objective_terms = []
+    objective_terms: list[cp_model.IntVar] = []
+    changes: list[cp_model.LinearExpr] = []  # hosts and helpers wished kept but changed
     plans = []
     taken: set[int] = set()
     for ni, series in enumerate(task.series):
@@ -249,19 +259,35 @@ def _solve_series(task: TnTask) -> TnOutcome:
         for m, picks in enumerate(series.helping or ()):
             for p in picks:
                 model.add(helper[m][p] == 1).with_name(f"kept_helper[n={ni},m={m},p={p}]")
+        for m, wished in enumerate(series.host_wish or ()):
+            if wished is not None:
+                kept_host = model.new_bool_var(f"kept_host_wish[n={ni},m={m},s={wished}]")
+                model.add(kept_host <= host[m][wished])
+                changes.append(1 - kept_host)
+        for m, picks in enumerate(series.helper_wish or ()):
+            for p in picks:
+                kept_helper = model.new_bool_var(f"kept_helper_wish[n={ni},m={m},p={p}]")
+                model.add(kept_helper <= helper[m][p])
+                changes.append(1 - kept_helper)
         objective_terms.extend(chain_vars.deviations)
         plans.append((chain_vars, host, helper))
     all_dates = [d for cv, _, _ in plans for d in cv.dates]
     if len(all_dates) > 1:
         # T4: one facilitator, never two meetings at once (same clock times: other days)
         model.add_all_different(all_dates)
-    model.minimize(sum(objective_terms))
+    # a host or helper changed costs more than any calendar: one more than the largest
+    # value the calendar's own terms can take together
+    change_weight = 1 + sum(_upper(model, term) for term in objective_terms)
+    model.minimize(
+        cp_model.LinearExpr.sum(objective_terms) + change_weight * cp_model.LinearExpr.sum(changes)
+    )
     run = run_cpsat(model, time_limit=task.time_limit, workers=task.workers, seed=task.seed)
     outcome = TnOutcome(task.facilitator, run.status)
     if run.has_solution:
         solver = run.solver
-        outcome.objective = round(run.objective or 0)
-        outcome.bound = run.bound
+        changed = sum(int(solver.value(c)) for c in changes)
+        outcome.objective = round(run.objective or 0) - change_weight * changed
+        outcome.bound = run.bound if not changes else None
         for series, (cv, host, helper) in zip(task.series, plans, strict=True):
             rows = []
             for m, date in enumerate(cv.dates):
@@ -284,6 +310,12 @@ def _solve_series(task: TnTask) -> TnOutcome:
             f"within {task.time_limit:.1f}s; raise --time-limit"
         )
     return outcome
+
+
+def _upper(model: cp_model.CpModel, var: cp_model.IntVar) -> int:
+    """The largest value of ``var``'s domain."""
+    domain = list(model.proto.variables[var.index].domain)  # the proto's [-1] reads 0
+    return int(domain[-1])
 
 
 def check_series_alone(series: TnSeries, gap: int) -> tuple[str, int] | None:
