@@ -52,18 +52,79 @@ def combined_relaxation(explanations: list[Any]) -> ChangeFile | None:
 
 
 def verify_relaxation(
-    instance: Instance, change: ChangeFile, time_limit: float = 30.0, seed: int = 0
+    instance: Instance,
+    change: ChangeFile,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    stages: tuple[str, ...] = STAGES,
 ) -> tuple[Instance, Plan, Any]:
-    """Apply ``change`` and solve the LOS and BV stages: (relaxed instance, plan, check)."""
+    """Apply ``change`` and solve ``stages`` (by default every stage, the calendar too: a
+    fix of the groups must not leave them undatable): (relaxed instance, plan, check)."""
     from composer.check import check_plan
     from composer.pipeline import solve
 
     relaxed = apply_change(instance, change, "relaxation")
-    params = SolveParams(
-        time_limit=time_limit, workers=1, processes=1, seed=seed, stages=("los", "bv")
-    )
+    params = SolveParams(time_limit=time_limit, workers=1, processes=1, seed=seed, stages=stages)
     plan, _ = solve(relaxed, params)
     return relaxed, plan, check_plan(relaxed, plan)
+
+
+UNMODELLED_STAGES = ("tn", "calendar")
+"""The stages explain has no conflict model for: their own checks speak for them."""
+
+
+@dataclass(frozen=True)
+class StageFailure:
+    """A stage explain has no model for that ends without a plan: its status and the
+    notes of its own checks (rule id, the items, the fix)."""
+
+    stage: str
+    status: str
+    notes: tuple[str, ...]
+
+
+def unmodelled_failures(plan: Plan) -> list[StageFailure]:
+    """The TN and calendar stages of ``plan`` that found no plan (infeasible, or none in
+    time), with their rule notes (those opening with a rule id, ``[T1] ...``)."""
+    return [
+        StageFailure(
+            name,
+            result.status,
+            tuple(n for n in result.notes if re.match(r"\[[A-Z]\d+\]", n)) or result.notes,
+        )
+        for name, result in plan.stages.items()
+        if name in UNMODELLED_STAGES and result.status in {"infeasible", "unknown"}
+    ]
+
+
+def check_unmodelled_stages(
+    instance: Instance, time_limit: float = 30.0, seed: int = 0
+) -> list[StageFailure]:
+    """Solve every stage of ``instance`` and return the TN and calendar stages that find
+    no plan: what ``composer solve`` would stop at once the LOS and BV parts hold."""
+    from composer.pipeline import solve
+
+    params = SolveParams(time_limit=time_limit, workers=1, processes=1, seed=seed, stages=STAGES)
+    plan, _ = solve(instance, params)
+    return unmodelled_failures(plan)
+
+
+def failure_lines(failures: list[StageFailure], time_limit: float) -> list[str]:
+    """Unmodelled stages without a plan, in a planner's words."""
+    lines = []
+    for f in failures:
+        if f.status == "infeasible":
+            lines.append(
+                f"{f.stage}: no plan (infeasible); explain searches no minimal conflict for "
+                "this stage, its own checks say:"
+            )
+        else:
+            lines.append(
+                f"{f.stage}: no plan found within {time_limit:g} s (undecided); raise "
+                "--verify-time; its notes:"
+            )
+        lines.extend(f"  {note}" for note in f.notes)
+    return lines
 
 
 def explanation_lines(e: Any, names: dict[str, str] | None = None) -> list[str]:

@@ -62,9 +62,12 @@ def explain(
     """
     from composer.io.change_io import change_to_yaml
     from composer.replan import (
+        check_unmodelled_stages,
         combined_relaxation,
         explain_names,
         explanation_lines,
+        failure_lines,
+        unmodelled_failures,
         verify_relaxation,
     )
     from composer.replan import (
@@ -90,9 +93,20 @@ def explain(
         click.echo(line)
     if not explained:
         if not found:
-            click.echo("nothing to plan: no LOS learners or networks, no BV schools")
-        sys.exit(EXIT_OK)
+            click.echo("nothing to plan for LOS or BV: no LOS learners or networks, no BV schools")
+        if no_verify:
+            click.echo("TN and calendar: not checked (--no-verify)")
+            sys.exit(EXIT_OK)
+        # the LOS and BV parts hold: what solve could still stop at are the stages explain
+        # has no model for, so they are solved and their own checks reported
+        failures = check_unmodelled_stages(instance, verify_time)
+        for line in failure_lines(failures, verify_time):
+            click.echo(line)
+        if not failures:
+            click.echo("TN and calendar: solved (every stage has a plan)")
+        sys.exit(EXIT_INFEASIBLE if any(f.status == "infeasible" for f in failures) else EXIT_OK)
     change = combined_relaxation(explained)
+    later_infeasible = False  # a stage explain has no model for, after the change
     if change is not None:
         click.echo("proposed change (apply with composer whatif --change FILE):")
         for line in change_to_yaml(change).splitlines():
@@ -115,15 +129,24 @@ def explain(
             if still_out and any(e.left_out for e in explained):
                 solved = False
                 statuses += f"; still left out: {len(still_out)} under B4/B8"
+            later = unmodelled_failures(plan)
+            later_infeasible = any(f.status == "infeasible" for f in later)
             if solved and report.ok:
                 click.echo(f"verified: the relaxed instance solves ({statuses}; {verdict})")
+            elif later_infeasible:
+                click.echo(
+                    f"NOT verified: with the change the groups hold, but a later stage has no "
+                    f"plan ({statuses}); apply the change and see the stage's checks:"
+                )
+                for line in failure_lines(later, verify_time):
+                    click.echo(f"  {line}")
             else:
                 click.echo(
                     f"NOT verified: the relaxed instance does not solve in {verify_time:g} s "
                     f"({statuses}; {verdict}); raise --verify-time, or apply the change and "
                     "run composer explain again"
                 )
-    sys.exit(EXIT_INFEASIBLE if infeasible else EXIT_OK)
+    sys.exit(EXIT_INFEASIBLE if infeasible or later_infeasible else EXIT_OK)
 
 
 def _tn_lines(instance: Instance) -> list[str]:

@@ -291,7 +291,11 @@ def solve(
         echo_err("infeasible: no plan satisfies the hard rules")
         for note in blocking:
             echo_err(f"  {note}")
-        echo_err("  run `composer explain` for the smallest set of conflicting rules")
+        if any(plan.stages[n].status == "infeasible" for n in ("los", "bv") if n in plan.stages):
+            echo_err("  run `composer explain` for the smallest set of conflicting rules")
+        else:
+            # explain has conflict models for LOS and BV only; the notes above carry the fix
+            echo_err("  fix as the notes say and solve again (explain reports the same checks)")
         sys.exit(EXIT_INFEASIBLE)
     if plan.status == "unknown":
         stuck = sorted(n for n, r in plan.stages.items() if r.status == "unknown")
