@@ -124,7 +124,13 @@ def test_report_renders_without_errors_and_shows_the_counts(browser, tmp_path):
         "los_sessions": len(N1_DATES) + len(N2_DATES),
         "visits": 1,
         "unplaced": 1,
+        "learners_unplaced": 1,  # L6, left out for its curriculum (L3)
     }
+    shown = {
+        e.get_attribute("data-count")
+        for e in browser.find_elements(By.CSS_SELECTOR, "[data-count]")
+    }
+    assert shown == set(expected)  # every count the report shows is checked here
     for key, value in expected.items():
         assert text_of(browser, f'[data-count="{key}"]') == str(value), key
     assert text_of(browser, "#summary-status") == "feasible"
