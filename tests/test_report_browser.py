@@ -125,6 +125,9 @@ def test_report_renders_without_errors_and_shows_the_counts(browser, tmp_path):
         "visits": 1,
         "unplaced": 1,
         "learners_unplaced": 1,  # L6, left out for its curriculum (L3)
+        "bv_meetings": 2,
+        "tn_meetings": 2,  # the kick-off and one meeting
+        "development": 2,  # one development meeting and one review
     }
     shown = {
         e.get_attribute("data-count")
