@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections import Counter
 from dataclasses import replace
 
@@ -156,6 +157,20 @@ def test_bv_too_many_meetings_is_infeasible_with_rule_and_fix_b6():
     note = next(n for n in result.notes if n.startswith("[B6]"))
     assert "cl1" in note and "only 12 of 13" in note and "fix:" in note
     assert any(u.id == "cl1" and u.rule == "B6" for u in out.unplaced)
+    # the fix names exact numbers, each checked here: 12 meetings (one a month), or 13
+    # without the month rule (28 days apart: 12 * 28 = 336 days, within the candidate
+    # days 2026-08-03..2027-07-30); no smaller gap helps while the month rule holds
+    assert "fix: lower bv.meetings_per_year to 12, or set bv.one_meeting_per_month to false" in (
+        note
+    )
+    assert "bv.min_gap_days to" not in note
+    for fix in (
+        {"meetings_per_year": 12},
+        {"meetings_per_year": 13, "one_meeting_per_month": False},
+    ):
+        fixed = make(_bv_data(**fix))
+        again = solve(fixed, Plan(instance="test", clusters=(cluster("cl1", ("s3", "s4", "s5")),)))
+        assert again.stages["calendar"].status in {"optimal", "feasible"}, fix
 
 
 def test_bv_coordinator_overbooked_is_infeasible_b6():
@@ -287,7 +302,22 @@ def test_tn_series_too_long_is_infeasible_t1():
     out = solve(make(data), Plan(instance="test"))
     result = out.stages["calendar"]
     assert result.status == "infeasible"
-    assert any(n.startswith("[T1] TN network t1") and "of its 19" in n for n in result.notes)
+    note = next(n for n in result.notes if n.startswith("[T1] TN network t1"))
+    assert "of its 19" in note
+    # the fix's numbers are exact: a series of that length fits, one longer does not,
+    # and the named gap fits the whole series while one more day does not
+    fitted = int(re.search(r"series_length to (\d+)", note).group(1))
+    gap = int(re.search(r"tn.min_gap_days to (\d+)", note).group(1))
+
+    def status(network: dict, **tn) -> str:
+        again = solve(make(_tn_data(networks=[network], **tn)), Plan(instance="test"))
+        return again.stages["calendar"].status
+
+    t1 = {"id": "t1", "facilitator": "pb1"}
+    assert status({**t1, "series_length": fitted}) in {"optimal", "feasible"}
+    assert status({**t1, "series_length": fitted + 1}) == "infeasible"
+    assert status({**t1, "series_length": 20}, min_gap_days=gap) in {"optimal", "feasible"}
+    assert status({**t1, "series_length": 20}, min_gap_days=gap + 1) == "infeasible"
 
 
 def test_tn_facilitator_in_an_los_network_is_one_person_t4():

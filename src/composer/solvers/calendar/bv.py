@@ -40,7 +40,7 @@ from itertools import pairwise
 from ortools.sat.python import cp_model
 
 from composer.calendar import BusyIndex, SchoolCalendar, weekday_of
-from composer.model.instance import Instance
+from composer.model.instance import BvProgramme, Instance
 from composer.model.plan import Cluster, Session
 from composer.objective.calendar import bv_days, bv_targets, leader_rank
 from composer.solvers.calendar.chains import (
@@ -52,6 +52,8 @@ from composer.solvers.calendar.chains import (
     greedy_dates,
     keep_or_date_anew,
     kept_dates,
+    largest_gap,
+    most_per_segment,
     nearest_bound,
 )
 from composer.solvers.cpsat import run_cpsat
@@ -274,6 +276,23 @@ def _solve_chains(task: BvTask) -> BvOutcome:
     return outcome
 
 
+def cluster_fixes(chain: Chain, bv: BvProgramme, schools: int, years: int) -> str:
+    """The settings that make a cluster's meetings fit on their own, with the exact
+    numbers (B6), each followed by ", ": the most ``bv.meetings_per_year`` every year
+    holds (while every school still hosts, B5), the largest ``bv.min_gap_days``, and
+    dropping the one-per-month rule, where each makes the chain fit."""
+    fixes = []
+    most = most_per_segment(chain, bv.min_gap_days, bv.one_meeting_per_month)
+    if most >= 1 and most * years >= schools:
+        fixes.append(f"lower bv.meetings_per_year to {most}")
+    widest = largest_gap(chain, bv.min_gap_days, bv.one_meeting_per_month)
+    if widest is not None:
+        fixes.append(f"lower bv.min_gap_days to {widest}")
+    if bv.one_meeting_per_month and earliest_dates(chain, bv.min_gap_days, False)[1] is None:
+        fixes.append("set bv.one_meeting_per_month to false")
+    return "".join(f"{f}, or " for f in fixes)
+
+
 # --------------------------------------------------------------------------- tasks
 
 
@@ -404,9 +423,10 @@ def prepare_bv(
                 f"{', '.join(bv.meeting_weekdays)} outside the members' holidays and "
                 f"unavailable days{' and the coordinator' + chr(39) + 's' if fac else ''}, "
                 f"{bv.min_gap_days} days apart"
-                f"{', one per month' if bv.one_meeting_per_month else ''}); fix: lower "
-                "bv.meetings_per_year or bv.min_gap_days, allow more bv.meeting_weekdays, "
-                "or shorten the unavailability of its schools or coordinator"
+                f"{', one per month' if bv.one_meeting_per_month else ''}); fix: "
+                + cluster_fixes(chain, bv, len(schools), len(years))
+                + "allow more bv.meeting_weekdays, or shorten the unavailability of its "
+                "schools or coordinator"
             )
             continue
         kept, hosts = _kept(chain, schools, keep.get(cluster.id, []))

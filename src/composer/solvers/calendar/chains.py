@@ -100,6 +100,37 @@ def earliest_dates(
     return placed, None
 
 
+def most_per_segment(chain: Chain, gap: int, one_per_month: bool) -> int:
+    """The most meetings every segment of ``chain`` can hold at once (each cut to its
+    first k), by the exact greedy of :func:`earliest_dates`: what a per-year count may be
+    lowered to (B6 ``bv.meetings_per_year``, T1 a series after its kick-off)."""
+
+    def fits(k: int) -> bool:
+        cut = tuple(Segment(s.label, s.days, s.targets[:k]) for s in chain.segments)
+        return earliest_dates(Chain(chain.name, cut, chain.earliest), gap, one_per_month)[1] is None
+
+    low, high = 0, max((s.count for s in chain.segments), default=0)
+    while low < high:  # fewer meetings per segment never fit worse
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid - 1)
+    return low
+
+
+def largest_gap(chain: Chain, gap: int, one_per_month: bool) -> int | None:
+    """The largest gap below ``gap`` at which every meeting of ``chain`` fits (a smaller
+    gap never fits worse), or None when not even meetings on consecutive candidate days
+    fit: then the gap is not what stops the chain."""
+    if earliest_dates(chain, 1, one_per_month)[1] is not None:
+        return None
+    low, high = 1, max(1, gap - 1)
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (
+            (mid, high) if earliest_dates(chain, mid, one_per_month)[1] is None else (low, mid - 1)
+        )
+    return low
+
+
 def greedy_dates(chain: Chain, gap: int, one_per_month: bool, taken: set[int]) -> list[int] | None:
     """Dates closest to the targets (never on a day in ``taken``), chain order kept.
 

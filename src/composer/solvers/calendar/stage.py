@@ -100,6 +100,7 @@ from composer.solvers.calendar.tn import (
     check_series_alone,
     group_by_facilitator,
     previous_meetings,
+    series_fixes,
     solve_tn_task,
     with_kept,
 )
@@ -387,8 +388,8 @@ def _tn_prepare(
                 f"[T1] TN network {group.id}: only {broke[1]} of its {remaining} meetings after "
                 f"the kick-off on {kick.day} fit in school year {year.id}, {tn.min_gap_days} "
                 "days apart, outside the participants' holidays and unavailable days and on "
-                "days the facilitator is free; fix: lower its series_length or "
-                "tn.min_gap_days, move the kick-off earlier, or allow more tn.meeting_weekdays"
+                f"days the facilitator is free; fix: {series_fixes(series, tn.min_gap_days)}, "
+                "move the kick-off earlier, or allow more tn.meeting_weekdays"
             )
             continue
         items.append((group.facilitator, series))

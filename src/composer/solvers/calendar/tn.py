@@ -47,6 +47,8 @@ from composer.solvers.calendar.chains import (
     greedy_dates,
     keep_or_date_anew,
     kept_dates,
+    largest_gap,
+    most_per_segment,
     nearest_bound,
 )
 from composer.solvers.cpsat import run_cpsat
@@ -322,6 +324,18 @@ def check_series_alone(series: TnSeries, gap: int) -> tuple[str, int] | None:
     """None when the series fits on its own; else (year, meetings that fit)."""
     _, broke = earliest_dates(series.chain, gap, False)
     return broke
+
+
+def series_fixes(series: TnSeries, gap: int) -> str:
+    """The changes that make a series that does not fit on its own fit, with the exact
+    numbers (T1): the longest ``series_length`` that fits (its kick-off counts), and the
+    largest ``tn.min_gap_days`` at which the whole series fits, when one does."""
+    longest = 1 + most_per_segment(series.chain, gap, False)
+    fixes = [f"lower its series_length to {longest}" if longest >= 2 else ""]
+    widest = largest_gap(series.chain, gap, False)
+    if widest is not None:
+        fixes.append(f"tn.min_gap_days to {widest}")
+    return ", or ".join(f for f in fixes if f)
 
 
 def group_by_facilitator(items: list[tuple[str, TnSeries]], gap: int) -> list[TnTask]:
