@@ -8,7 +8,10 @@ need and build it with ``make_instance(data)``. Dicts keep tests independent of 
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
+import shutil
+from pathlib import Path
 from typing import Any
 
 from composer.model.instance import Instance
@@ -133,3 +136,23 @@ def bv_data(
     )
     data["bv"] = {**bv, "weights": {**HAND_WORKED_BV_WEIGHTS, **bv.get("weights", {})}}
     return data
+
+
+TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
+"""The shipped ``tiny`` instance (CSV folder)."""
+
+
+def tiny_edited(tmp_path: Path, edits: dict[str, dict[str, dict[str, str]]]) -> Path:
+    """A copy of ``instances/tiny`` with cells changed: ``{table: {row id: {column: text}}}``."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder, dirs_exist_ok=True)
+    for table, rows in edits.items():
+        with open(folder / f"{table}.csv", encoding="utf-8", newline="") as handle:
+            records = list(csv.DictReader(handle))
+        for record in records:
+            record.update(rows.get(record["id"], {}))
+        with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+            writer.writeheader()
+            writer.writerows(records)
+    return folder

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from factories import tiny_edited
+
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny"
 BASE = Path(__file__).resolve().parent / "base_instance"
@@ -502,31 +504,12 @@ def test_an_unknown_id_is_reported_beside_a_field_error_of_another_row(cli, tmp_
     assert "travel_times.csv, row 3, column minutes: too small (got '-5')" in result.output
 
 
-def _tiny_edited(tmp_path: Path, edits: dict[str, dict[str, dict[str, str]]]) -> Path:
-    """A copy of instances/tiny with cells changed: ``{table: {row id: {column: text}}}``."""
-    import csv
-    import shutil
-
-    folder = tmp_path / "tiny"
-    shutil.copytree(TINY, folder, dirs_exist_ok=True)
-    for table, rows in edits.items():
-        with open(folder / f"{table}.csv", encoding="utf-8", newline="") as handle:
-            records = list(csv.DictReader(handle))
-        for record in records:
-            record.update(rows.get(record["id"], {}))
-        with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(records[0]))
-            writer.writeheader()
-            writer.writerows(records)
-    return folder
-
-
 def test_a_row_with_a_bad_value_and_an_unknown_id_reports_both(cli, tmp_path):
     """The unknown school of a row with a bad number showed only once the number was
     fixed; a bad required value (a learner's kind) no longer hides it either."""
     learners = {"L01": {"year": "two", "home_school": "NOPE00"}, "L02": {"kind": "studnt"}}
     learners["L02"]["home_school"] = "NOPE01"
-    result = cli("validate", _tiny_edited(tmp_path, {"learners": learners}))
+    result = cli("validate", tiny_edited(tmp_path, {"learners": learners}))
     assert result.exit_code == 2, result.output
     assert "learners.csv, row 2, column year: expected a whole number (got 'two')" in (
         result.output
@@ -554,7 +537,7 @@ def test_what_a_bad_value_may_cause_is_not_reported_beside_it(cli, tmp_path):
         "los_networks": {"N1": {"min_size": "abc", "max_size": "2", "location": "NOPE"}},
         "facilitators": {"IO1": {"role": "instituutsopleidr"}},
     }
-    result = cli("validate", _tiny_edited(tmp_path, edits))
+    result = cli("validate", tiny_edited(tmp_path, edits))
     assert result.exit_code == 2, result.output
     assert "los_networks.csv, row 2, column min_size: expected a whole number" in result.output
     assert "los_networks.csv, row 2, column location: unknown school 'NOPE'" in result.output
@@ -602,13 +585,13 @@ def test_a_kick_off_date_is_not_said_outside_the_school_years_when_a_school_year
     monkeypatch.setattr(
         semantic, "outside_school_years_message", lambda what, day: f"{what} {day}: no year"
     )
-    bad_year = _tiny_edited(tmp_path / "a", {"school_years": {"2026-2027": {"end": "2027-13-31"}}})
+    bad_year = tiny_edited(tmp_path / "a", {"school_years": {"2026-2027": {"end": "2027-13-31"}}})
     result = cli("validate", bad_year)
     assert result.exit_code == 2, result.output
     assert "school_years.csv, row 2, column end" in result.output
     assert "no year" not in result.output
     assert result.output.count("fix:") == 1, result.output
-    late = _tiny_edited(tmp_path / "b", {"tn_networks": {}})
+    late = tiny_edited(tmp_path / "b", {"tn_networks": {}})
     text = (late / "instance.yaml").read_text(encoding="utf-8")
     (late / "instance.yaml").write_text(
         text.replace("kickoff_date: 2026-10-06", "kickoff_date: 2031-10-06"), encoding="utf-8"

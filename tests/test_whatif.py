@@ -22,7 +22,7 @@ from composer.model.instance import Instance
 from composer.params import SolveParams
 from composer.replan import plan_diff
 from composer.solvers.whatif import replan_los, validity
-from factories import bv_data, bv_school, coordinator, make_instance
+from factories import bv_data, bv_school, coordinator, make_instance, tiny_edited
 from los_cases import assert_checked, learner, los_instance, network, solve_los
 
 
@@ -447,32 +447,13 @@ def test_explain_cli_exit_codes(cli, tmp_path: Path) -> None:
     assert "nothing to explain" in result.output
 
 
-def _tiny_edited(tmp_path: Path, edits: dict[str, dict[str, dict[str, str]]]) -> Path:
-    """A copy of tiny with cells changed: ``{table: {row id: {column: text}}}``."""
-    import csv
-    import shutil
-
-    folder = tmp_path / "tiny"
-    shutil.copytree(_TINY, folder, dirs_exist_ok=True)
-    for table, rows in edits.items():
-        with open(folder / f"{table}.csv", encoding="utf-8", newline="") as handle:
-            records = list(csv.DictReader(handle))
-        for record in records:
-            record.update(rows.get(record["id"], {}))
-        with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(records[0]))
-            writer.writeheader()
-            writer.writerows(records)
-    return folder
-
-
 def test_explain_reports_a_calendar_that_cannot_be_dated_and_exits_3(cli, tmp_path) -> None:
     # tiny with TN1's series at 15 meetings: 14 after the kick-off of 2026-10-06, 21 days
     # apart, but only 13 fit in the school year (T1). LOS and BV hold (BV leaves out the
     # two go schools, as solve does), so explain used to verify its BV change on the LOS
     # and BV stages only, print "verified" and exit 0 while solve exits 3. Now the
     # calendar is solved too: "NOT verified", the stage's T1 note with its fix, exit 3.
-    folder = _tiny_edited(tmp_path, {"tn_networks": {"TN1": {"series_length": "15"}}})
+    folder = tiny_edited(tmp_path, {"tn_networks": {"TN1": {"series_length": "15"}}})
     result = cli("explain", folder, "--verify-time", "20")
     assert result.exit_code == 3, result.output
     assert "NOT verified: with the change the groups hold, but a later stage" in result.output
@@ -495,7 +476,7 @@ def test_explain_with_nothing_to_explain_still_checks_the_calendar(cli, tmp_path
         "tn_networks": {"TN1": {"series_length": str(length)}},
         "schools": {"00PQ00": go_out, "02YT00": go_out},
     }
-    result = cli("explain", _tiny_edited(tmp_path, edits), "--verify-time", "20")
+    result = cli("explain", tiny_edited(tmp_path, edits), "--verify-time", "20")
     if length == 14:
         assert result.exit_code == 0, result.output
         assert "TN and calendar: solved (every stage has a plan)" in result.output

@@ -116,6 +116,26 @@ def _cell(column: Column | None, value: Any) -> Any:
     return value
 
 
+def _no_field(
+    what: str,
+    name: str,
+    columns: dict[str, Column],
+    at: Where,
+    sub_key: str,
+    in_where: bool = False,
+) -> Issue:
+    """An operation names a field the collection's rows do not have (in its ``fields``
+    or its ``where``), with the nearest column's name."""
+    return Issue(
+        f"{what} have no field {name!r}" + did_you_mean(name, [c.name for c in columns.values()]),
+        at.source,
+        line=at.line,
+        key=f"{at.key}.{sub_key}",
+        fix=("name a column of the table in where" if in_where else "use a column of the table")
+        + " (README, Formats)",
+    )
+
+
 def _field_path(
     name: str, columns: dict[str, Column], rows: Sequence[dict[str, Any]]
 ) -> tuple[str, ...] | None:
@@ -234,14 +254,7 @@ def apply_change(
             unknown = [f for f in op.where if _field_path(f, columns, rows) is None]
             for name in unknown:
                 issues.append(
-                    Issue(
-                        f"{op.what} have no field {name!r}"
-                        + did_you_mean(name, [c.name for c in columns.values()]),
-                        source,
-                        line=where(i).line,
-                        key=f"operations.{number(i) + 1}.where.{name}",
-                        fix="name a column of the table in where (README, Formats)",
-                    )
+                    _no_field(op.what, name, columns, where(i), f"where.{name}", in_where=True)
                 )
             if unknown:
                 continue
@@ -297,16 +310,7 @@ def apply_change(
                     name = ".".join(path)
                     column = columns.get(name.lower())
                     if column is None and not _has_path(rows[k], path) and path != (key,):
-                        issues.append(
-                            Issue(
-                                f"{op.what} have no field {name!r}"
-                                + did_you_mean(name, [c.name for c in columns.values()]),
-                                source,
-                                line=where(i).line,
-                                key=f"operations.{number(i) + 1}.fields.{name}",
-                                fix="use a column of the table (README, Formats)",
-                            )
-                        )
+                        issues.append(_no_field(op.what, name, columns, where(i), f"fields.{name}"))
                         continue
                     value = _cell(column, _get_path(op.fields, path))
                     _set_path(rows[k], column.path if column is not None else path, value)
