@@ -975,7 +975,9 @@ def replan(
 ) -> tuple[Instance, Plan, Any, list[str], set[str]]:
     """Re-plan ``instance`` close to ``baseline``: LOS with move penalties
     (:func:`composer.solvers.whatif.replan_los`), BV keeping the clusters that still hold
-    (:func:`keep_clusters`), any other stage (calendar) solved anew.
+    (:func:`keep_clusters`), TN keeping its participants (:func:`keep_tn_networks`), the
+    calendar keeping the baseline's dated sessions and visits that still hold
+    (:mod:`composer.solvers.calendar.stage`).
 
     ``stages`` defaults to the stages the baseline planned. Returns (instance planned,
     plan, LOS validity, notes, learners the change removed).
@@ -1036,8 +1038,11 @@ def _replan(
         fn = stage_function(name)
         if fn is not None:
             if name == "calendar":
-                # the calendar stage keeps the baseline's BV dates where they still hold
-                plan = plan.model_copy(update={"sessions": baseline.sessions})
+                # the calendar stage keeps the baseline's dated sessions and visits where
+                # they still hold
+                plan = plan.model_copy(
+                    update={"sessions": baseline.sessions, "visits": baseline.visits}
+                )
             plan = fn(planned, plan, share(name), no_progress)
     ids = planned.index.learner
     removed = {lr for n in baseline.networks for lr in n.learners if lr not in ids}
