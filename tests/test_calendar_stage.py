@@ -26,8 +26,9 @@ from cal_builders import (
     solve,
     three_networks,
     tn_group,
+    visit,
 )
-from composer.model.plan import Plan, PlannedNetwork, PlannedSlot
+from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, Session
 from composer.pipeline import STAGE_FUNCTIONS
 
 
@@ -795,3 +796,193 @@ def test_a_tn_series_whose_host_left_keeps_every_other_host_the_rules_allow():
     assert (out.objective, out.bound, out.status) == (4, 0.0, "feasible")
     free = solve_tn_task(TnTask("f", (replace(series, host_wish=None),), gap=1, workers=1))
     assert [host for _, host, _ in free.meetings["t"]] == [1, 0, 1, 0]
+
+
+# --------------------------------------------------------------------------- re-planning L9-L11
+
+
+def _replan(data: dict, networks: tuple[PlannedNetwork, ...], before: Plan) -> Plan:
+    """The calendar stage re-planning ``before`` (its sessions and visits in the input plan,
+    as composer whatif gives them) for ``networks``; the checker is clean."""
+    inst = make(data)
+    out = solve(inst, before.model_copy(update={"networks": networks}))
+    assert_checked(inst, out)
+    return out
+
+
+def test_a_re_plan_keeps_the_visits_still_possible_and_completes_the_cycle_around_them():
+    # n1 tue-1 and n3 thu-2 at s1, n2 wed-1 and n4 fri-1 at s2, all HU (an arc costs 1, 2
+    # within one school). The plan re-planned: n1 -> n4 -> n3 -> n2 -> n1 (cost 4, the
+    # optimum, but not the direction nor the dates the stage picks on its own: n1 -> n2
+    # -> n3 -> n4 -> n1, spread dates). Nothing changed: every visit stays as it was, and
+    # the kept cost reaches the free bound (every network's cheapest visit out: 4), so the
+    # stage is still proven optimal. Was: all four visits re-planned.
+    data = _los_data()
+    nets = (*three_networks(), network("n4", "fri", "1", "s2", ("so4", "io4"), ("l6",)))
+    duo = {n.id: n.facilitators for n in nets}
+    before = Plan(
+        instance="test",
+        visits=(
+            visit("n1", "n4", "2026-11-06", "1", duo["n1"]),
+            visit("n4", "n3", "2027-01-14", "2", duo["n4"]),
+            visit("n3", "n2", "2027-03-03", "1", duo["n3"]),
+            visit("n2", "n1", "2027-05-11", "1", duo["n2"]),
+        ),
+    )
+    out = _replan(data, nets, before)
+    assert out.visits == tuple(sorted(before.visits, key=lambda v: v.date))
+    result = out.stages["calendar"]
+    assert (result.status, result.objective, result.bound) == ("optimal", 4, 4)
+    assert "4 of the 4 visits of the plan re-planned keep their pair and date" in result.notes
+    # n4 leaves and 2027-03-03 becomes a public holiday. n3 -> n2 keeps its pair but is
+    # dated anew (the Wednesday nearest its target 2027-05-31: 2027-06-02); n2 -> n1 stays
+    # as it was; n1 -> n4 and n4 -> n3 are gone, and the only completion is n1 -> n3 (the
+    # Thursday nearest its target 2026-09-30: 2026-10-01). Cost 2 + 1 + 1 = 4, the free
+    # bound 3 (each network's cheapest visit out costs 1): feasible, no longer proven.
+    data["calendar"]["public_holidays"].append({"date": "2027-03-03", "name": "Extra"})
+    out = _replan(data, nets[:3], before)
+    assert {(v.visitor, v.host, v.date.isoformat()) for v in out.visits} == {
+        ("n1", "n3", "2026-10-01"),
+        ("n2", "n1", "2027-05-11"),
+        ("n3", "n2", "2027-06-02"),
+    }
+    result = out.stages["calendar"]
+    assert (result.status, result.objective, result.bound) == ("feasible", 4, 3)
+    assert (
+        "1 of the 4 visits of the plan re-planned keep their pair and date; 1 their pair "
+        "only (the date is no longer possible); 2 are planned anew (a network left or "
+        "changed, its duo is no longer free at the host's slot, or the region's visits "
+        "could not be completed around the kept ones)"
+    ) in result.notes
+
+
+def _development(at: tuple[str, str, str, str], places: tuple[str, ...]) -> tuple[Session, ...]:
+    """Development meetings 1-4 of region r1 (13:30-16:30) on ``at``, at ``places``, with
+    the six SO/IO of three_networks() attending."""
+    people = ("io1", "io2", "io3", "so1", "so2", "so3")
+    rows = []
+    for j, (day, place) in enumerate(zip(at, places, strict=True)):
+        rows.append(
+            Session(
+                id=f"dev-r1-2026-2027-{j + 1}",
+                programme="development",
+                group="r1",
+                date=d(day),
+                start=dt.time(13, 30),
+                end=dt.time(16, 30),
+                location=place,
+                attendees=people,
+                kind="development",
+                headcount=6,
+            )
+        )
+    return tuple(rows)
+
+
+def test_a_re_plan_keeps_the_development_meetings_still_possible():
+    # Three SO/IO duos (n1 tue-1 and n3 thu-2 at s1, n2 wed-1 at s2): three meetings at HU
+    # and one at a school. The plan re-planned holds them on free Mondays and Fridays,
+    # the last at s2 (a duo school, though the stage picks s1, the medoid): nothing
+    # changed, all four stay as they were. Was: dated anew (09-15, 12-21, 03-19, 06-16 s1).
+    data = data_with_people(networks=4)
+    data["los"]["settings"] = {"visits_per_year": 0, "reviews_per_year": 0}
+    dates = ("2026-10-05", "2027-01-11", "2027-04-09", "2027-06-25")
+    before = Plan(instance="test", sessions=_development(dates, ("HU", "HU", "HU", "s2")))
+    out = _replan(data, three_networks(), before)
+    assert tuple(s for s in out.sessions if s.programme == "development") == before.sessions
+    result = out.stages["calendar"]
+    assert result.status == "optimal" and result.parts["development_absent"] == 0
+    assert (
+        "1 region(s) of the plan re-planned keep 4 of their 4 development meeting dates "
+        "(those still possible), with their places"
+    ) in result.notes
+    # n2 leaves (s2 is no duo school any more), 2027-01-11 becomes a public holiday and
+    # io1 is ill on 2026-10-05. Meeting 1 stays, without io1 (a note; one absent where
+    # its window has days nobody misses: feasible); meeting 3 stays. Meeting 2 is dated
+    # anew on the middle of its window, which the holiday shortened by a day (63 school
+    # days from 2026-11-05, the 32nd): Friday 2026-12-18, which nobody misses.
+    # Meeting 4 is planned anew at s1, nearest its window's middle, Thursday 2027-06-17,
+    # where n3 meets at s1 (so3, io3 would miss it): Wednesday 2027-06-16.
+    data["calendar"]["public_holidays"].append({"date": "2027-01-11", "name": "Extra"})
+    data["unavailability"] = [{"who": "io1", "start": "2026-10-05", "end": "2026-10-05"}]
+    nets = (three_networks()[0], three_networks()[2])
+    out = _replan(data, nets, before)
+    dev = [
+        (s.date.isoformat(), s.location, s.attendees)
+        for s in out.sessions
+        if s.programme == "development"
+    ]
+    assert dev == [
+        ("2026-10-05", "HU", ("io3", "so1", "so3")),
+        ("2026-12-18", "HU", ("io1", "io3", "so1", "so3")),
+        ("2027-04-09", "HU", ("io1", "io3", "so1", "so3")),
+        ("2027-06-16", "s1", ("io1", "io3", "so1", "so3")),
+    ]
+    result = out.stages["calendar"]
+    assert result.status == "feasible" and result.parts["development_absent"] == 1
+    assert (
+        "1 region(s) of the plan re-planned keep 2 of their 4 development meeting dates "
+        "(those still possible), with their places"
+    ) in result.notes
+    assert (
+        "[L10] development meeting dev-r1-2026-2027-1 keeps its date 2026-10-05 and goes "
+        "ahead without io1, who can no longer come (unavailable or busy that day)"
+    ) in result.notes
+    # three meetings in the plan re-planned and four now: nothing to match them by, all
+    # four are dated as without a plan re-planned
+    three = before.model_copy(update={"sessions": before.sessions[:3]})
+    assert _replan(data, nets, three).sessions == _replan(data, nets, Plan(instance="t")).sessions
+
+
+def test_a_re_plan_keeps_the_reviews_still_possible():
+    # One review a network (its target: the middle of the year, Friday 2027-01-29, block 1
+    # at its school, where the stage holds all three on its own). The plan re-planned
+    # holds them on other days, in block 2 or 1, each where its duo is free: nothing
+    # changed, all three stay. Was: all three moved to 2027-01-29 09:00.
+    data = data_with_people(networks=4)
+    data["los"]["settings"] = {
+        "visits_per_year": 0,
+        "development_meetings_per_year": 0,
+        "development_meetings_at_institution": 0,
+    }
+
+    def review(net: str, day: str, block: str, place: str, duo: tuple[str, str]) -> Session:
+        start, end = (dt.time(9), dt.time(11)) if block == "1" else (dt.time(13), dt.time(15))
+        return Session(
+            id=f"review-{net}-2026-2027-1", programme="review", group=net, date=d(day),
+            start=start, end=end, location=place, facilitators=duo, kind="review", headcount=2,
+        )  # fmt: skip
+
+    before = Plan(
+        instance="test",
+        sessions=(
+            review("n1", "2026-11-10", "2", "s1", ("so1", "io1")),
+            review("n2", "2027-03-10", "2", "s2", ("so2", "io2")),
+            review("n3", "2027-04-13", "1", "s1", ("so3", "io3")),
+        ),
+    )
+    out = _replan(data, three_networks(), before)
+    assert tuple(s for s in out.sessions if s.programme == "review") == before.sessions
+    assert (
+        "3 network(s) of the plan re-planned keep 3 of their 3 review dates (those still "
+        "possible), with their times and places"
+    ) in out.stages["calendar"].notes
+    # so1 is ill on 2026-11-10 and n3's IO is now io4: n1's and n3's reviews are planned
+    # anew (2027-01-29 09:00 at their school), n2's stays as it was.
+    data["unavailability"] = [{"who": "so1", "start": "2026-11-10", "end": "2026-11-10"}]
+    n1, n2, n3 = three_networks()
+    out = _replan(data, (n1, n2, n3.model_copy(update={"facilitators": ("so3", "io4")})), before)
+    reviews = {s.group: s for s in out.sessions if s.programme == "review"}
+    assert reviews["n2"] == before.sessions[1]
+    for net, duo in (("n1", ("so1", "io1")), ("n3", ("so3", "io4"))):
+        s = reviews[net]
+        assert (s.date, s.start, s.location, s.facilitators) == (
+            d("2027-01-29"),
+            dt.time(9),
+            "s1",
+            duo,
+        )
+    assert (
+        "3 network(s) of the plan re-planned keep 1 of their 3 review dates (those still "
+        "possible), with their times and places"
+    ) in out.stages["calendar"].notes

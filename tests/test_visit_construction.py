@@ -4,6 +4,7 @@ pairs swapped away) and how :func:`solve_visit_task` uses it."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -124,6 +125,61 @@ def test_a_construction_is_always_a_valid_complete_plan(n, k, density, seed):
     if chosen is not None:
         assert _regular_without_pairs(task, chosen)
         assert solve_visit_task(task).missing == 0
+
+
+def test_kept_visits_are_completed_around_or_the_region_is_planned_anew():
+    # Four networks, every arc allowed, n0 -> n1 costs 1 and the rest 0. Kept from the
+    # plan re-planned: n0 -> n1 and n1 -> n2. Without pairs the only completion is
+    # n2 -> n3 -> n0 (n2 may not visit n0: n3 would have to visit itself), cost 1. The
+    # free bound is 0 (every network's cheapest visit out costs 0): feasible, not proven.
+    # Kept n0 -> n1 and n1 -> n0, a pair, cannot be completed: the region is planned anew
+    # (a cycle without n0 -> n1, cost 0, proven) and a note says why.
+    arcs = tuple((v, h, int((v, h) == (0, 1))) for v in range(4) for h in range(4) if v != h)
+    names = ("n0", "n1", "n2", "n3")
+    task = VisitTask("r", names, arcs, 1, forbid_mutual=True, kept=((0, 1), (1, 2)))
+    assert construct_visits(task) == [(0, 1), (1, 2), (2, 3), (3, 0)]
+    out = solve_visit_task(task)
+    assert out.chosen == [(0, 1), (1, 2), (2, 3), (3, 0)] and out.notes == []
+    assert (out.cost, out.bound, out.status) == (1, 0.0, "feasible")
+    pair = VisitTask("r", names, arcs, 1, forbid_mutual=True, kept=((0, 1), (1, 0)))
+    assert construct_visits(pair) is None
+    out = solve_visit_task(pair)
+    assert (out.cost, out.status, out.missing) == (0, "optimal", 0)
+    assert (0, 1) not in out.chosen and _regular_without_pairs(pair, out.chosen)
+    assert out.notes == [
+        "[L9] region r: the visits n0 -> n1, n1 -> n0 of the plan re-planned cannot be "
+        "completed into visits where every network visits and hosts 1; the region's "
+        "visits are planned anew"
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(min_value=3, max_value=6),
+    k=st.integers(min_value=1, max_value=2),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_kept_arcs_of_a_complete_plan_are_always_kept(n, k, seed):
+    # Property: any part of a complete plan, kept, is completed (the plan itself is one
+    # completion): the construction, when it finds one, and the search both keep it.
+    rng = random.Random(seed)
+    arcs = tuple(
+        (v, h, rng.randint(0, 2))
+        for v in range(n)
+        for h in range(n)
+        if v != h and rng.random() < 0.8
+    )
+    task = VisitTask("r", tuple(f"n{i}" for i in range(n)), arcs, k, n >= 2 * k + 1)
+    plan = construct_visits(task)
+    if plan is None:
+        return
+    kept = replace(task, kept=tuple(a for a in plan if rng.random() < 0.5))
+    chosen = construct_visits(kept)
+    if chosen is not None:
+        assert set(kept.kept) <= set(chosen) and _regular_without_pairs(task, chosen)
+    out = solve_visit_task(kept)
+    assert out.missing == 0 and not out.notes
+    assert set(kept.kept) <= set(out.chosen) and _regular_without_pairs(task, out.chosen)
 
 
 _CONSTRUCT_IN_CHILD = """

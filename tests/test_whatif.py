@@ -20,7 +20,7 @@ from composer.io.json_io import write_plan
 from composer.model.change import ChangeFile
 from composer.model.instance import Instance
 from composer.params import SolveParams
-from composer.replan import plan_diff
+from composer.replan import Diff, plan_diff
 from composer.solvers.whatif import replan_los, validity
 from factories import bv_data, bv_school, coordinator, make_instance, tiny_edited
 from los_cases import assert_checked, learner, los_instance, network, solve_los
@@ -1073,6 +1073,42 @@ def test_a_re_plan_keeps_the_tn_meeting_dates_still_possible(cli, tmp_path):
     assert _meetings(out / "plan.json", "TN2") == _meetings(base / "plan.json", "TN2")
     helpers = [_helpers(p / "plan.json", "TN2") for p in (base, out)]
     assert helpers[0] == helpers[1] and all(helpers[0])
+    assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_a_re_plan_keeps_the_visits_development_meetings_and_reviews_still_possible(cli, tmp_path):
+    # tiny: N1, N2, N3 meet on Wednesdays (b1, b5, b3); the baseline's visits are N1 -> N2
+    # (2026-09-30), N2 -> N3 (2027-01-27) and N3 -> N1 (2027-06-02), with four development
+    # meetings and a review per network. 2027-01-27 becomes a public holiday: the three
+    # weekly sessions that day go, N2 -> N3 keeps its pair and is dated anew on N3's
+    # Wednesday nearest its target 2027-01-30 where the duo is free (2027-02-03), and
+    # everything else stays as it was. Was: development meetings 2 and 4 moved too (the
+    # holiday shifts the windows they are dated in); the diff did not compare visits.
+    holiday = {"date": "2027-01-27", "name": "Extra vrije dag"}
+    operations = [{"op": "add", "what": "public_holidays", "rows": [holiday]}]
+    _, out = _tiny_whatif(cli, tmp_path, operations)
+    diff = json.loads((out / "diff.json").read_text(encoding="utf-8"))
+    moved = [
+        (c["visitor"], c["host"], c["before"]["date"], c["after"]["date"]) for c in diff["visits"]
+    ]
+    assert moved == [("N2", "N3", "2027-01-27", "2027-02-03")]
+    assert [(c["programme"], c["change"]) for c in diff["sessions"]] == [("los", "removed")] * 3
+    assert diff["unchanged"] == {
+        "visits": [2, 3],
+        "development meetings": [4, 4],
+        "reviews": [3, 3],
+    }
+    assert "L9" in diff["rules"]
+    lines = Diff(diff).lines()
+    assert "  visit N2 -> N3 (2027-01-27 12:15): moved to 2027-02-03 12:15-13:45" in lines
+    assert "kept as they were: 2 of 3 visits, 4 of 4 development meetings, 3 of 3 reviews" in lines
+    notes = json.loads((out / "plan.json").read_text(encoding="utf-8"))["stages"]["calendar"][
+        "notes"
+    ]
+    assert (
+        "2 of the 3 visits of the plan re-planned keep their pair and date; 1 their pair only "
+        "(the date is no longer possible)"
+    ) in notes
     assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
 
 

@@ -344,6 +344,19 @@ class Diff:
             out.extend(f"  {line}" for line in lines[:_SESSION_LIMIT])
             if len(lines) > _SESSION_LIMIT:
                 out.append(f"  ... {len(lines) - _SESSION_LIMIT} more lines; diff.json lists all")
+        visits = d.get("visits", [])
+        if visits:
+            out.append(f"visits changed: {len(visits)}")
+            out.extend(f"  {_visit_line(c, d.get('names', {}))}" for c in visits[:_SESSION_LIMIT])
+            if len(visits) > _SESSION_LIMIT:
+                out.append(f"  ... {len(visits) - _SESSION_LIMIT} more; diff.json lists all")
+        unchanged = [
+            f"{same} of {total} {what}"
+            for what, (same, total) in d.get("unchanged", {}).items()
+            if total
+        ]
+        if unchanged:
+            out.append(f"kept as they were: {', '.join(unchanged)}")
         if d["rules"]:
             out.append(f"rules affected: {', '.join(d['rules'])}")
         for note in d.get("notes", []):
@@ -424,6 +437,24 @@ def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
     gained = [f for f in b["facilitators"] if f not in a["facilitators"]]
     if gained:
         parts.append("now with " + ", ".join(_who(f, names.get(f)) for f in gained))
+    return f"{head}: {'; '.join(parts)}"
+
+
+def _visit_line(c: dict[str, Any], names: dict[str, str]) -> str:
+    """One visit change in a planner's words."""
+    view = c["before"] or c["after"]
+    head = f"visit {c['visitor']} -> {c['host']} ({view['date']} {view['start'] or '-'})"
+    if c["change"] == "added":
+        return f"{head}: new"
+    if c["change"] == "removed":
+        return f"{head}: no longer made"
+    a, b = c["before"], c["after"]
+    parts = []
+    if (a["date"], a["start"], a["end"]) != (b["date"], b["start"], b["end"]):
+        parts.append(f"moved to {b['date']} {b['start'] or '-'}-{b['end'] or '-'}")
+    gained = [f for f in b["facilitators"] if f not in a["facilitators"]]
+    if gained:
+        parts.append("now by " + ", ".join(_who(f, names.get(f)) for f in gained))
     return f"{head}: {'; '.join(parts)}"
 
 
@@ -536,6 +567,7 @@ def plan_diff(
     kept_clusters = _kept_clusters(before, after)
     unplaced_new = _unplaced_new(before, after, names)
     sessions = _session_changes(before, after)
+    visits = _visit_changes(before, after)
     rules = set()
     if moves or slots:
         rules.update({"L1", "L4"})
@@ -545,6 +577,8 @@ def plan_diff(
         rules.update({"B2", "B4"})
     if sess_a != sess_b:
         rules.add("C1")
+    if visits:
+        rules.add("L9")
     rules.update(u["rule"] for u in unplaced_new if u["rule"])
     rules.update(_note_rules(notes or []))
     for change in sessions:
@@ -587,12 +621,14 @@ def plan_diff(
         ),
         "dates_changed": len(sess_a ^ sess_b),
         "sessions": sessions,
+        "visits": visits,
+        "unchanged": _unchanged(before, sessions, visits),
         "tn_moves": tn_moves,
         "unplaced_new": unplaced_new,
         "objective_terms": _objective_terms(before, after),
         "names": {
             f: names[f]
-            for c in sessions
+            for c in [*sessions, *visits]
             for f in (*c.get("without", []), *((c["after"] or {}).get("facilitators", [])))
             if f in names
         },
@@ -734,6 +770,48 @@ def _session_changes(before: Plan, after: Plan) -> list[dict[str, Any]]:
             entry["without"] = lost
         changes.append(entry)
     return changes
+
+
+def _visit_view(v: Any) -> dict[str, Any]:
+    return {
+        "date": v.date.isoformat(),
+        "start": v.start.strftime("%H:%M") if v.start else None,
+        "end": v.end.strftime("%H:%M") if v.end else None,
+        "facilitators": list(v.facilitators),
+    }
+
+
+def _visit_changes(before: Plan, after: Plan) -> list[dict[str, Any]]:
+    """Cross-network visits (L9) added, removed or changed (date, time or the duo), by
+    pair (visitor, host)."""
+    old = {(v.visitor, v.host): v for v in before.visits}
+    new = {(v.visitor, v.host): v for v in after.visits}
+    changes: list[dict[str, Any]] = []
+    for pair in sorted(set(old) | set(new), key=lambda p: ((old.get(p) or new[p]).date, p)):
+        a, b = old.get(pair), new.get(pair)
+        va = None if a is None else _visit_view(a)
+        vb = None if b is None else _visit_view(b)
+        if va == vb:
+            continue
+        change = "added" if a is None else "removed" if b is None else "changed"
+        entry = {"visitor": pair[0], "host": pair[1], "change": change, "before": va, "after": vb}
+        changes.append(entry)
+    return changes
+
+
+def _unchanged(
+    before: Plan, sessions: list[dict[str, Any]], visits: list[dict[str, Any]]
+) -> dict[str, list[int]]:
+    """The LOS duos' commitments (visits, development meetings, reviews) by kind: how many
+    of the baseline's are unchanged in the new plan, and how many the baseline had."""
+    changed = {c["session"] for c in sessions}
+    moved = {(c["visitor"], c["host"]) for c in visits}
+    kept = sum(1 for v in before.visits if (v.visitor, v.host) not in moved)
+    counts = {"visits": [kept, len(before.visits)]}
+    for programme, what in (("development", "development meetings"), ("review", "reviews")):
+        rows = [s for s in before.sessions if s.programme == programme]
+        counts[what] = [sum(1 for s in rows if s.id not in changed), len(rows)]
+    return counts
 
 
 def _objective_terms(before: Plan, after: Plan) -> list[dict[str, Any]]:
@@ -1044,7 +1122,9 @@ def replan(
 ) -> tuple[Instance, Plan, Any, list[str], set[str]]:
     """Re-plan ``instance`` close to ``baseline``: LOS with move penalties
     (:func:`composer.solvers.whatif.replan_los`), BV keeping the clusters that still hold
-    (:func:`keep_clusters`), any other stage (calendar) solved anew.
+    (:func:`keep_clusters`), TN keeping its participants (:func:`keep_tn_networks`), the
+    calendar keeping the baseline's dated sessions and visits that still hold
+    (:mod:`composer.solvers.calendar.stage`).
 
     ``stages`` defaults to the stages the baseline planned. Returns (instance planned,
     plan, LOS validity, notes, learners the change removed).
@@ -1105,8 +1185,11 @@ def _replan(
         fn = stage_function(name)
         if fn is not None:
             if name == "calendar":
-                # the calendar stage keeps the baseline's BV dates where they still hold
-                plan = plan.model_copy(update={"sessions": baseline.sessions})
+                # the calendar stage keeps the baseline's dated sessions and visits where
+                # they still hold
+                plan = plan.model_copy(
+                    update={"sessions": baseline.sessions, "visits": baseline.visits}
+                )
             plan = fn(planned, plan, share(name), no_progress)
     ids = planned.index.learner
     removed = {lr for n in baseline.networks for lr in n.learners if lr not in ids}

@@ -328,7 +328,8 @@ def whatif(
 
 
 def _side_by_side(results: list[dict[str, Any]]) -> str:
-    """The scenarios as columns: status, objective, moves, slots, clusters, sessions."""
+    """The scenarios as columns: status, objective, moves, slots, clusters, sessions,
+    visits."""
     from composer.replan import objective_text
 
     rows = [
@@ -346,6 +347,7 @@ def _side_by_side(results: list[dict[str, Any]]) -> str:
         ("schools re-clustered", [str(len(r["diff"]["clusters"])) for r in results]),
         ("TN participants moved", [str(len(r["diff"]["tn_moves"])) for r in results]),
         ("sessions changed", [str(len(r["diff"]["sessions"])) for r in results]),
+        ("visits changed", [str(len(r["diff"]["visits"])) for r in results]),
         ("rules affected", [",".join(r["diff"]["rules"]) or "-" for r in results]),
     ]
     width = max(14, *(len(v) for _, vs in rows for v in vs)) + 2

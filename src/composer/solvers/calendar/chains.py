@@ -271,12 +271,15 @@ def kept_dates(chain: Chain, previous: list[int]) -> tuple[int | None, ...] | No
 
 
 class Outcome(Protocol):
-    """What :func:`keep_or_date_anew` needs of a task's outcome (BV or TN)."""
+    """What :func:`keep_or_date_anew` needs of a task's outcome (BV, TN or visits)."""
 
     status: str
-    objective: int | None
     bound: float | None
     notes: list[str]
+
+    @property
+    def objective(self) -> int | None:
+        """The outcome's objective value (None without a solution)."""
 
 
 OutcomeT = TypeVar("OutcomeT", bound=Outcome)
@@ -290,10 +293,10 @@ def keep_or_date_anew(
     free_bound: float,
 ) -> OutcomeT:
     """The outcome of a task solved with the dates its groups (``kept``) keep from the
-    plan re-planned. When those dates no longer fit together (no solution), the task
-    solved anew by ``anew``, with ``note``. Otherwise its bound is ``free_bound`` (what
-    spread could be without the kept dates, which are not chosen for spread), and it is
-    ``feasible`` unless it reaches that bound."""
+    plan re-planned (or, for visits, the pairs). When those no longer fit together (no
+    solution), the task solved anew by ``anew``, with ``note``. Otherwise its bound is
+    ``free_bound`` (what the objective could be without the kept choices, which are not
+    made for it), and it is ``feasible`` unless it reaches that bound."""
     if not kept:
         return outcome
     if outcome.status not in {"optimal", "feasible"}:

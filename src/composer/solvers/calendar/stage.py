@@ -3,10 +3,12 @@
 Input: the groups already in the plan (``plan.networks``, ``plan.clusters``,
 ``plan.tn_networks``; TN groups are derived from ``participant.network`` pins when the
 plan has none). Output: ``plan.sessions``, ``plan.visits`` and ``plan.stages["calendar"]``.
-Sessions already in the input plan are those of a plan being re-planned (``composer
-whatif`` puts its baseline's there): BV clusters keep the meeting dates still possible
-and their hosts (:mod:`.bv`), TN networks their meeting dates still possible (:mod:`.tn`);
-everything else is dated anew and the output's sessions replace the input's. In order:
+Sessions and visits already in the input plan are those of a plan being re-planned
+(``composer whatif`` puts its baseline's there): BV clusters keep the meeting dates still
+possible and their hosts (:mod:`.bv`), TN networks their meeting dates still possible
+(:mod:`.tn`), and the LOS duos keep every visit, development meeting and review of the
+plan year that still holds (3-5 below); only the rest is planned anew, around what is
+kept, and the output's sessions and visits replace the input's. In order:
 
 1. LOS sessions (L4, C1-C3): every network meets on every school day of the plan year
    (``calendar.plan_year``, else the first school year) that falls on its slot's weekday,
@@ -16,7 +18,10 @@ everything else is dated anew and the output's sessions replace the input's. In 
    coordinator, solved in parallel together with the visit cycles (3).
 3. Cross-network visits (:mod:`.visits`, L9): who visits whom per region (CP-SAT), then
    each visit dated on one of the host's session dates where the visiting duo is free,
-   the dates spread over the year.
+   the dates spread over the year. Re-planning: a pair of the plan re-planned is kept
+   while the duo can still visit the host (the region planned anew when the kept pairs
+   cannot be completed, with a note), and its date while the host still meets then at
+   the same time and the duo is free.
 4. Development meetings (L10): per region ``development_meetings_per_year`` meetings for
    the SO/IO duos (networks with an instituutsopleider): the school days of the year are
    cut into that many equal windows, one meeting per window on the date where the fewest
@@ -25,9 +30,19 @@ everything else is dated anew and the output's sessions replace the input's. In 
    (those of its networks and IOs, in turn), the others at the network location with the
    least total travel from the region's network locations. Invitees who are busy that
    day are not listed as attendees and are counted in ``development_absent``.
+   Re-planning: a meeting keeps its date and place while the date is a school day there
+   and the place one of its kind (an institution of the region, a school of its duo
+   networks); it goes ahead without the invitees who can no longer come (a note).
 5. Reviews (L11): ``reviews_per_year`` per network, SO + second facilitator, at the
    network's location, in a time block both are available and free, the date nearest
    to evenly spread targets over the year (the middle of the year for one review).
+   Re-planning: a review is kept while its facilitators are the same, both available
+   that day and free then, at a time and place this step could choose.
+
+What is kept is booked before anything is dated anew. Kept visits are not chosen for the
+preference cost: their regions' bound is the free one (:func:`.visits.free_bound`), and a
+kept development meeting missing more invitees than its window's bound makes the stage
+``feasible``, as kept BV and TN dates do.
 
 Every person's commitments go into one :class:`~composer.calendar.BusyIndex` as they are
 planned, so later steps never double-book anyone across programmes.
@@ -46,7 +61,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from composer import clock
 from composer.calendar import (
@@ -83,7 +98,6 @@ from composer.objective.calendar import (
 )
 from composer.parallel import map_tasks
 from composer.solvers.calendar.bv import (
-    BvCluster,
     BvOutcome,
     BvTask,
     kept_meetings,
@@ -91,7 +105,7 @@ from composer.solvers.calendar.bv import (
     proven_greedy,
     solve_bv_task,
 )
-from composer.solvers.calendar.chains import Chain, Segment
+from composer.solvers.calendar.chains import Chain, Segment, kept_dates
 from composer.solvers.calendar.tn import (
     PreviousMeeting,
     TnOutcome,
@@ -400,6 +414,12 @@ def _tn_prepare(
 # --------------------------------------------------------------------------- visits
 
 
+def previous_visits(visits: Sequence[Visit], year: SchoolYear) -> dict[tuple[str, str], Visit]:
+    """(visitor, host) -> the visit of a plan in ``year``: what a re-plan keeps where it
+    still holds (visits of another year, as in last year's plan, are not kept)."""
+    return {(v.visitor, v.host): v for v in visits if year.start <= v.date <= year.end}
+
+
 def _visit_tasks(
     instance: Instance,
     plan: Plan,
@@ -407,7 +427,9 @@ def _visit_tasks(
     cal: SchoolCalendar,
     busy: BusyIndex,
     acc: _Acc,
+    previous: dict[tuple[str, str], Visit],
 ) -> list[VisitTask]:
+    """One task per region; the pairs of ``previous`` still possible (an arc) are kept."""
     per_year = instance.los.settings.visits_per_year
     if per_year == 0:
         return []
@@ -440,8 +462,16 @@ def _visit_tasks(
                 if _visit_dates(instance, visitor, host, los[host.id], cal, busy, first=True):
                     cost = visit_preference_cost(instance, visitor.id, host.id)
                     arcs.append((v, h, cost))
+        kept = tuple((v, h) for v, h, _ in arcs if (nets[v].id, nets[h].id) in previous)
         tasks.append(
-            VisitTask(region, tuple(n.id for n in nets), tuple(arcs), per_year, forbid_mutual)
+            VisitTask(
+                region,
+                tuple(n.id for n in nets),
+                tuple(arcs),
+                per_year,
+                forbid_mutual,
+                kept=kept,
+            )
         )
     return tasks
 
@@ -491,17 +521,28 @@ def _visit_dates(
     return found
 
 
-def _date_visits(
-    instance: Instance,
+@dataclass(frozen=True)
+class _VisitArc:
+    """A chosen visit still to be dated: who visits whom, its target date, and this
+    pair's visit in the plan re-planned (None when it had none)."""
+
+    visitor: PlannedNetwork
+    host: PlannedNetwork
+    target: dt.date
+    previous: Visit | None
+
+
+def _chosen_visits(
     plan: Plan,
     solved: list[tuple[VisitTask, VisitOutcome]],
-    los: dict[str, list[Session]],
-    cal: SchoolCalendar,
-    busy: BusyIndex,
     year: SchoolYear,
+    previous: dict[tuple[str, str], Visit],
     acc: _Acc,
-) -> None:
+) -> list[_VisitArc]:
+    """The visits the regions' outcomes chose, each with its target date (spread over the
+    year in the order of the region's arcs); the outcomes' status and notes are folded in."""
     nets = {n.id: n for n in plan.networks}
+    found = []
     for task, outcome in solved:
         acc.absorb(outcome.status, outcome.notes)
         region_nets = list(task.networks)
@@ -510,58 +551,169 @@ def _date_visits(
             acc.fail(f"[L9] region {outcome.region}: the visits chosen do not form cycles")
         targets = spread_targets(year.start, year.end, max(1, len(arcs)))
         for (visitor_id, host_id), target in zip(arcs, targets, strict=False):
-            visitor, host = nets[visitor_id], nets[host_id]
-            options = _visit_dates(instance, visitor, host, los[host_id], cal, busy)
-            if not options:
-                acc.fail(
-                    f"[L9] the duo of {visitor_id} ({', '.join(visitor.facilitators)}) has no "
-                    f"free moment left at the slot of {host_id}; fix: give one network another "
-                    "slot or facilitator"
-                )
-                continue
-            pick = min(options, key=lambda s: (abs((s.date - target).days), s.date))
-            acc.visits.append(
-                Visit(
-                    visitor=visitor_id,
-                    host=host_id,
-                    date=pick.date,
-                    start=pick.start,
-                    end=pick.end,
-                    facilitators=tuple(visitor.facilitators),
-                )
-            )
-            for person in visitor.facilitators:
-                busy.add(person, pick.date, pick.start, pick.end, pick.location, f"visit {host_id}")
+            pair = (visitor_id, host_id)
+            found.append(_VisitArc(nets[visitor_id], nets[host_id], target, previous.get(pair)))
         acc.parts["visit_preference"] += outcome.cost
         acc.add_bound(outcome.bound if outcome.missing == 0 else None)
+    return found
+
+
+def _keep_visit_dates(
+    instance: Instance,
+    arcs: list[_VisitArc],
+    previous: dict[tuple[str, str], Visit],
+    los: dict[str, list[Session]],
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+    acc: _Acc,
+) -> list[_VisitArc]:
+    """Date every chosen visit whose pair visited on a date that is still possible (the
+    host meets then at the same time and the duo is free) on that date; the others are
+    returned, to be dated after what else is kept. A note says how many were kept."""
+    rest = []
+    kept = 0
+    for arc in arcs:
+        session = _still_possible(instance, arc, los, cal, busy)
+        if session is None:
+            rest.append(arc)
+            continue
+        _add_visit(arc.visitor, arc.host, session, busy, acc)
+        kept += 1
+    if previous:
+        pairs = sum(1 for arc in arcs if arc.previous is not None)
+        parts = [
+            f"{kept} of the {len(previous)} visits of the plan re-planned keep their pair and date"
+        ]
+        if pairs > kept:
+            parts.append(f"{pairs - kept} their pair only (the date is no longer possible)")
+        if len(previous) > pairs:
+            parts.append(
+                f"{len(previous) - pairs} are planned anew (a network left or changed, its duo "
+                "is no longer free at the host's slot, or the region's visits could not be "
+                "completed around the kept ones)"
+            )
+        acc.notes.append("; ".join(parts))
+    return rest
+
+
+def _still_possible(
+    instance: Instance,
+    arc: _VisitArc,
+    los: dict[str, list[Session]],
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+) -> Session | None:
+    """The host's session a visit of the plan re-planned can still attend on its date,
+    at its time, or None."""
+    before = arc.previous
+    if before is None:
+        return None
+    block = arc.host.slot.block if arc.host.slot else None
+    for session in los.get(arc.host.id, []):
+        if (session.date, session.start, session.end) == (before.date, before.start, before.end):
+            if _free_for_visit(instance, arc.visitor, session, block, cal, busy):
+                return session
+            return None
+    return None
+
+
+def _date_visits(
+    instance: Instance,
+    arcs: list[_VisitArc],
+    los: dict[str, list[Session]],
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+    acc: _Acc,
+) -> None:
+    """Date each visit on the host's session nearest its target where the duo is free."""
+    for arc in arcs:
+        visitor, host = arc.visitor, arc.host
+        options = _visit_dates(instance, visitor, host, los[host.id], cal, busy)
+        if not options:
+            acc.fail(
+                f"[L9] the duo of {visitor.id} ({', '.join(visitor.facilitators)}) has no "
+                f"free moment left at the slot of {host.id}; fix: give one network another "
+                "slot or facilitator"
+            )
+            continue
+        pick = min(options, key=lambda s: (abs((s.date - arc.target).days), s.date))
+        _add_visit(visitor, host, pick, busy, acc)
+
+
+def _add_visit(
+    visitor: PlannedNetwork, host: PlannedNetwork, session: Session, busy: BusyIndex, acc: _Acc
+) -> None:
+    """Record the visit of ``visitor``'s duo to ``session`` of ``host`` and book the duo."""
+    acc.visits.append(
+        Visit(
+            visitor=visitor.id,
+            host=host.id,
+            date=session.date,
+            start=session.start,
+            end=session.end,
+            facilitators=tuple(visitor.facilitators),
+        )
+    )
+    for person in visitor.facilitators:
+        busy.add(
+            person, session.date, session.start, session.end, session.location, f"visit {host.id}"
+        )
 
 
 # --------------------------------------------------------------------------- L10, L11
 
 
-def _development(
-    instance: Instance,
-    plan: Plan,
-    cal: SchoolCalendar,
-    busy: BusyIndex,
-    weekly: BusyIndex,
-    year: SchoolYear,
-    acc: _Acc,
-) -> None:
-    """L10: each region's development meetings, each on the day of its window that the
-    fewest invitees miss. Its bound: on every day of the window at least the invitees
-    unavailable then or at their own network's weekly session (``weekly``, fixed by L4) are
-    absent, whatever else this stage plans."""
+@dataclass(frozen=True)
+class _KeptDates:
+    """A group's meetings matched with those of the plan re-planned: per meeting its kept
+    date (ordinal) or None (:func:`composer.solvers.calendar.chains.kept_dates`)."""
+
+    chain: Chain
+    kept: tuple[int | None, ...] | None
+
+
+@dataclass(frozen=True)
+class _DevMeeting:
+    """One development meeting of a region still to hold (L10): its number (from 0), its
+    place, the window of school days it is dated in and the places a meeting of its kind
+    may be held (``allowed``: the region's institutions, or its duo network schools)."""
+
+    region: str
+    number: int
+    place: str
+    window: tuple[dt.date, ...]
+    invitees: tuple[str, ...]
+    net_regions: frozenset[str | None]
+    allowed: frozenset[str]
+
+
+def previous_sessions(
+    sessions: Sequence[Session], programme: str, year: SchoolYear
+) -> dict[str, list[Session]]:
+    """Group id -> the sessions of ``programme`` (development meetings per region, reviews
+    per network) of a plan in ``year``, by date: what a re-plan keeps where it still holds."""
+    found: dict[str, list[Session]] = defaultdict(list)
+    for s in sorted(sessions, key=lambda s: (s.date, s.start, s.id)):
+        if s.programme == programme and year.start <= s.date <= year.end:
+            found[s.group].append(s)
+    return dict(found)
+
+
+def _development_meetings(
+    instance: Instance, plan: Plan, cal: SchoolCalendar, year: SchoolYear, acc: _Acc
+) -> list[_DevMeeting]:
+    """L10: each region's development meetings, with their place and window; a region
+    without a linked institution or a year with too few school days is noted."""
     settings = instance.los.settings
     total, at_inst = (
         settings.development_meetings_per_year,
         settings.development_meetings_at_institution,
     )
     if total == 0:
-        return
-    start, end = settings.development_start, settings.development_end
+        return []
+    meetings = []
     for region, nets in sorted(duo_networks(instance, plan).items()):
-        invitees = sorted({f for n in nets for f in n.facilitators})
+        invitees = tuple(sorted({f for n in nets for f in n.facilitators}))
         institutions = development_institutions(instance, nets)
         locations = sorted({n.location for n in nets})
         school_place = medoid_place(instance, locations, [n.location for n in nets])
@@ -575,12 +727,11 @@ def _development(
             institutions[j % len(institutions)] if j < at_inst and institutions else school_place
             for j in range(total)
         ]
-        net_regions = {holiday_region_of(instance, loc) for loc in locations}
+        net_regions = frozenset(holiday_region_of(instance, loc) for loc in locations)
         for j, place in enumerate(places):
             if j < at_inst and not institutions:
                 continue
-            regions = net_regions | {holiday_region_of(instance, place)}
-            days = cal.school_days(year, regions)
+            days = cal.school_days(year, net_regions | {holiday_region_of(instance, place)})
             window = days[j * len(days) // total : (j + 1) * len(days) // total]
             if not window:
                 acc.fail(
@@ -589,71 +740,184 @@ def _development(
                     "los.settings.development_meetings_per_year"
                 )
                 continue
-            middle = window[len(window) // 2]
-            unavoidable = min(
-                sum(
-                    cal.unavailable(p, day) is not None
-                    or weekly.conflict(p, day, start, end, place) is not None
-                    for p in invitees
-                )
-                for day in window
-            )
-            acc.add_bound(unavoidable)
-            best: tuple[int, int, dt.date, list[str]] | None = None
-            for day in window:
-                absent = [
-                    p
-                    for p in invitees
-                    if cal.unavailable(p, day) is not None
-                    or busy.conflict(p, day, start, end, place) is not None
-                ]
-                key = (len(absent), abs((day - middle).days), day, absent)
-                if best is None or key[:3] < best[:3]:
-                    best = key
-            assert best is not None
-            absent_count, _, day, absent = best
-            present = tuple(p for p in invitees if p not in absent)
-            acc.sessions.append(
-                Session(
-                    id=session_id("dev", region, year.id, str(j + 1)),
-                    programme="development",
-                    group=region,
-                    date=day,
-                    start=start,
-                    end=end,
-                    location=place,
-                    attendees=present,
-                    kind="development",
-                    headcount=len(present),
+            allowed = institutions if j < at_inst else locations
+            meetings.append(
+                _DevMeeting(
+                    region, j, place, tuple(window), invitees, net_regions, frozenset(allowed)
                 )
             )
-            for p in present:
-                busy.add(p, day, start, end, place, f"development meeting {region}")
-            acc.parts["development_absent"] += absent_count
-            if absent_count > unavoidable:
-                acc.all_optimal = False
+    return meetings
 
 
-def _reviews(
+def _keep_development(
+    instance: Instance,
+    meetings: list[_DevMeeting],
+    previous: dict[str, list[Session]],
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+    weekly: BusyIndex,
+    year: SchoolYear,
+    acc: _Acc,
+) -> list[_DevMeeting]:
+    """Hold every development meeting of the plan re-planned that is still possible: the
+    same number of meetings in its region, its place still one for its kind (an
+    institution of the region, a school of its duo networks) and its date a school day
+    there. The others are returned, to be dated anew; a note says how many were kept."""
+    by_region: dict[str, list[_DevMeeting]] = defaultdict(list)
+    for m in meetings:
+        by_region[m.region].append(m)
+    rest: list[_DevMeeting] = []
+    matched = []
+    for region, items in by_region.items():
+        before = previous.get(region, [])
+        if len(before) != len(items):
+            rest.extend(items)  # none, or another number: nothing to match them by
+            continue
+        segments = []
+        for m, b in zip(items, before, strict=True):
+            place = b.location if b.location in m.allowed else m.place
+            days = cal.school_days(year, m.net_regions | {holiday_region_of(instance, place)})
+            middle = m.window[len(m.window) // 2]
+            segments.append(
+                Segment(
+                    str(m.number + 1), tuple(d.toordinal() for d in days), (middle.toordinal(),)
+                )
+            )
+        chain = Chain(region, tuple(segments))
+        kept = kept_dates(chain, [b.date.toordinal() for b in before])
+        assert kept is not None  # as many meetings as before
+        held: list[int | None] = []
+        for m, b, day in zip(items, before, kept, strict=True):
+            if day is None or b.location not in m.allowed:
+                held.append(None)
+                rest.append(m)
+                continue
+            absent = _hold_development(
+                instance, replace(m, place=b.location), b.date, cal, busy, weekly, year, acc
+            )
+            lost = [p for p in b.attendees if p in absent]
+            if lost:
+                acc.notes.append(
+                    f"[L10] development meeting {b.id} keeps its date {b.date} and goes ahead "
+                    f"without {', '.join(lost)}, who can no longer come (unavailable or busy "
+                    "that day)"
+                )
+            held.append(day)
+        matched.append(_KeptDates(chain, tuple(held)))
+    _note_kept(acc, matched, "region(s)", ", with their places", "development meeting dates")
+    return rest
+
+
+def _date_development(
+    instance: Instance,
+    meetings: list[_DevMeeting],
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+    weekly: BusyIndex,
+    year: SchoolYear,
+    acc: _Acc,
+) -> None:
+    """L10: each meeting on the day of its window that the fewest invitees miss (then
+    nearest the window's middle)."""
+    settings = instance.los.settings
+    start, end = settings.development_start, settings.development_end
+    for m in meetings:
+        middle = m.window[len(m.window) // 2]
+        best: tuple[int, int, dt.date] | None = None
+        for day in m.window:
+            absent = sum(
+                1
+                for p in m.invitees
+                if cal.unavailable(p, day) is not None
+                or busy.conflict(p, day, start, end, m.place) is not None
+            )
+            key = (absent, abs((day - middle).days), day)
+            if best is None or key < best:
+                best = key
+        assert best is not None
+        _hold_development(instance, m, best[2], cal, busy, weekly, year, acc)
+
+
+def _hold_development(
+    instance: Instance,
+    m: _DevMeeting,
+    day: dt.date,
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+    weekly: BusyIndex,
+    year: SchoolYear,
+    acc: _Acc,
+) -> list[str]:
+    """Record development meeting ``m`` on ``day``; invitees busy or unavailable then are
+    not listed and count in ``development_absent`` (returned). Its bound: on every day of
+    the window at least the invitees unavailable then or at their own network's weekly
+    session (``weekly``, fixed by L4) are absent, whatever else this stage plans."""
+    settings = instance.los.settings
+    start, end = settings.development_start, settings.development_end
+    unavoidable = min(
+        sum(
+            cal.unavailable(p, d) is not None
+            or weekly.conflict(p, d, start, end, m.place) is not None
+            for p in m.invitees
+        )
+        for d in m.window
+    )
+    acc.add_bound(unavoidable)
+    absent = [
+        p
+        for p in m.invitees
+        if cal.unavailable(p, day) is not None
+        or busy.conflict(p, day, start, end, m.place) is not None
+    ]
+    present = tuple(p for p in m.invitees if p not in absent)
+    acc.sessions.append(
+        Session(
+            id=session_id("dev", m.region, year.id, str(m.number + 1)),
+            programme="development",
+            group=m.region,
+            date=day,
+            start=start,
+            end=end,
+            location=m.place,
+            attendees=present,
+            kind="development",
+            headcount=len(present),
+        )
+    )
+    for p in present:
+        busy.add(p, day, start, end, m.place, f"development meeting {m.region}")
+    acc.parts["development_absent"] += len(absent)
+    if len(absent) > unavoidable:
+        acc.all_optimal = False
+    return absent
+
+
+@dataclass
+class _Reviews:
+    """The reviews (L11) of one network: its facilitators, the school days of its
+    location, the target per review, the days used and the reviews still to hold."""
+
+    net: PlannedNetwork
+    people: list[str]
+    days: list[dt.date]
+    targets: list[dt.date]
+    todo: list[int]
+    used: set[dt.date] = field(default_factory=set)
+
+
+def _review_plans(
     instance: Instance,
     plan: Plan,
     cal: SchoolCalendar,
-    busy: BusyIndex,
     year: SchoolYear,
     los: dict[str, list[Session]],
     acc: _Acc,
-) -> None:
+) -> list[_Reviews]:
+    """The reviews every network with two facilitators holds (L11); the others noted."""
     count = instance.los.settings.reviews_per_year
     if count == 0:
-        return
-    idx = instance.index
-    blocks = instance.calendar.time_blocks
-    settings = instance.los.settings
-    moments = (
-        [(b.id, b.start, b.end) for b in blocks]
-        if blocks
-        else [(None, settings.development_start, settings.development_end)]
-    )
+        return []
+    found = []
     for net in plan.networks:
         if net.id not in los:
             continue
@@ -663,25 +927,151 @@ def _reviews(
                 f"[L11] network {net.id} has {len(people)} facilitator(s): no SO/IO review planned"
             )
             continue
-        region = holiday_region_of(instance, net.location)
-        days = cal.school_days(year, [region])
+        days = cal.school_days(year, [holiday_region_of(instance, net.location)])
         if not days:
             continue
         targets = spread_targets(days[0], days[-1], count)
-        used: set[dt.date] = set()
-        for r, target in enumerate(targets):
-            options = sorted(days, key=lambda d: (abs((d - target).days), d))
+        found.append(_Reviews(net, people, days, targets, list(range(count))))
+    return found
+
+
+def _review_moments(instance: Instance) -> list[tuple[str | None, dt.time, dt.time]]:
+    """The times a review may take: every time block, else the development meeting hours."""
+    blocks = instance.calendar.time_blocks
+    settings = instance.los.settings
+    if blocks:
+        return [(b.id, b.start, b.end) for b in blocks]
+    return [(None, settings.development_start, settings.development_end)]
+
+
+def _block_available(
+    instance: Instance, people: list[str], day: dt.date, block: str | None
+) -> bool:
+    """True when every facilitator of ``people`` is available in ``block`` on ``day``."""
+    idx = instance.index
+    return block is None or all(
+        idx.facilitator_of(p).available(weekday_of(day), block)
+        for p in people
+        if p in idx.facilitator
+    )
+
+
+def _next_to(session: Session) -> list[tuple[str, dt.time, dt.time]]:
+    """The times right after and right before ``session``, as long as it, on its day."""
+    day = session.date
+    session_start = dt.datetime.combine(day, session.start)
+    session_end = dt.datetime.combine(day, session.end)
+    length = session_end - session_start
+    return [
+        (where, begin.time(), end.time())
+        for where, begin, end in (
+            ("after", session_end, session_end + length),
+            ("before", session_start - length, session_start),
+        )
+        if begin.date() == day and end.date() == day
+    ]
+
+
+def _keep_reviews(
+    instance: Instance,
+    plans: list[_Reviews],
+    previous: dict[str, list[Session]],
+    los: dict[str, list[Session]],
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+    year: SchoolYear,
+    acc: _Acc,
+) -> None:
+    """Hold every review of the plan re-planned that is still possible: the same number
+    for its network, held by the same facilitators, on a school day both are available,
+    at a time and place the stage could choose (:func:`_review_fits`) and free. A note
+    says how many were kept; the others stay to be dated."""
+    moments = _review_moments(instance)
+    matched = []
+    for rp in plans:
+        before = previous.get(rp.net.id, [])
+        if not before:
+            continue
+        days = tuple(d.toordinal() for d in rp.days if cal.available_all(rp.people, d))
+        chain = Chain(
+            rp.net.id, (Segment(year.id, days, tuple(t.toordinal() for t in rp.targets)),)
+        )
+        kept = kept_dates(chain, [b.date.toordinal() for b in before])
+        if kept is None:
+            continue
+        held: list[int | None] = []
+        for r, (b, day) in enumerate(zip(before, kept, strict=True)):
+            if (
+                day is None
+                or b.date in rp.used
+                or set(b.facilitators) != set(rp.people)
+                or not _review_fits(instance, rp, b, los.get(rp.net.id, []), busy, moments)
+            ):
+                held.append(None)
+                continue
+            _add_review(
+                rp.net.id, rp.people, r, year, b.date, b.start, b.end, b.location, busy, acc
+            )
+            rp.used.add(b.date)
+            rp.todo.remove(r)
+            held.append(day)
+        matched.append(_KeptDates(chain, tuple(held)))
+    _note_kept(acc, matched, "network(s)", ", with their times and places", "review dates")
+
+
+def _review_fits(
+    instance: Instance,
+    rp: _Reviews,
+    review: Session,
+    sessions: list[Session],
+    busy: BusyIndex,
+    moments: list[tuple[str | None, dt.time, dt.time]],
+) -> bool:
+    """True when ``review`` is at a time and place :func:`_date_reviews` could choose on its
+    day (a block both are available in, at one of :func:`_review_places`; or right next
+    to one of the network's LOS ``sessions`` there) and its facilitators are free then."""
+    day, people = review.date, rp.people
+    if not busy.free(people, day, review.start, review.end, review.location):
+        return False
+    at = (review.start, review.end)
+    if any(
+        (start, end) == at and _block_available(instance, people, day, block)
+        for block, start, end in moments
+    ) and review.location in _review_places(instance, rp.net.location, people, day, busy):
+        return True
+    return any(
+        s.date == day
+        and s.location == review.location
+        and at in {(a, b) for _, a, b in _next_to(s)}
+        for s in sessions
+    )
+
+
+def _date_reviews(
+    instance: Instance,
+    plans: list[_Reviews],
+    los: dict[str, list[Session]],
+    cal: SchoolCalendar,
+    busy: BusyIndex,
+    year: SchoolYear,
+    acc: _Acc,
+) -> None:
+    """L11: each review still to hold on the day nearest its target where both are
+    available, in a block both are available and free, at the first of
+    :func:`_review_places` that is free; else next to one of the network's sessions."""
+    moments = _review_moments(instance)
+    for rp in plans:
+        net, people, used = rp.net, rp.people, rp.used
+        for r in rp.todo:
+            target = rp.targets[r]
+            options = sorted(rp.days, key=lambda d: (abs((d - target).days), d))
             placed = False
             for day in options:
                 if day in used or not cal.available_all(people, day):
                     continue
                 places = _review_places(instance, net.location, people, day, busy)
                 for block_id, start, end in moments:
-                    if block_id is not None and not all(
-                        idx.facilitator_of(p).available(weekday_of(day), block_id)
-                        for p in people
-                        if p in idx.facilitator
-                    ):
+                    if not _block_available(instance, people, day, block_id):
                         continue
                     place = next(
                         (where for where in places if busy.free(people, day, start, end, where)),
@@ -782,16 +1172,7 @@ def _review_next_to_session(
         session = on_day.get(day)
         if session is None or day in used or not cal.available_all(people, day):
             continue
-        session_start = dt.datetime.combine(day, session.start)
-        session_end = dt.datetime.combine(day, session.end)
-        length = session_end - session_start
-        for where, begin, end in (
-            ("after", session_end, session_end + length),
-            ("before", session_start - length, session_start),
-        ):
-            if begin.date() != day or end.date() != day:
-                continue
-            start_t, end_t = begin.time(), end.time()
+        for where, start_t, end_t in _next_to(session):
             if not busy.free(people, day, start_t, end_t, session.location):
                 continue
             _add_review(network, people, r, year, day, start_t, end_t, session.location, busy, acc)
@@ -1003,7 +1384,8 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
                 k.place,
                 "TN kick-off",
             )
-    visit_tasks = _visit_tasks(instance, plan, los, cal, busy, acc)
+    kept_visits = previous_visits(plan.visits, year)
+    visit_tasks = _visit_tasks(instance, plan, los, cal, busy, acc, kept_visits)
 
     def solve(tasks: list[Any], share: float) -> list[Any]:
         budget = max(0.5, (params.time_limit - (clock.now() - t0)) * 0.8 * share)
@@ -1050,30 +1432,65 @@ def run_stage(instance: Instance, plan: Plan, params: SolveParams, progress: Pro
     _bv_sessions(instance, plan, bv_results, busy, acc)
 
     progress(STAGE, "dating visits, development meetings and reviews")
-    _date_visits(
+    by_region = list(zip(visit_tasks, visit_results, strict=True))
+    arcs = _chosen_visits(plan, by_region, year, kept_visits, acc)
+    # what the plan re-planned holds that is still possible is booked first, so that
+    # what is dated anew plans around it
+    arcs = _keep_visit_dates(instance, arcs, kept_visits, los, cal, busy, acc)
+    meetings = _development_meetings(instance, plan, cal, year, acc)
+    meetings = _keep_development(
         instance,
-        plan,
-        list(zip(visit_tasks, visit_results, strict=True)),
+        meetings,
+        previous_sessions(plan.sessions, "development", year),
+        cal,
+        busy,
+        weekly,
+        year,
+        acc,
+    )
+    reviews = _review_plans(instance, plan, cal, year, los, acc)
+    _keep_reviews(
+        instance,
+        reviews,
+        previous_sessions(plan.sessions, "review", year),
         los,
         cal,
         busy,
         year,
         acc,
     )
-    _development(instance, plan, cal, busy, weekly, year, acc)
-    _reviews(instance, plan, cal, busy, year, los, acc)
+    _date_visits(instance, arcs, los, cal, busy, acc)
+    _date_development(instance, meetings, cal, busy, weekly, year, acc)
+    _date_reviews(instance, reviews, los, cal, busy, year, acc)
     return _finish(plan, acc)
 
 
-def _note_kept(acc: _Acc, kept: Sequence[BvCluster | TnSeries], what: str, also: str) -> None:
-    """A note of how many meeting dates the groups of the plan re-planned keep."""
+class _KeepsDates(Protocol):
+    """A group matched with the plan re-planned (a BV cluster, a TN series,
+    :class:`_KeptDates`): its chain of meetings and per meeting the date it keeps."""
+
+    @property
+    def chain(self) -> Chain: ...
+
+    @property
+    def kept(self) -> tuple[int | None, ...] | None: ...
+
+
+def _note_kept(
+    acc: _Acc,
+    kept: Sequence[_KeepsDates],
+    what: str,
+    also: str,
+    dates_of: str = "meeting dates",
+) -> None:
+    """A note of how many dates (``dates_of``) the groups of the plan re-planned keep."""
     if not kept:
         return
     dates = sum(1 for group in kept for day in group.kept or () if day is not None)
     total = sum(group.chain.count for group in kept)
     acc.notes.append(
-        f"{len(kept)} {what} of the plan re-planned keep {dates} of their {total} meeting "
-        f"dates (those still possible){also}"
+        f"{len(kept)} {what} of the plan re-planned keep {dates} of their {total} "
+        f"{dates_of} (those still possible){also}"
     )
 
 

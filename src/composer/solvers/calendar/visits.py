@@ -22,21 +22,31 @@ can (a maximum bipartite b-matching by max flow, mutual pairs then swapped away)
 dense region of 130 networks CP-SAT needs seconds to find any complete plan, the matching
 milliseconds. It is CP-SAT's hint and the answer kept when the search finds nothing better;
 when its preference cost is 0 it is optimal as it stands and no search runs.
+
+Re-planning (``composer whatif``): the visits of the plan re-planned whose pair still
+holds (both networks in the region, the duo free at the host's slot on one of its dates)
+are kept (``VisitTask.kept``) and only the rest is chosen around them. When the kept
+pairs cannot be completed into visits where every network visits and hosts k, the
+region is planned anew with a note; the bound is then the free one
+(:func:`free_bound`), as for the kept dates of BV and TN (:mod:`.chains`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 from ortools.sat.python import cp_model
 
+from composer.solvers.calendar.chains import keep_or_date_anew
 from composer.solvers.cpsat import run_cpsat
 
 
 @dataclass(frozen=True)
 class VisitTask:
-    """One region: its networks, the feasible arcs with their preference cost, k."""
+    """One region: its networks, the feasible arcs with their preference cost, k, and the
+    arcs kept from the plan re-planned (``kept``, positions; each one of ``arcs``)."""
 
     region: str
     networks: tuple[str, ...]
@@ -46,6 +56,7 @@ class VisitTask:
     time_limit: float = 10.0
     workers: int = 1
     seed: int = 0
+    kept: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -61,6 +72,11 @@ class VisitOutcome:
     proven: bool = False
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def objective(self) -> int:
+        """The preference cost of the chosen visits."""
+        return self.cost
+
 
 def arc_graph(task: VisitTask) -> nx.DiGraph:
     """The graph of feasible visits, nodes named by network id."""
@@ -71,11 +87,22 @@ def arc_graph(task: VisitTask) -> nx.DiGraph:
     return graph
 
 
-def _b_matching(n: int, k: int, arcs: list[tuple[int, int]]) -> set[tuple[int, int]] | None:
-    """Arcs giving every one of ``n`` networks exactly ``k`` visits out and ``k`` in, by a
-    maximum flow (visitor side -> host side, unit arcs); None when no such set exists.
-    A 2-cycle is allowed here; :func:`_swap_away_mutual` removes them. For k = 1 a
-    maximum matching (Hopcroft-Karp, about 9x faster than the flow on 130 networks)."""
+def _b_matching(
+    n: int, k: int, arcs: list[tuple[int, int]], fixed: frozenset[tuple[int, int]] = frozenset()
+) -> set[tuple[int, int]] | None:
+    """Arcs giving every one of ``n`` networks exactly ``k`` visits out and ``k`` in, the
+    ``fixed`` ones among them, by a maximum flow (visitor side -> host side, unit arcs);
+    None when no such set exists. A 2-cycle is allowed here; :func:`_swap_away_mutual`
+    removes them. For k = 1 a maximum matching (Hopcroft-Karp, about 9x faster than the
+    flow on 130 networks)."""
+    out_room, in_room = [k] * n, [k] * n
+    for v, h in fixed:
+        out_room[v] -= 1
+        in_room[h] -= 1
+    if min(out_room + in_room, default=0) < 0:
+        return None
+    arcs = [(v, h) for v, h in arcs if (v, h) not in fixed and out_room[v] and in_room[h]]
+    need = sum(out_room)
     # integer nodes (visitor v is v, host h is n + h): networkx keeps some node sets as
     # Python sets, whose order for strings changes with PYTHONHASHSEED; for integers it
     # does not, so the same instance gives the same visits in every process
@@ -85,31 +112,36 @@ def _b_matching(n: int, k: int, arcs: list[tuple[int, int]]) -> set[tuple[int, i
         bipartite.add_edges_from((v, n + h) for v, h in arcs)
         matching = nx.bipartite.hopcroft_karp_matching(bipartite, top_nodes=range(n))
         pairs = {(v, matching[v] - n) for v in range(n) if v in matching}
-        return pairs if len(pairs) == n else None
+        return pairs | fixed if len(pairs) == need else None
     source, sink = 2 * n, 2 * n + 1
     graph = nx.DiGraph()
     for node in range(n):
-        graph.add_edge(source, node, capacity=k)
-        graph.add_edge(n + node, sink, capacity=k)
+        graph.add_edge(source, node, capacity=out_room[node])
+        graph.add_edge(n + node, sink, capacity=in_room[node])
     for v, h in arcs:
         graph.add_edge(v, n + h, capacity=1)
     value, flow = nx.maximum_flow(graph, source, sink)
-    if value < n * k:
+    if value < need:
         return None
-    return {(v, h) for v, h in arcs if flow[v][n + h] > 0}
+    return {(v, h) for v, h in arcs if flow[v][n + h] > 0} | fixed
 
 
 def _swap_away_mutual(
-    chosen: set[tuple[int, int]], allowed: set[tuple[int, int]]
+    chosen: set[tuple[int, int]],
+    allowed: set[tuple[int, int]],
+    fixed: frozenset[tuple[int, int]] = frozenset(),
 ) -> set[tuple[int, int]] | None:
     """Remove every pair that visits each other (a -> b and b -> a) by a 2-swap with
     another chosen arc c -> d: a -> d and c -> b instead, both allowed, new and creating
-    no new pair. Degrees stay as they are. None when some pair cannot be swapped away."""
+    no new pair; ``fixed`` arcs are never swapped out. Degrees stay as they are. None
+    when some pair cannot be swapped away."""
     chosen = set(chosen)
 
     def swap(a: int, b: int) -> bool:
+        if (a, b) in fixed:
+            return False
         for c, d in sorted(chosen):
-            if c in (a, b) or d in (a, b):
+            if c in (a, b) or d in (a, b) or (c, d) in fixed:
                 continue
             new = ((a, d), (c, b))
             if any(arc not in allowed or arc in chosen for arc in new):
@@ -129,20 +161,56 @@ def _swap_away_mutual(
 
 def construct_visits(task: VisitTask) -> list[tuple[int, int]] | None:
     """A complete visit plan (every network visits and hosts ``per_year`` times, no pair
-    visits each other where that is forbidden) found without search, or None. Ignores the
-    preference cost; None does not mean that no plan exists."""
+    visits each other where that is forbidden, the kept arcs among them) found without
+    search, or None. Ignores the preference cost; None does not mean that no plan exists."""
     n, k = len(task.networks), task.per_year
     arcs = sorted({(v, h) for v, h, _ in task.arcs})
-    chosen = _b_matching(n, k, arcs)
+    fixed = frozenset(task.kept)
+    chosen = _b_matching(n, k, arcs, fixed)
     if chosen is None:
         return None
     if task.forbid_mutual:
-        chosen = _swap_away_mutual(chosen, set(arcs))
+        chosen = _swap_away_mutual(chosen, set(arcs), fixed)
     return None if chosen is None else sorted(chosen)
 
 
+def free_bound(task: VisitTask) -> float:
+    """A lower bound on the preference cost of every complete visit plan of the region,
+    kept arcs or not: each network's ``per_year`` cheapest visits out, or (when more)
+    each network's cheapest visits in."""
+    k = task.per_year
+    out: dict[int, list[int]] = defaultdict(list)
+    inc: dict[int, list[int]] = defaultdict(list)
+    for v, h, cost in task.arcs:
+        out[v].append(cost)
+        inc[h].append(cost)
+    return float(
+        max(
+            sum(sum(sorted(costs)[:k]) for costs in out.values()),
+            sum(sum(sorted(costs)[:k]) for costs in inc.values()),
+        )
+    )
+
+
 def solve_visit_task(task: VisitTask) -> VisitOutcome:
-    """Choose the visits of one region (see the module docstring)."""
+    """Choose the visits of one region (see the module docstring): with the kept arcs
+    when they can be completed, else anew with a note."""
+    if not task.kept:
+        return _solve(task)
+    kept = [f"{task.networks[v]} -> {task.networks[h]}" for v, h in task.kept]
+    return keep_or_date_anew(
+        _solve(task),
+        kept,
+        lambda: _solve(replace(task, kept=())),
+        f"[L9] region {task.region}: the visits {', '.join(kept)} of the plan re-planned "
+        f"cannot be completed into visits where every network visits and hosts "
+        f"{task.per_year}; the region's visits are planned anew",
+        free_bound(task),
+    )
+
+
+def _solve(task: VisitTask) -> VisitOutcome:
+    """The region's visits, the kept arcs fixed."""
     n, k = len(task.networks), task.per_year
     outcome = VisitOutcome(task.region, "optimal")
     if n == 0 or k == 0:
@@ -168,6 +236,8 @@ def solve_visit_task(task: VisitTask) -> VisitOutcome:
             if v < h and (h, v) in x:
                 # L9: no pair visits each other
                 model.add(x[v, h] + x[h, v] <= 1)
+    for arc in task.kept:
+        model.add(x[arc] == 1)
     big = 2 * n * k + 1  # more than any total preference cost: visits come first
     missing = n * k - sum(x.values())
     model.minimize(big * missing + sum(cost[a] * var for a, var in x.items()))
