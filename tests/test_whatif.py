@@ -594,6 +594,41 @@ def test_a_school_leaving_keeps_the_other_cluster_of_its_sector_region() -> None
     assert plan_diff(baseline, plan).data["clusters_kept"] == 1
 
 
+def test_a_cluster_a_school_left_keeps_the_others_its_dates_and_every_other_host() -> None:
+    # Baseline: clusters A (a0-a4) and B (b0-b4), ten po schools of r1, one school year of
+    # 5 meetings: every school of a cluster hosts once. a0 leaves the programme: A keeps
+    # a1-a4 (still 4..6, B2) with its id and coordinator, all 5 meeting dates, and the 4
+    # hosts still members; only a0's meeting gets another host (any school but the next
+    # meeting's host keeps B5: counts 2/1/1/1, never twice in a row). Was: A was
+    # dissolved, a1-a4 formed a new cluster and all 5 meetings were dated anew.
+    from composer.pipeline import solve
+    from composer.replan import replan
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(5)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(5)]
+    instance = make_instance(bv_data(schools, horizon_years=1, meetings_per_year=5))
+    params = SolveParams(time_limit=10, workers=1, stages=("bv", "calendar"))
+    baseline, _ = solve(instance, params)
+    a_before = next(c for c in baseline.clusters if "a0" in c.schools)
+    change = {"op": "modify", "what": "schools", "id": "a0", "fields": {"bv_subsidy": "nee"}}
+    changed = apply_change(instance, _change(change))
+    planned, plan, _, notes, _ = replan(changed, baseline, params)
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    a_after = next(c for c in plan.clusters if "a1" in c.schools)
+    assert (a_after.id, a_after.coordinator) == (a_before.id, a_before.coordinator)
+    assert sorted(a_after.schools) == ["a1", "a2", "a3", "a4"]
+
+    def meetings(p: Any) -> list[tuple[dt.date, str]]:
+        return sorted((x.date, x.location) for x in p.sessions if x.group == a_before.id)
+
+    before, after = meetings(baseline), meetings(plan)
+    assert [d for d, _ in after] == [d for d, _ in before]
+    changed_hosts = [(b, a) for (_, b), (_, a) in zip(before, after, strict=True) if a != b]
+    assert len(changed_hosts) == 1 and changed_hosts[0][0] == "a0"
+    assert any(n.startswith(f"[B2] cluster {a_before.id} keeps its 4 other schools") for n in notes)
+
+
 def _two_clusters(b_lat: float = 53.2, b_lon: float = 6.56) -> tuple[Instance, Any]:
     """Eight po schools of r1, a0-a3 near Utrecht and b0-b3 near Groningen (or at
     ``b_lat``, ``b_lon``), coordinator c1 (no limit); the baseline BV plan clusters A =

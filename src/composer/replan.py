@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1016,11 +1016,23 @@ def keep_clusters(
     )
     kept: list[Cluster] = []
     for c in baseline.clusters:
-        parts = {group_of.get(s) for s in c.schools}
-        if len(parts) != 1 or None in parts or parts & rewished.keys():
+        # the schools still clustered in the part most of them are in: a school that left
+        # BV (or its part) leaves the cluster, which holds on while it keeps enough (B2)
+        groups = Counter(group_of[s] for s in c.schools if s in group_of).most_common(2)
+        if not groups or (len(groups) == 2 and groups[0][1] == groups[1][1]):
             continue
-        if not bv.min_size <= len(c.schools) <= bv.max_size:
+        group = groups[0][0]
+        staying = tuple(s for s in c.schools if group_of.get(s) == group)
+        if group in rewished or not bv.min_size <= len(staying) <= bv.max_size:
             continue
+        if len(staying) < len(c.schools):
+            gone = [s for s in c.schools if s not in staying]
+            notes.append(
+                f"[B2] cluster {c.id} keeps its {len(staying)} other schools ({', '.join(gone)} "
+                "left it): its meeting dates hold, and only the meetings a departed school "
+                "hosted get another host (B5)"
+            )
+            c = c.model_copy(update={"schools": staying})
         kept.append(c)
     # a part whose leftover schools cannot be split: give up its kept clusters one by one,
     # nearest to the leftover schools first, until the leftover can be split (B8)

@@ -55,6 +55,7 @@ from composer.solvers.calendar.chains import (
     largest_gap,
     most_per_segment,
     nearest_bound,
+    upper_bound,
 )
 from composer.solvers.cpsat import run_cpsat
 
@@ -72,11 +73,16 @@ class BvCluster:
     chain: Chain
     kept: tuple[int | None, ...] | None = None
     hosts: tuple[int, ...] | None = None
+    host_wish: tuple[int | None, ...] | None = None
+    """When the hosts cannot all be kept (a school left the cluster): per meeting the
+    previous host's position where that school is still a member (None: it left); kept
+    where B5 lets it, a change costing more than any calendar."""
 
     @property
     def keeps(self) -> bool:
-        """True when the cluster keeps a date or its hosts."""
-        return self.hosts is not None or any(d is not None for d in self.kept or ())
+        """True when the cluster keeps (or tries to keep) a date or its hosts."""
+        kept_any = any(d is not None for d in self.kept or ())
+        return self.hosts is not None or self.host_wish is not None or kept_any
 
     def anew(self) -> BvCluster:
         """The cluster dated anew: nothing kept, hosts in rotation."""
@@ -208,6 +214,7 @@ def _solve_chains(task: BvTask) -> BvOutcome:
     model = cp_model.CpModel()
     chains = []
     hosts = []
+    changes: list[cp_model.LinearExpr] = []  # hosts wished kept but changed
     for ci, (item, hint) in enumerate(zip(task.clusters, greedy, strict=True)):
         chain_vars = add_chain(model, item.chain, f"c={ci}", task.gap, task.one_per_month)
         chains.append(chain_vars)
@@ -222,18 +229,29 @@ def _solve_chains(task: BvTask) -> BvOutcome:
                 model.add(chain_vars.dates[m] == day).with_name(f"kept_date[c={ci},m={m}]")
         for m, s in enumerate(item.hosts or ()):
             model.add(hosts[-1][m][s] == 1).with_name(f"kept_host[c={ci},m={m}]")
+        for m, wished in enumerate(item.host_wish or ()):
+            if wished is not None:
+                kept_host = model.new_bool_var(f"kept_host_wish[c={ci},m={m},s={wished}]")
+                model.add(kept_host <= hosts[-1][m][wished])
+                changes.append(1 - kept_host)
     if task.coordinator is not None:
         all_dates = [d for cv in chains for d in cv.dates]
         if len(all_dates) > 1:
             # B6: the coordinator never has two meetings on one day
             model.add_all_different(all_dates)
-    model.minimize(sum(dev for cv in chains for dev in cv.deviations))
+    deviations = [dev for cv in chains for dev in cv.deviations]
+    # a host changed costs more than any calendar: one more than the spread can reach
+    change_weight = 1 + sum(upper_bound(model, dev) for dev in deviations)
+    model.minimize(
+        cp_model.LinearExpr.sum(deviations) + change_weight * cp_model.LinearExpr.sum(changes)
+    )
     run = run_cpsat(model, time_limit=task.time_limit, workers=task.workers, seed=task.seed)
     outcome = BvOutcome(task.coordinator, run.status)
     if run.has_solution:
         solver = run.solver
-        outcome.objective = round(run.objective or 0)
-        outcome.bound = run.bound
+        changed = sum(int(solver.value(c)) for c in changes)
+        outcome.objective = round(run.objective or 0) - change_weight * changed
+        outcome.bound = run.bound if not changes else None
         for item, cv, host in zip(task.clusters, chains, hosts, strict=True):
             outcome.meetings[item.cluster] = [
                 (
@@ -327,21 +345,21 @@ def _b5_rotation(hosts: list[int], schools: int) -> bool:
     )
 
 
-def _kept(
-    chain: Chain, schools: tuple[str, ...], previous: list[tuple[int, str]]
-) -> tuple[tuple[int | None, ...] | None, tuple[int, ...] | None]:
-    """What a cluster keeps of its ``previous`` meetings (date, host) in the plan
-    re-planned: per meeting its date where that is still a candidate day of its school
-    year (None where not), and the host positions while they still rotate over
-    ``schools`` (B5). Nothing when the number of meetings changed."""
-    kept = kept_dates(chain, [day for day, _ in previous])
+def _with_kept(cluster: BvCluster, previous: list[tuple[int, str]]) -> BvCluster:
+    """``cluster`` keeping what it can of its ``previous`` meetings (date, host) in the
+    plan re-planned: per meeting its date where that is still a candidate day of its
+    school year (None where not); the host positions while they still rotate over its
+    schools (B5), else as wishes (``host_wish``) the hosts still members. Nothing when the
+    number of meetings changed."""
+    kept = kept_dates(cluster.chain, [day for day, _ in previous])
     if kept is None:
-        return None, None
-    where = {school: position for position, school in enumerate(schools)}
+        return cluster
+    where = {school: position for position, school in enumerate(cluster.schools)}
     hosts = [where.get(host, -1) for _, host in previous]
-    if -1 in hosts or not _b5_rotation(hosts, len(schools)):
-        return kept, None
-    return kept, tuple(hosts)
+    if -1 in hosts or not _b5_rotation(hosts, len(cluster.schools)):
+        wish = tuple(h if h >= 0 else None for h in hosts)
+        return replace(cluster, kept=kept, host_wish=wish)
+    return replace(cluster, kept=kept, hosts=tuple(hosts))
 
 
 def prepare_bv(
@@ -429,8 +447,10 @@ def prepare_bv(
                 "schools or coordinator"
             )
             continue
-        kept, hosts = _kept(chain, schools, keep.get(cluster.id, []))
-        by_coordinator[coordinator].append(BvCluster(cluster.id, schools, chain, kept, hosts))
+        item = BvCluster(cluster.id, schools, chain)
+        if cluster.id in keep:
+            item = _with_kept(item, keep[cluster.id])
+        by_coordinator[coordinator].append(item)
     tasks: list[BvTask] = []
     for coordinator in sorted(by_coordinator, key=lambda c: c or ""):
         items = by_coordinator[coordinator]

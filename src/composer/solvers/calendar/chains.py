@@ -131,6 +131,13 @@ def largest_gap(chain: Chain, gap: int, one_per_month: bool) -> int | None:
     return low
 
 
+def upper_bound(model: cp_model.CpModel, var: cp_model.IntVar) -> int:
+    """The largest value of ``var``'s domain: what a term can add to an objective at most
+    (a keep penalty weighs one more than all such terms together)."""
+    domain = list(model.proto.variables[var.index].domain)  # the proto's [-1] reads 0
+    return int(domain[-1])
+
+
 def greedy_dates(chain: Chain, gap: int, one_per_month: bool, taken: set[int]) -> list[int] | None:
     """Dates closest to the targets (never on a day in ``taken``), chain order kept.
 

@@ -50,6 +50,7 @@ from composer.solvers.calendar.chains import (
     largest_gap,
     most_per_segment,
     nearest_bound,
+    upper_bound,
 )
 from composer.solvers.cpsat import run_cpsat
 
@@ -279,7 +280,7 @@ def _solve_series(task: TnTask) -> TnOutcome:
         model.add_all_different(all_dates)
     # a host or helper changed costs more than any calendar: one more than the largest
     # value the calendar's own terms can take together
-    change_weight = 1 + sum(_upper(model, term) for term in objective_terms)
+    change_weight = 1 + sum(upper_bound(model, term) for term in objective_terms)
     model.minimize(
         cp_model.LinearExpr.sum(objective_terms) + change_weight * cp_model.LinearExpr.sum(changes)
     )
@@ -312,12 +313,6 @@ def _solve_series(task: TnTask) -> TnOutcome:
             f"within {task.time_limit:.1f}s; raise --time-limit"
         )
     return outcome
-
-
-def _upper(model: cp_model.CpModel, var: cp_model.IntVar) -> int:
-    """The largest value of ``var``'s domain."""
-    domain = list(model.proto.variables[var.index].domain)  # the proto's [-1] reads 0
-    return int(domain[-1])
 
 
 def check_series_alone(series: TnSeries, gap: int) -> tuple[str, int] | None:
