@@ -69,6 +69,23 @@ def test_candidates_follow_a_pinned_school_mate():
     assert cand.refusals[1][0].rule == "T3"
 
 
+def test_why_no_network_names_the_network_of_their_region_first():
+    # ib-er a2 of s1 (region r1) has no school leader taking part: A (region r2) refuses
+    # them for its region (T6), B (r1) because no leader of s1 joins (T3). The reason given
+    # is B's: A lies elsewhere, which says the least (it gave A's T6 before)
+    schools = [school("s1"), school("s2", region="r2")]
+    inst = tn_instance(
+        [person("a2", "s1", "ib-er")],
+        [network("A", region="r2"), network("B", region="r1")],
+        schools=schools,
+        regions=("r1", "r2"),
+    )
+    cand = candidates(inst)
+    assert cand.networks_of == {0: []}
+    assert cand.refusals[0][0].rule == "T6" and cand.refusals[0][1].rule == "T3"
+    assert cand.why_none(0).rule == "T3"
+
+
 def test_diagnostics_name_what_cannot_work():
     schools = [school("s1", sector="po"), school("s2", sector="vo"), school("s3", sector="go")]
     people = [person(f"p{i}", f"s{i}") for i in (1, 2, 3)]

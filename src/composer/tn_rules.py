@@ -161,11 +161,17 @@ class TnCandidates:
 
     def why_none(self, p: int) -> Refusal:
         """The reason a participant has no network: why not their pinned network when they
-        have a pin, else the first refusal that is not about a pin."""
+        have a pin, else the first refusal by a network they could otherwise join (not only
+        for lying in another region, T6, which says the least), else the first that is not
+        about a pin."""
         found = self.refusals.get(p, {})
         if p in self.pin_of and self.pin_of[p] in found:
             return found[self.pin_of[p]]
-        rest = [r for r in found.values() if r.rule != "P1"] or list(found.values())
+        rest = (
+            [r for r in found.values() if r.rule not in {"P1", "T6"}]
+            or [r for r in found.values() if r.rule != "P1"]
+            or list(found.values())
+        )
         return rest[0] if rest else Refusal("T3", "the instance has no TN network")
 
 
