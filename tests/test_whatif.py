@@ -1195,3 +1195,35 @@ def test_a_tn_dropout_keeps_the_others_in_their_network(cli, tmp_path, strict):
         assert any(n.startswith("[T7] TN network TN1 keeps running") for n in diff["notes"])
         assert "T7" in diff["rules"]
     assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_a_cluster_a_school_leaves_goes_on_with_the_others() -> None:
+    # Baseline: A = a0-a4 (five po schools near Utrecht) and B = b0-b3 (near Groningen).
+    # a4 leaves the programme: A's other four still form a cluster (B2) and go on as A,
+    # with its id and coordinator, and B is untouched. Was: A was dissolved and its four
+    # schools clustered anew ("1 baseline cluster(s) kept, 1 formed anew"), so its
+    # meetings were all dated anew under another id.
+    from composer.pipeline import solve
+    from composer.replan import replan
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(5)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    instance = make_instance(bv_data(schools))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    a = next(c for c in baseline.clusters if "a0" in c.schools)
+    assert sorted(a.schools) == ["a0", "a1", "a2", "a3", "a4"]
+    change = {"op": "modify", "what": "schools", "id": "a4", "fields": {"bv_subsidy": "nee"}}
+    changed = apply_change(instance, _change(change))
+    planned, plan, _, notes, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    left = tuple(s for s in a.schools if s != "a4")
+    assert a.model_copy(update={"schools": left}) in plan.clusters
+    assert len(plan.clusters) == 2
+    assert f"[B2] cluster {a.id} goes on without a4 (no longer in BV) with its 4 other schools" in (
+        notes
+    )
+    assert "BV: 2 baseline cluster(s) kept, 0 formed anew" in notes
+    diff = plan_diff(baseline, plan)
+    assert diff.data["clusters_kept"] == 2 and diff.data["clusters"] == []
+    assert f"  school a4: no longer in BV (was in cluster {a.id})" in diff.lines()

@@ -313,6 +313,9 @@ class Diff:
             f"BV clusters kept with the same schools: {d['clusters_kept']}"
             + (f" ({handed} of them with another coordinator, B4)" if handed else "")
         )
+        for c in d.get("clusters_left", []):
+            who = _who(c["school"], c.get("name"))
+            out.append(f"  school {who}: no longer in BV (was in cluster {c['before']})")
         for c in d["clusters"][:40]:
             line = f"  school {c['school']}: cluster {c['before'] or '-'} -> {c['after'] or '-'}"
             if c["before"] is not None and c["before"] == c["after"]:
@@ -545,12 +548,15 @@ def plan_diff(
     cb = {sc: c for c in before.clusters for sc in c.schools}
     ca = {sc: c for c in after.clusters for sc in c.schools}
     clusters = []
+    left_bv: list[dict[str, Any]] = []  # schools of a baseline cluster no longer in BV
     for school in sorted(set(cb) | set(ca)):
         b_c, a_c = cb.get(school), ca.get(school)
         mates_b = {y for y in b_c.schools if y in eligible_after} if b_c else set()
         mates_a = set(a_c.schools) if a_c else set()
         if school not in eligible_after and a_c is None:
-            continue  # left the programme
+            if b_c is not None:
+                left_bv.append({"school": school, "name": names.get(school, ""), "before": b_c.id})
+            continue  # left the programme: not a re-clustering
         if mates_b != mates_a:
             clusters.append(
                 {
@@ -564,7 +570,7 @@ def plan_diff(
     sess_b = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in before.sessions}
     sess_a = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in after.sessions}
     tn_moves = _tn_moves(before, after, names)
-    kept_clusters = _kept_clusters(before, after)
+    kept_clusters = _kept_clusters(before, after, eligible_after)
     unplaced_new = _unplaced_new(before, after, names)
     sessions = _session_changes(before, after)
     visits = _visit_changes(before, after)
@@ -575,6 +581,8 @@ def plan_diff(
         rules.update({"L5", "L6"})
     if clusters:
         rules.update({"B2", "B4"})
+    if left_bv:
+        rules.add("B1")
     if sess_a != sess_b:
         rules.add("C1")
     if visits:
@@ -615,6 +623,7 @@ def plan_diff(
         "slots": slots,
         "facilitators": facs,
         "clusters": clusters,
+        "clusters_left": left_bv,
         "clusters_kept": len(kept_clusters),
         "clusters_new_coordinator": sum(
             1 for b, c in kept_clusters if b.coordinator != c.coordinator
@@ -646,10 +655,11 @@ _SESSION_LIMIT = 40
 """Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
 
 
-def _kept_clusters(before: Plan, after: Plan) -> list[tuple[Any, Any]]:
+def _kept_clusters(before: Plan, after: Plan, in_bv: set[str]) -> list[tuple[Any, Any]]:
     """(baseline cluster, new cluster) of every new cluster with the schools of a
-    baseline one (its coordinator may have changed)."""
-    by_schools = {frozenset(b.schools): b for b in before.clusters}
+    baseline one that are still in BV (``in_bv``: a school that left the programme does
+    not make its cluster a new one; its coordinator may have changed)."""
+    by_schools = {frozenset(s for s in b.schools if s in in_bv): b for b in before.clusters}
     return [
         (b, c) for c in after.clusters if (b := by_schools.get(frozenset(c.schools))) is not None
     ]
@@ -1015,7 +1025,14 @@ def keep_clusters(
         for key, wish in sorted(rewished.items())
     )
     kept: list[Cluster] = []
+    shrunk: dict[str, list[str]] = {}  # cluster -> its schools that left the programme
     for c in baseline.clusters:
+        # a school that left the programme (no longer eligible, or removed) leaves the
+        # cluster; the others go on together while they still form a cluster (B2)
+        staying = tuple(s for s in c.schools if s in group_of)
+        if staying != c.schools:
+            shrunk[c.id] = [s for s in c.schools if s not in group_of]
+            c = c.model_copy(update={"schools": staying})
         parts = {group_of.get(s) for s in c.schools}
         if len(parts) != 1 or None in parts or parts & rewished.keys():
             continue
@@ -1071,6 +1088,12 @@ def keep_clusters(
         orphans, missing = assign_coordinators(_with_room(data, kept), orphans)
         notes.extend(_new_coordinator_note(c, baseline) for c in orphans)
     kept = [*kept, *orphans]
+    notes.extend(
+        f"[B2] cluster {c.id} goes on without {', '.join(shrunk[c.id])} (no longer in BV) "
+        f"with its {len(c.schools)} other schools"
+        for c in kept
+        if c.id in shrunk
+    )
     rest = _with_room(data, kept)
     out = run(rest, plan, params, no_progress)
     out = out.model_copy(update={"unplaced": (*out.unplaced, *missing)})
