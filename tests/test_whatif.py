@@ -1227,3 +1227,24 @@ def test_a_cluster_a_school_leaves_goes_on_with_the_others() -> None:
     diff = plan_diff(baseline, plan)
     assert diff.data["clusters_kept"] == 2 and diff.data["clusters"] == []
     assert f"  school a4: no longer in BV (was in cluster {a.id})" in diff.lines()
+
+
+def test_a_school_joining_a_cluster_changes_one_host_only(cli, tmp_path):
+    # tiny: cluster -01 (07PH00, 17DZ00, 17ZL00, 30VB00) meets six times, hosted by
+    # 07PH00, 17DZ00, 17ZL00, 30VB00, 07PH00, 17DZ00. 07KN00 no longer receives individual
+    # support and joins it (five schools). B5 wants 07KN00 to host once: one meeting of
+    # 07PH00 or 17DZ00 goes to it, every other host and every date stays. Was: the hosts
+    # no longer rotated over the cluster's schools, so all six were chosen anew (four
+    # changed).
+    operations = [
+        {"op": "modify", "what": "schools", "id": "07KN00",
+         "fields": {"bv_individual_support": "nee"}}
+    ]  # fmt: skip
+    base, out = _tiny_whatif(cli, tmp_path, operations)
+    cluster = "bv-po-utrecht-en-omstreken-01"
+    before = _meetings(base / "plan.json", cluster)
+    after = _meetings(out / "plan.json", cluster)
+    assert [d for d, _ in after] == [d for d, _ in before]
+    changed = [(b, a) for (_, b), (_, a) in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1] == "07KN00", (before, after)
+    assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0

@@ -19,7 +19,10 @@ Soft: meetings close to evenly spread target dates (``bv_spread``).
 Re-planning (``composer whatif``): a cluster whose meetings the plan re-planned already
 dated keeps every date that is still one of its candidate days, and its hosts while they
 still rotate over its schools (B5), so that schools are not sent new dates for a change
-that does not concern them; only the other meetings are dated anew. The kept dates are a
+that does not concern them; only the other meetings are dated anew. When the hosts no
+longer rotate (a school joined or left the cluster), every other host is kept where B5
+lets it: changing one costs more than any spread, so only the meetings that must change
+do. The kept dates are a
 choice, not the spread's optimum: such a task's bound is the free one. When a
 coordinator's kept dates no longer fit together (gaps, months, one meeting a day), their
 clusters are dated anew.
@@ -65,18 +68,22 @@ class BvCluster:
 
     A cluster re-planned keeps, per meeting, its date in the plan re-planned where that
     is still a candidate day (``kept``, None for a meeting dated anew), and its host
-    positions (``hosts``) while they still rotate over its schools."""
+    positions (``hosts``) while they still rotate over its schools; when they no longer
+    do (a school joined or left), per meeting the previous host's position where that
+    school is still in the cluster (``host_wish``), kept where B5 lets it."""
 
     cluster: str
     schools: tuple[str, ...]
     chain: Chain
     kept: tuple[int | None, ...] | None = None
     hosts: tuple[int, ...] | None = None
+    host_wish: tuple[int | None, ...] | None = None
 
     @property
     def keeps(self) -> bool:
-        """True when the cluster keeps a date or its hosts."""
-        return self.hosts is not None or any(d is not None for d in self.kept or ())
+        """True when the cluster keeps (or tries to keep) a date or its hosts."""
+        kept_any = any(d is not None for d in self.kept or ())
+        return kept_any or self.hosts is not None or self.host_wish is not None
 
     def anew(self) -> BvCluster:
         """The cluster dated anew: nothing kept, hosts in rotation."""
@@ -202,12 +209,14 @@ def solve_bv_task(task: BvTask) -> BvOutcome:
 
 
 def _solve_chains(task: BvTask) -> BvOutcome:
-    """The CP-SAT model of one task (greedy as hint), kept hosts fixed."""
+    """The CP-SAT model of one task (greedy as hint), kept hosts fixed; a wished host
+    (``BvCluster.host_wish``) changed costs more than any spread of the dates."""
     who = task.coordinator or task.clusters[0].cluster
     greedy, bound = _greedy(task)
     model = cp_model.CpModel()
     chains = []
     hosts = []
+    changes: list[cp_model.LinearExpr] = []  # wished hosts changed
     for ci, (item, hint) in enumerate(zip(task.clusters, greedy, strict=True)):
         chain_vars = add_chain(model, item.chain, f"c={ci}", task.gap, task.one_per_month)
         chains.append(chain_vars)
@@ -222,18 +231,30 @@ def _solve_chains(task: BvTask) -> BvOutcome:
                 model.add(chain_vars.dates[m] == day).with_name(f"kept_date[c={ci},m={m}]")
         for m, s in enumerate(item.hosts or ()):
             model.add(hosts[-1][m][s] == 1).with_name(f"kept_host[c={ci},m={m}]")
+        for m, wished in enumerate(item.host_wish or ()):
+            if wished is not None:
+                kept_host = model.new_bool_var(f"kept_host_wish[c={ci},m={m},s={wished}]")
+                model.add(kept_host <= hosts[-1][m][wished])
+                changes.append(1 - kept_host)
     if task.coordinator is not None:
         all_dates = [d for cv in chains for d in cv.dates]
         if len(all_dates) > 1:
             # B6: the coordinator never has two meetings on one day
             model.add_all_different(all_dates)
-    model.minimize(sum(dev for cv in chains for dev in cv.deviations))
+    deviations = [dev for cv in chains for dev in cv.deviations]
+    # a wished host changed costs more than any spread: one more than the largest value
+    # the deviations can take together
+    change_weight = 1 + sum(_upper(model, dev) for dev in deviations)
+    model.minimize(
+        cp_model.LinearExpr.sum(deviations) + change_weight * cp_model.LinearExpr.sum(changes)
+    )
     run = run_cpsat(model, time_limit=task.time_limit, workers=task.workers, seed=task.seed)
     outcome = BvOutcome(task.coordinator, run.status)
     if run.has_solution:
         solver = run.solver
-        outcome.objective = round(run.objective or 0)
-        outcome.bound = run.bound
+        changed = sum(int(solver.value(c)) for c in changes)
+        outcome.objective = round(run.objective or 0) - change_weight * changed
+        outcome.bound = run.bound if not changes else None
         for item, cv, host in zip(task.clusters, chains, hosts, strict=True):
             outcome.meetings[item.cluster] = [
                 (
@@ -329,19 +350,20 @@ def _b5_rotation(hosts: list[int], schools: int) -> bool:
 
 def _kept(
     chain: Chain, schools: tuple[str, ...], previous: list[tuple[int, str]]
-) -> tuple[tuple[int | None, ...] | None, tuple[int, ...] | None]:
+) -> tuple[tuple[int | None, ...] | None, tuple[int, ...] | None, tuple[int | None, ...] | None]:
     """What a cluster keeps of its ``previous`` meetings (date, host) in the plan
     re-planned: per meeting its date where that is still a candidate day of its school
-    year (None where not), and the host positions while they still rotate over
-    ``schools`` (B5). Nothing when the number of meetings changed."""
+    year (None where not); the host positions while they still rotate over ``schools``
+    (B5), else as wishes the hosts still in the cluster (None where the school left).
+    Nothing when the number of meetings changed."""
     kept = kept_dates(chain, [day for day, _ in previous])
     if kept is None:
-        return None, None
+        return None, None, None
     where = {school: position for position, school in enumerate(schools)}
     hosts = [where.get(host, -1) for _, host in previous]
     if -1 in hosts or not _b5_rotation(hosts, len(schools)):
-        return kept, None
-    return kept, tuple(hosts)
+        return kept, None, tuple(h if h >= 0 else None for h in hosts)
+    return kept, tuple(hosts), None
 
 
 def prepare_bv(
@@ -429,8 +451,8 @@ def prepare_bv(
                 "schools or coordinator"
             )
             continue
-        kept, hosts = _kept(chain, schools, keep.get(cluster.id, []))
-        by_coordinator[coordinator].append(BvCluster(cluster.id, schools, chain, kept, hosts))
+        kept, hosts, wish = _kept(chain, schools, keep.get(cluster.id, []))
+        by_coordinator[coordinator].append(BvCluster(cluster.id, schools, chain, kept, hosts, wish))
     tasks: list[BvTask] = []
     for coordinator in sorted(by_coordinator, key=lambda c: c or ""):
         items = by_coordinator[coordinator]
@@ -443,3 +465,9 @@ def prepare_bv(
                 BvTask(coordinator, tuple(items), bv.min_gap_days, bv.one_meeting_per_month)
             )
     return BvPrepared(tasks, notes, infeasible, [y.id for y in years])
+
+
+def _upper(model: cp_model.CpModel, var: cp_model.IntVar) -> int:
+    """The largest value of ``var``'s domain."""
+    domain = list(model.proto.variables[var.index].domain)
+    return int(domain[-1])
