@@ -1248,3 +1248,40 @@ def test_a_school_joining_a_cluster_changes_one_host_only(cli, tmp_path):
     changed = [(b, a) for (_, b), (_, a) in zip(before, after, strict=True) if a != b]
     assert len(changed) == 1 and changed[0][1] == "07KN00", (before, after)
     assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_a_shortened_tn_series_keeps_its_first_meetings(cli, tmp_path):
+    # tiny: TN1 has four meetings after the joint kick-off. Its series is shortened to four
+    # (three meetings after the kick-off): the first three keep their dates, hosts and
+    # helpers, the last is no longer held. Was: the number of meetings changed, so all
+    # three were dated anew (and hosted and helped anew).
+    operations = [
+        {"op": "modify", "what": "tn_networks", "id": "TN1", "fields": {"series_length": 4}}
+    ]
+    base, out = _tiny_whatif(cli, tmp_path, operations)
+    before = _meetings(base / "plan.json", "TN1")
+    assert len(before) == 4
+    assert _meetings(out / "plan.json", "TN1") == before[:3]
+    assert _helpers(out / "plan.json", "TN1") == _helpers(base / "plan.json", "TN1")[:3]
+    diff = json.loads((out / "diff.json").read_text(encoding="utf-8"))
+    assert [(c["group"], c["change"]) for c in diff["sessions"]] == [("TN1", "removed")]
+    assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_fewer_meetings_a_year_continue_the_first_of_each_year() -> None:
+    # a BV cluster met three times in each of two school years; with two meetings a year
+    # the re-plan continues the first two of each year (the third is dropped), and with
+    # four a year there is nothing to match the meetings by
+    from composer.solvers.calendar.chains import Chain, Segment, matched_previous
+
+    year1, year2 = tuple(range(100, 200)), tuple(range(400, 500))
+    previous = [110, 140, 170, 410, 440, 470]
+
+    def chain(per_year: int) -> Chain:
+        return Chain(
+            "c", (Segment("y1", year1, (0,) * per_year), Segment("y2", year2, (0,) * per_year))
+        )
+
+    assert matched_previous(chain(3), previous) == [0, 1, 2, 3, 4, 5]
+    assert matched_previous(chain(2), previous) == [0, 1, 3, 4]
+    assert matched_previous(chain(4), previous) is None

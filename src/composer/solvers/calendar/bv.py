@@ -56,6 +56,7 @@ from composer.solvers.calendar.chains import (
     keep_or_date_anew,
     kept_dates,
     largest_gap,
+    matched_previous,
     most_per_segment,
     nearest_bound,
 )
@@ -355,7 +356,12 @@ def _kept(
     re-planned: per meeting its date where that is still a candidate day of its school
     year (None where not); the host positions while they still rotate over ``schools``
     (B5), else as wishes the hosts still in the cluster (None where the school left).
-    Nothing when the number of meetings changed."""
+    Fewer meetings a year continue the first of each year's previous meetings
+    (:func:`~.chains.matched_previous`); nothing is kept with more meetings."""
+    matched = matched_previous(chain, [day for day, _ in previous])
+    if matched is None:
+        return None, None, None
+    previous = [previous[i] for i in matched]
     kept = kept_dates(chain, [day for day, _ in previous])
     if kept is None:
         return None, None, None
