@@ -1285,3 +1285,28 @@ def test_fewer_meetings_a_year_continue_the_first_of_each_year() -> None:
     assert matched_previous(chain(3), previous) == [0, 1, 2, 3, 4, 5]
     assert matched_previous(chain(2), previous) == [0, 1, 3, 4]
     assert matched_previous(chain(4), previous) is None
+
+
+def test_diff_says_who_helps_instead_of_a_participant_who_left(cli, tmp_path):
+    # tiny: TNP08 helps prepare a TN1 meeting (T5) and leaves. Someone else helps in
+    # their place: the diff lists the meeting with the new helper, so the planner can ask
+    # them. Was: a session's helpers were not compared, so the change was invisible.
+    base, out = _tiny_whatif(
+        cli, tmp_path, [{"op": "remove", "what": "tn_participants", "ids": ["TNP08"]}]
+    )
+    plan = json.loads((base / "plan.json").read_text(encoding="utf-8"))
+    helped = [s["id"] for s in plan["sessions"] if "TNP08" in s["helpers"]]
+    assert helped
+    diff = json.loads((out / "diff.json").read_text(encoding="utf-8"))
+    changes = {c["session"]: c for c in diff["sessions"]}
+    assert set(helped) <= set(changes)
+    for sid in helped:
+        assert "TNP08" in changes[sid]["before"]["helpers"]
+        assert "TNP08" not in changes[sid]["after"]["helpers"]
+    assert "T5" in diff["rules"]
+    lines = Diff(diff).lines()
+    assert any(
+        sid in line and "instead of TNP08 Deelnemer po 4b (T5)" in line
+        for line in lines
+        for sid in helped
+    )

@@ -440,6 +440,12 @@ def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
     gained = [f for f in b["facilitators"] if f not in a["facilitators"]]
     if gained:
         parts.append("now with " + ", ".join(_who(f, names.get(f)) for f in gained))
+    helping = [p for p in b.get("helpers", []) if p not in a.get("helpers", [])]
+    helped = [p for p in a.get("helpers", []) if p not in b.get("helpers", [])]
+    if helping or helped:
+        new = ", ".join(_who(p, names.get(p)) for p in helping) or "nobody"
+        old = ", ".join(_who(p, names.get(p)) for p in helped) or "nobody"
+        parts.append(f"helped by {new} instead of {old} (T5)")
     return f"{head}: {'; '.join(parts)}"
 
 
@@ -596,6 +602,10 @@ def plan_diff(
             change["before"]["location"] != change["after"]["location"]
         ):
             rules.add(_HOST_RULE.get(change["programme"], "C1"))
+        if change["change"] == "changed" and (
+            change["before"]["helpers"] != change["after"]["helpers"]
+        ):
+            rules.add("T5")
     data = {
         "status": {"before": before.status, "after": after.status},
         "objective": {"before": before.objective, "after": after.objective},
@@ -638,7 +648,12 @@ def plan_diff(
         "names": {
             f: names[f]
             for c in [*sessions, *visits]
-            for f in (*c.get("without", []), *((c["after"] or {}).get("facilitators", [])))
+            for f in (
+                *c.get("without", []),
+                *((c["after"] or {}).get("facilitators", [])),
+                *((c["before"] or {}).get("helpers", [])),
+                *((c["after"] or {}).get("helpers", [])),
+            )
             if f in names
         },
         "rules": sorted(rules),
@@ -748,6 +763,7 @@ def _session_view(s: Any) -> dict[str, Any]:
         "end": s.end.strftime("%H:%M"),
         "location": s.location,
         "facilitators": list(s.facilitators),
+        "helpers": list(s.helpers),
     }
 
 
