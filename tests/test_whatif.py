@@ -1310,3 +1310,32 @@ def test_diff_says_who_helps_instead_of_a_participant_who_left(cli, tmp_path):
         for line in lines
         for sid in helped
     )
+
+
+def test_diff_lines_of_a_closed_network_read_as_words_not_python() -> None:
+    # a network the change closed: its slot and facilitators read '-', not None and [],
+    # and the lines give one count of sessions changed. Was: 'slot of N2: wed b5 ->
+    # None', "facilitators of N2: ['SO2', 'IO2'] -> []", and '2 dated session(s)
+    # changed' under the BV clusters beside 'sessions changed: 2'.
+    from composer.model.plan import PlannedNetwork, PlannedSlot, Session
+
+    base, _ = _tiny_plan()
+    n2 = PlannedNetwork(
+        id="N2", region="r", location="s2", learners=("L2",), facilitators=("SO2", "IO2"),
+        slot=PlannedSlot(weekday="wed", block="b5", start=dt.time(15, 45), end=dt.time(17, 15)),
+    )  # fmt: skip
+    sessions = tuple(
+        Session(id=f"los-N2-{k}", programme="los", group="N2", date=dt.date(2026, 11, 4 + 7 * k),
+                start=dt.time(15, 45), end=dt.time(17, 15), location="s2",
+                facilitators=("SO2", "IO2"))
+        for k in range(2)
+    )  # fmt: skip
+    before = base.model_copy(
+        update={"networks": (*base.networks, n2), "sessions": (*base.sessions, *sessions)}
+    )
+    lines = plan_diff(before, base).lines()
+    assert "  slot of N2: wed b5 -> - (no longer planned)" in lines
+    assert "  facilitators of N2: SO2, IO2 -> - (no longer planned)" in lines
+    assert "sessions changed: 2" in lines
+    assert not any("dated session(s)" in line for line in lines)
+    assert not any("None" in line or "[" in line for line in lines), lines

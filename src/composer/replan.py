@@ -301,9 +301,15 @@ class Diff:
         if len(d["moves"]) > 40:
             out.append(f"  ... {len(d['moves']) - 40} more in diff.json")
         for c in d["slots"]:
-            out.append(f"  slot of {c['network']}: {c['before']} -> {c['after']}")
+            out.append(
+                f"  slot of {c['network']}: {c['before'] or '-'} -> "
+                + (c["after"] or "- (no longer planned)")
+            )
         for c in d["facilitators"]:
-            out.append(f"  facilitators of {c['network']}: {c['before']} -> {c['after']}")
+            out.append(
+                f"  facilitators of {c['network']}: {', '.join(c['before']) or '-'} -> "
+                + (", ".join(c["after"]) or "- (no longer planned)")
+            )
         if len(d["clusters"]) > 40:
             out.append(
                 f"  {len(d['clusters'])} schools re-clustered (first 40 below; all in diff.json)"
@@ -338,8 +344,6 @@ class Diff:
             rule = f"[{u['rule']}] " if u["rule"] else ""
             what = _who(u["id"], u.get("name"))
             out.append(f"  {rule}{u['what']} {what} left out: {u['reason']}")
-        if d["dates_changed"]:
-            out.append(f"  {d['dates_changed']} dated session(s) changed")
         sessions = d.get("sessions", [])
         if sessions:
             out.append(f"sessions changed: {len(sessions)}")
