@@ -53,6 +53,10 @@ def test_removing_a_learner_moves_nobody_else() -> None:
     diff = plan_diff(baseline, plan, valid.stays, {gone})
     assert diff.data["summary"]["moved"] == 0 and diff.data["summary"]["removed"] == 1
     assert diff.data["summary"]["moved_from_valid"] == 0
+    # the learner who left is named with the network they left (was: only counted)
+    home = next(n.id for n in baseline.networks if gone in n.learners)
+    assert f"  {gone}: {home} -> - (removed by the change)" in diff.lines()
+    assert diff.data["removed_learners"] == [{"learner": gone, "name": "", "before": home}]
 
 
 def test_a_learner_whose_network_no_longer_fits_moves_alone() -> None:

@@ -300,6 +300,12 @@ class Diff:
             out.append(f"  {who}: {m['before'] or '-'} -> {m['after'] or '-'}{why}")
         if len(d["moves"]) > 40:
             out.append(f"  ... {len(d['moves']) - 40} more in diff.json")
+        gone = d.get("removed_learners", [])
+        for m in gone[:40]:
+            who = _who(m["learner"], m.get("name"))
+            out.append(f"  {who}: {m['before']} -> - (removed by the change)")
+        if len(gone) > 40:
+            out.append(f"  ... {len(gone) - 40} more removed in diff.json")
         for c in d["slots"]:
             out.append(
                 f"  slot of {c['network']}: {c['before'] or '-'} -> "
@@ -519,10 +525,13 @@ def plan_diff(
     unplaced = set(why_unplaced)
     unplanned = _networks_without_plan(before, after)
     moves = []
+    gone: list[dict[str, Any]] = []  # learners the change removed, with their network
     kept = 0
     for lr in sorted(set(old) | set(new)):
         a, b = old.get(lr), new.get(lr)
         if lr in removed:
+            if a is not None:
+                gone.append({"learner": lr, "name": names.get(lr, ""), "before": a})
             continue
         if a == b:
             kept += 1
@@ -634,6 +643,7 @@ def plan_diff(
             "without_plan": sum(1 for m in moves if _left_without_plan(m, unplanned)),
         },
         "moves": moves,
+        "removed_learners": gone,
         "slots": slots,
         "facilitators": facs,
         "clusters": clusters,
