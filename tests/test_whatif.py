@@ -1343,3 +1343,21 @@ def test_diff_lines_of_a_closed_network_read_as_words_not_python() -> None:
     assert "sessions changed: 2" in lines
     assert not any("dated session(s)" in line for line in lines)
     assert not any("None" in line or "[" in line for line in lines), lines
+
+
+def test_removing_a_school_takes_its_bv_wishes_with_it() -> None:
+    # a0 closes; a planner's wish 'together a0/a1' can no longer hold or break, and a
+    # change file cannot name a wish. The wish goes with the school, and a note says so;
+    # the wish about other schools stays. Was: refused, with the fix 'also change
+    # bv.wishes.1.school_a', which no change file can do.
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(5)]
+    wishes = [
+        {"kind": "together", "school_a": "a0", "school_b": "a1"},
+        {"kind": "apart", "school_a": "a2", "school_b": "a3"},
+    ]
+    instance = make_instance(bv_data(schools, wishes=wishes))
+    notes: list[str] = []
+    change = _change({"op": "remove", "what": "schools", "ids": ["a0"]})
+    changed = apply_change(instance, change, notes=notes)
+    assert [(w.kind, w.school_a, w.school_b) for w in changed.bv.wishes] == [("apart", "a2", "a3")]
+    assert notes == ["operations.1 removes school a0: its BV wish(es) together a0/a1 dropped (B2)"]

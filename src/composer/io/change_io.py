@@ -336,6 +336,7 @@ def apply_change(
                 f"operations.{number(i) + 1} closes network {nid}: taken out of the preferred "
                 f"networks of {len(wishing)} learner(s) ({ids}); their other wishes stay"
             )
+    _drop_wishes_of_removed_schools(instance, change, data, number, notes)
     by_path = {COLLECTION_PATHS[what][0]: what for what in COLLECTION_PATHS}
 
     def locate(path: tuple[str | int, ...]) -> Where:
@@ -404,6 +405,40 @@ def apply_change(
     if issues:
         raise InputError(issues, f"the change in {source} cannot be applied")
     return changed
+
+
+def _drop_wishes_of_removed_schools(
+    instance: Instance,
+    change: ChangeFile,
+    data: dict[str, Any],
+    number: Any,
+    notes: list[str] | None,
+) -> None:
+    """A school the change removes takes its BV wishes (``bv.wishes``, together / apart
+    with another school) with it: they can no longer hold or break, and a change file
+    cannot name a wish. A note per school says which went."""
+    left = {row.get("id") for row in data.get("schools", [])}
+    removed = [s.id for s in instance.schools if s.id not in left]
+    if not removed or not data.get("bv", {}).get("wishes"):
+        return
+    wishes = data["bv"]["wishes"]
+    for sid in removed:
+        mine = [w for w in wishes if sid in (w.get("school_a"), w.get("school_b"))]
+        if not mine:
+            continue
+        wishes[:] = [w for w in wishes if w not in mine]
+        op = next(
+            (
+                i
+                for i, o in enumerate(change.operations)
+                if isinstance(o, RemoveOp) and o.what == "schools" and sid in o.ids
+            ),
+            None,
+        )
+        if notes is not None:
+            which = ", ".join(f"{w['kind']} {w['school_a']}/{w['school_b']}" for w in mine)
+            by = f"operations.{number(op) + 1} removes" if op is not None else "the change removes"
+            notes.append(f"{by} school {sid}: its BV wish(es) {which} dropped (B2)")
 
 
 def _removed_ids(change: ChangeFile, number: Any) -> dict[str, tuple[str, int]]:
