@@ -596,6 +596,14 @@ def test_a_school_leaving_keeps_the_other_cluster_of_its_sector_region() -> None
     assert list(plan.clusters) == [b_before]
     assert sorted(u.id for u in plan.unplaced if u.rule == "B8") == ["a1", "a2", "a3"]
     assert plan_diff(baseline, plan).data["clusters_kept"] == 1
+    # the reason says that 3 is the count left over, not the sector-region's (7): was
+    # "po in region 'r1' has 3 eligible school(s) ..." only
+    reason = next(u.reason for u in plan.unplaced if u.id == "a1")
+    assert "has 3 eligible school(s)" in reason
+    assert reason.endswith(
+        "(the count is of the schools left over by the change: 4 other school(s) of the "
+        "sector-region stay in their 1 kept cluster(s))"
+    )
 
 
 def _two_clusters(b_lat: float = 53.2, b_lon: float = 6.56) -> tuple[Instance, Any]:

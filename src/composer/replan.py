@@ -1023,6 +1023,32 @@ def keep_tn_networks(
     return instance, run_stage(instance, plan, params, no_progress, keep=keep), notes
 
 
+def _left_over_said(instance: Instance, unplaced: tuple[Any, ...], kept: list[Any]) -> list[Any]:
+    """The schools left out for an impossible count (B8) by the run over the schools the
+    kept clusters leave, said as what they are: the count is of the schools left over,
+    not of the sector-region, whose other schools stay in their kept clusters."""
+    idx = instance.index
+    held: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for c in kept:
+        held[(c.sector, c.region)].append(c)
+    said = []
+    for u in unplaced:
+        p = idx.school.get(u.id) if u.what == "school" and u.rule == "B8" else None
+        school = None if p is None else instance.schools[p]
+        mine = [] if school is None else held.get((school.sector, school.region), [])
+        if mine:
+            count = sum(len(c.schools) for c in mine)
+            u = u.model_copy(
+                update={
+                    "reason": f"{u.reason} (the count is of the schools left over by the "
+                    f"change: {count} other school(s) of the sector-region stay in their "
+                    f"{len(mine)} kept cluster(s))"
+                }
+            )
+        said.append(u)
+    return said
+
+
 def keep_clusters(
     instance: Instance, plan: Plan, baseline: Plan, params: SolveParams
 ) -> tuple[Plan, list[str]]:
@@ -1126,7 +1152,9 @@ def keep_clusters(
     )
     rest = _with_room(data, kept)
     out = run(rest, plan, params, no_progress)
-    out = out.model_copy(update={"unplaced": (*out.unplaced, *missing)})
+    out = out.model_copy(
+        update={"unplaced": (*_left_over_said(instance, out.unplaced, kept), *missing)}
+    )
     taken = {c.id for c in kept}
     top: dict[tuple[str, str], int] = defaultdict(int)
     for c in kept:
