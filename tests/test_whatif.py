@@ -1369,3 +1369,27 @@ def test_removing_a_school_takes_its_bv_wishes_with_it() -> None:
     changed = apply_change(instance, change, notes=notes)
     assert [(w.kind, w.school_a, w.school_b) for w in changed.bv.wishes] == [("apart", "a2", "a3")]
     assert notes == ["operations.1 removes school a0: its BV wish(es) together a0/a1 dropped (B2)"]
+
+
+def test_an_empty_change_file_or_an_unknown_op_is_said_in_a_planners_words(tmp_path) -> None:
+    # Was: an empty change file asked for "the instance's name, e.g. 'name: my-region'"
+    # (the instance.yaml message), and an unknown op gave pydantic's "Input tag 'rename'
+    # found using 'op' does not match any of the expected tags" with a generic fix.
+    for text in ("", "\n# nothing yet\n"):
+        empty = tmp_path / "empty.yaml"
+        empty.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as err:
+            load_change(empty)
+        (issue,) = err.value.issues
+        assert issue.message == "the change file is empty: it lists no operations"
+        assert issue.fix is not None and "operations:" in issue.fix
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "operations:\n  - {op: rename, what: learners, id: l0}\n  - {what: learners, ids: [l0]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_change(bad)
+    found = {(x.line, x.message, x.fix) for x in err.value.issues}
+    assert (2, "unknown op 'rename'", "use one of 'remove', 'add', 'modify', 'set'") in found
+    assert any(line == 3 and message == "op is missing" for line, message, _ in found), found

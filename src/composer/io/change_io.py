@@ -57,8 +57,21 @@ def load_change(path: Path) -> tuple[ChangeFile, dict[tuple[str | int, ...], int
         raise InputError(
             [Issue(f"change file {path} does not exist", fix="give the path of a .yaml file")]
         )
+    raw = path.read_bytes()
+    if _lists_nothing(raw):
+        raise InputError(
+            [
+                Issue(
+                    "the change file is empty: it lists no operations",
+                    source,
+                    fix="list them under 'operations:', e.g. 'operations: [{op: remove, "
+                    "what: learners, ids: [L0012]}]' (README, Explain and re-plan)",
+                )
+            ],
+            f"cannot read change file {path}",
+        )
     sink = IssueSink()
-    read = read_settings_yaml(path.read_bytes(), source, sink)
+    read = read_settings_yaml(raw, source, sink)
     if read is None or sink.issues:
         raise InputError(sink.issues, f"cannot read change file {path}")
     change = build_model(ChangeFile, read.data, read.locate, f"invalid change file {path}")
@@ -68,6 +81,14 @@ def load_change(path: Path) -> tuple[ChangeFile, dict[tuple[str | int, ...], int
         if where.line is not None:
             lines[("operations", i)] = where.line
     return change, lines
+
+
+def _lists_nothing(raw: bytes) -> bool:
+    """True for a file with no YAML content: empty, blank, or only comments."""
+    try:
+        return yaml.safe_load(raw.decode("utf-8-sig")) is None
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return False  # reported by the reader, with the line
 
 
 def _rows(data: dict[str, Any], what: str) -> tuple[list[dict[str, Any]], str]:
