@@ -1393,3 +1393,34 @@ def test_an_empty_change_file_or_an_unknown_op_is_said_in_a_planners_words(tmp_p
     found = {(x.line, x.message, x.fix) for x in err.value.issues}
     assert (2, "unknown op 'rename'", "use one of 'remove', 'add', 'modify', 'set'") in found
     assert any(line == 3 and message == "op is missing" for line, message, _ in found), found
+
+
+def test_a_region_without_a_plan_is_a_few_lines_not_one_per_learner_and_network() -> None:
+    # the re-plan of a region finds no plan: every learner and network of it is left out
+    # for one and the same reason. The diff says so once per kind, with the reason and
+    # the first ids. Was: a line per learner (the same reason each time), per network
+    # left out, per slot and per facilitator pair: 235 lines for midden-nederland.
+    from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, Unplaced
+
+    slot = PlannedSlot(weekday="wed", block="b1", start=dt.time(8, 30), end=dt.time(10))
+    nets = tuple(
+        PlannedNetwork(id=f"N{k}", region="r", location="s1", learners=(f"L{k}",),
+                       facilitators=(f"SO{k}", f"IO{k}"), slot=slot)
+        for k in range(5)
+    )  # fmt: skip
+    before = Plan(instance="t", status="optimal", objective=1, networks=nets)
+    why = "region r has no plan: 5 learners must be placed but the 4 networks seat at most 4"
+    after = Plan(
+        instance="t",
+        status="infeasible",
+        unplaced=(
+            *(Unplaced(id=f"L{k}", what="learner", reason=why, rule="L1") for k in range(5)),
+            *(Unplaced(id=f"N{k}", what="network", reason=why, rule="L1") for k in range(5)),
+        ),
+    )
+    lines = plan_diff(before, after).lines()
+    assert f"  5 learners in no network (unplaced: {why} [L1]): L0, L1, L2, L3, L4" in lines, lines
+    assert "  5 networks no longer planned (no slot, no facilitators): N0, N1, N2, N3, N4" in lines
+    assert f"  [L1] 5 networks left out: {why}: N0, N1, N2, N3, N4" in lines
+    assert not any("slot of" in line or "facilitators of" in line for line in lines)
+    assert len(lines) < 12, lines

@@ -294,24 +294,43 @@ class Diff:
                 else ""
             )
         )
-        for m in d["moves"][:40]:
+        # learners left out for one and the same reason (a region without a plan) are
+        # one line, not one each
+        shared = _shared(m["why"] for m in d["moves"] if m["after"] is None and m.get("why"))
+        singles = [m for m in d["moves"] if m["after"] is not None or m.get("why") not in shared]
+        for m in singles[:40]:
             why = f" ({m['why']})" if m.get("why") else ""
             who = _who(m["learner"], m.get("name"))
             out.append(f"  {who}: {m['before'] or '-'} -> {m['after'] or '-'}{why}")
-        if len(d["moves"]) > 40:
-            out.append(f"  ... {len(d['moves']) - 40} more in diff.json")
+        if len(singles) > 40:
+            out.append(f"  ... {len(singles) - 40} more in diff.json")
+        for why in shared:
+            ids = [m["learner"] for m in d["moves"] if m["after"] is None and m["why"] == why]
+            out.append(f"  {len(ids)} learners in no network ({why}): {_some(ids)}")
         gone = d.get("removed_learners", [])
         for m in gone[:40]:
             who = _who(m["learner"], m.get("name"))
             out.append(f"  {who}: {m['before']} -> - (removed by the change)")
         if len(gone) > 40:
             out.append(f"  ... {len(gone) - 40} more removed in diff.json")
+        # networks no longer planned: their slots and facilitators in one line when many
+        gone_nets = [c["network"] for c in d["slots"] if c["after"] is None]
+        folded = set(gone_nets) if len(gone_nets) >= _FOLD else set()
+        if folded:
+            out.append(
+                f"  {len(gone_nets)} networks no longer planned (no slot, no facilitators): "
+                + _some(gone_nets)
+            )
         for c in d["slots"]:
+            if c["network"] in folded:
+                continue
             out.append(
                 f"  slot of {c['network']}: {c['before'] or '-'} -> "
                 + (c["after"] or "- (no longer planned)")
             )
         for c in d["facilitators"]:
+            if c["network"] in folded and not c["after"]:
+                continue
             out.append(
                 f"  facilitators of {c['network']}: {', '.join(c['before']) or '-'} -> "
                 + (", ".join(c["after"]) or "- (no longer planned)")
@@ -344,12 +363,22 @@ class Diff:
                 who = _who(m["participant"], m.get("name"))
                 out.append(f"  {who}: {m['before'] or '-'} -> {m['after'] or '-'} ({m['why']})")
         moved = {m["learner"] for m in d["moves"]} | {m["participant"] for m in tn_moves}
-        for u in d.get("unplaced_new", []):
-            if u["what"] in {"learner", "participant"} and u["id"] in moved:
-                continue  # named with their move above
+        new_out = [
+            u
+            for u in d.get("unplaced_new", [])
+            if not (u["what"] in {"learner", "participant"} and u["id"] in moved)
+        ]  # a learner or participant left out is named with their move above
+        alike = _shared((u["what"], u["rule"], u["reason"]) for u in new_out)
+        for u in new_out:
             rule = f"[{u['rule']}] " if u["rule"] else ""
-            what = _who(u["id"], u.get("name"))
-            out.append(f"  {rule}{u['what']} {what} left out: {u['reason']}")
+            key = (u["what"], u["rule"], u["reason"])
+            if key not in alike:
+                what = _who(u["id"], u.get("name"))
+                out.append(f"  {rule}{u['what']} {what} left out: {u['reason']}")
+            elif alike[key]:
+                ids = [x["id"] for x in new_out if (x["what"], x["rule"], x["reason"]) == key]
+                out.append(f"  {rule}{len(ids)} {u['what']}s left out: {u['reason']}: {_some(ids)}")
+                alike[key] = 0
         sessions = d.get("sessions", [])
         if sessions:
             out.append(f"sessions changed: {len(sessions)}")
@@ -375,6 +404,27 @@ class Diff:
         for note in d.get("notes", []):
             out.append(f"note: {note}")
         return out
+
+
+_FOLD = 4
+"""This many learners (networks, schools) left out for one and the same reason are one
+line of the diff (a region without a plan leaves out every learner and network)."""
+
+
+def _shared(keys: Any) -> dict[Any, int]:
+    """The keys that occur :data:`_FOLD` or more times, with their count (in order)."""
+    counts: dict[Any, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return {key: n for key, n in counts.items() if n >= _FOLD}
+
+
+def _some(ids: list[str], shown: int = 5) -> str:
+    """The first ids of a list, and how many more (diff.json lists all)."""
+    head = ", ".join(ids[:shown])
+    return head + (
+        f" and {len(ids) - shown} more (diff.json lists all)" if len(ids) > shown else ""
+    )
 
 
 def objective_text(value: Any) -> str:
