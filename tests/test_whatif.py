@@ -1424,3 +1424,19 @@ def test_a_region_without_a_plan_is_a_few_lines_not_one_per_learner_and_network(
     assert f"  [L1] 5 networks left out: {why}: N0, N1, N2, N3, N4" in lines
     assert not any("slot of" in line or "facilitators of" in line for line in lines)
     assert len(lines) < 12, lines
+
+
+def test_whatif_with_a_change_file_that_does_not_exist_says_so(cli, tmp_path) -> None:
+    # Was: exit 70, "internal error: FileNotFoundError" (the file was read again to
+    # collect every issue of a file that could not be loaded); a folder gave the same.
+    base = tmp_path / "base"
+    assert cli("solve", _TINY, "--out", base, "--quiet", "--time-limit", "20").exit_code == 0
+    for missing in (tmp_path / "nowhere.yaml", tmp_path):
+        out = tmp_path / "out"
+        result = cli(
+            "whatif", _TINY, "--baseline", base / "plan.json", "--change", missing, "--out", out
+        )
+        assert result.exit_code == 2, result.output
+        what = "is a folder, not a file" if missing.is_dir() else "does not exist"
+        assert f"change file {missing} {what}" in result.output
+        assert "internal error" not in result.output and not out.exists()

@@ -54,9 +54,8 @@ def load_change(path: Path) -> tuple[ChangeFile, dict[tuple[str | int, ...], int
     """
     source = path.name
     if not path.is_file():
-        raise InputError(
-            [Issue(f"change file {path} does not exist", fix="give the path of a .yaml file")]
-        )
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise InputError([Issue(f"change file {path} {what}", fix="give the path of a .yaml file")])
     raw = path.read_bytes()
     if _lists_nothing(raw):
         raise InputError(
@@ -549,6 +548,8 @@ def check_change(path: Path, instance: Instance) -> None:
     else:
         apply_change(instance, change, path.name, lines)
         return
+    if not path.is_file():
+        raise structure  # no file to read the operations of
     sink = IssueSink()
     read = read_settings_yaml(path.read_bytes(), path.name, sink)
     raw = read.data.get("operations") if read is not None and isinstance(read.data, dict) else None
