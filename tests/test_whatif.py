@@ -53,6 +53,10 @@ def test_removing_a_learner_moves_nobody_else() -> None:
     diff = plan_diff(baseline, plan, valid.stays, {gone})
     assert diff.data["summary"]["moved"] == 0 and diff.data["summary"]["removed"] == 1
     assert diff.data["summary"]["moved_from_valid"] == 0
+    # the learner who left is named with the network they left (was: only counted)
+    home = next(n.id for n in baseline.networks if gone in n.learners)
+    assert f"  {gone}: {home} -> - (removed by the change)" in diff.lines()
+    assert diff.data["removed_learners"] == [{"learner": gone, "name": "", "before": home}]
 
 
 def test_a_learner_whose_network_no_longer_fits_moves_alone() -> None:
@@ -592,6 +596,14 @@ def test_a_school_leaving_keeps_the_other_cluster_of_its_sector_region() -> None
     assert list(plan.clusters) == [b_before]
     assert sorted(u.id for u in plan.unplaced if u.rule == "B8") == ["a1", "a2", "a3"]
     assert plan_diff(baseline, plan).data["clusters_kept"] == 1
+    # the reason says that 3 is the count left over, not the sector-region's (7): was
+    # "po in region 'r1' has 3 eligible school(s) ..." only
+    reason = next(u.reason for u in plan.unplaced if u.id == "a1")
+    assert "has 3 eligible school(s)" in reason
+    assert reason.endswith(
+        "(the count is of the schools left over by the change: 4 other school(s) of the "
+        "sector-region stay in their 1 kept cluster(s))"
+    )
 
 
 def test_a_cluster_a_school_left_keeps_the_others_its_dates_and_every_other_host() -> None:
@@ -626,7 +638,10 @@ def test_a_cluster_a_school_left_keeps_the_others_its_dates_and_every_other_host
     assert [d for d, _ in after] == [d for d, _ in before]
     changed_hosts = [(b, a) for (_, b), (_, a) in zip(before, after, strict=True) if a != b]
     assert len(changed_hosts) == 1 and changed_hosts[0][0] == "a0"
-    assert any(n.startswith(f"[B2] cluster {a_before.id} keeps its 4 other schools") for n in notes)
+    gone = (
+        f"[B2] cluster {a_before.id} goes on without a0 (no longer in BV) with its 4 other schools"
+    )
+    assert gone in notes
 
 
 def _two_clusters(b_lat: float = 53.2, b_lon: float = 6.56) -> tuple[Instance, Any]:
@@ -1230,3 +1245,236 @@ def test_a_tn_dropout_keeps_the_others_in_their_network(cli, tmp_path, strict):
         assert any(n.startswith("[T7] TN network TN1 keeps running") for n in diff["notes"])
         assert "T7" in diff["rules"]
     assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_a_cluster_a_school_leaves_goes_on_with_the_others() -> None:
+    # Baseline: A = a0-a4 (five po schools near Utrecht) and B = b0-b3 (near Groningen).
+    # a4 leaves the programme: A's other four still form a cluster (B2) and go on as A,
+    # with its id and coordinator, and B is untouched. Was: A was dissolved and its four
+    # schools clustered anew ("1 baseline cluster(s) kept, 1 formed anew"), so its
+    # meetings were all dated anew under another id.
+    from composer.pipeline import solve
+    from composer.replan import replan
+
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(5)]
+    schools += [bv_school(f"b{i}", lat=53.2 + 0.01 * i, lon=6.56) for i in range(4)]
+    instance = make_instance(bv_data(schools))
+    baseline, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    a = next(c for c in baseline.clusters if "a0" in c.schools)
+    assert sorted(a.schools) == ["a0", "a1", "a2", "a3", "a4"]
+    change = {"op": "modify", "what": "schools", "id": "a4", "fields": {"bv_subsidy": "nee"}}
+    changed = apply_change(instance, _change(change))
+    planned, plan, _, notes, _ = replan(changed, baseline, SolveParams(time_limit=10, workers=1))
+    report = check_plan(planned, plan)
+    assert report.ok, [v.render() for v in report.errors]
+    left = tuple(s for s in a.schools if s != "a4")
+    assert a.model_copy(update={"schools": left}) in plan.clusters
+    assert len(plan.clusters) == 2
+    assert f"[B2] cluster {a.id} goes on without a4 (no longer in BV) with its 4 other schools" in (
+        notes
+    )
+    assert "BV: 2 baseline cluster(s) kept, 0 formed anew" in notes
+    diff = plan_diff(baseline, plan)
+    assert diff.data["clusters_kept"] == 2 and diff.data["clusters"] == []
+    assert f"  school a4: no longer in BV (was in cluster {a.id})" in diff.lines()
+
+
+def test_a_school_joining_a_cluster_changes_one_host_only(cli, tmp_path):
+    # tiny: cluster -01 (07PH00, 17DZ00, 17ZL00, 30VB00) meets six times, hosted by
+    # 07PH00, 17DZ00, 17ZL00, 30VB00, 07PH00, 17DZ00. 07KN00 no longer receives individual
+    # support and joins it (five schools). B5 wants 07KN00 to host once: one meeting of
+    # 07PH00 or 17DZ00 goes to it, every other host and every date stays. Was: the hosts
+    # no longer rotated over the cluster's schools, so all six were chosen anew (four
+    # changed).
+    operations = [
+        {"op": "modify", "what": "schools", "id": "07KN00",
+         "fields": {"bv_individual_support": "nee"}}
+    ]  # fmt: skip
+    base, out = _tiny_whatif(cli, tmp_path, operations)
+    cluster = "bv-po-utrecht-en-omstreken-01"
+    before = _meetings(base / "plan.json", cluster)
+    after = _meetings(out / "plan.json", cluster)
+    assert [d for d, _ in after] == [d for d, _ in before]
+    changed = [(b, a) for (_, b), (_, a) in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1 and changed[0][1] == "07KN00", (before, after)
+    assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_a_shortened_tn_series_keeps_its_first_meetings(cli, tmp_path):
+    # tiny: TN1 has four meetings after the joint kick-off. Its series is shortened to four
+    # (three meetings after the kick-off): the first three keep their dates, hosts and
+    # helpers, the last is no longer held. Was: the number of meetings changed, so all
+    # three were dated anew (and hosted and helped anew).
+    operations = [
+        {"op": "modify", "what": "tn_networks", "id": "TN1", "fields": {"series_length": 4}}
+    ]
+    base, out = _tiny_whatif(cli, tmp_path, operations)
+    before = _meetings(base / "plan.json", "TN1")
+    assert len(before) == 4
+    assert _meetings(out / "plan.json", "TN1") == before[:3]
+    assert _helpers(out / "plan.json", "TN1") == _helpers(base / "plan.json", "TN1")[:3]
+    diff = json.loads((out / "diff.json").read_text(encoding="utf-8"))
+    assert [(c["group"], c["change"]) for c in diff["sessions"]] == [("TN1", "removed")]
+    assert cli("check", out / "instance.json", out / "plan.json").exit_code == 0
+
+
+def test_fewer_meetings_a_year_continue_the_first_of_each_year() -> None:
+    # a BV cluster met three times in each of two school years; with two meetings a year
+    # the re-plan continues the first two of each year (the third is dropped), and with
+    # four a year there is nothing to match the meetings by
+    from composer.solvers.calendar.chains import Chain, Segment, matched_previous
+
+    year1, year2 = tuple(range(100, 200)), tuple(range(400, 500))
+    previous = [110, 140, 170, 410, 440, 470]
+
+    def chain(per_year: int) -> Chain:
+        return Chain(
+            "c", (Segment("y1", year1, (0,) * per_year), Segment("y2", year2, (0,) * per_year))
+        )
+
+    assert matched_previous(chain(3), previous) == [0, 1, 2, 3, 4, 5]
+    assert matched_previous(chain(2), previous) == [0, 1, 3, 4]
+    assert matched_previous(chain(4), previous) is None
+
+
+def test_diff_says_who_helps_instead_of_a_participant_who_left(cli, tmp_path):
+    # tiny: TNP08 helps prepare a TN1 meeting (T5) and leaves. Someone else helps in
+    # their place: the diff lists the meeting with the new helper, so the planner can ask
+    # them. Was: a session's helpers were not compared, so the change was invisible.
+    base, out = _tiny_whatif(
+        cli, tmp_path, [{"op": "remove", "what": "tn_participants", "ids": ["TNP08"]}]
+    )
+    plan = json.loads((base / "plan.json").read_text(encoding="utf-8"))
+    helped = [s["id"] for s in plan["sessions"] if "TNP08" in s["helpers"]]
+    assert helped
+    diff = json.loads((out / "diff.json").read_text(encoding="utf-8"))
+    changes = {c["session"]: c for c in diff["sessions"]}
+    assert set(helped) <= set(changes)
+    for sid in helped:
+        assert "TNP08" in changes[sid]["before"]["helpers"]
+        assert "TNP08" not in changes[sid]["after"]["helpers"]
+    assert "T5" in diff["rules"]
+    lines = Diff(diff).lines()
+    assert any(
+        sid in line and "instead of TNP08 Deelnemer po 4b (T5)" in line
+        for line in lines
+        for sid in helped
+    )
+
+
+def test_diff_lines_of_a_closed_network_read_as_words_not_python() -> None:
+    # a network the change closed: its slot and facilitators read '-', not None and [],
+    # and the lines give one count of sessions changed. Was: 'slot of N2: wed b5 ->
+    # None', "facilitators of N2: ['SO2', 'IO2'] -> []", and '2 dated session(s)
+    # changed' under the BV clusters beside 'sessions changed: 2'.
+    from composer.model.plan import PlannedNetwork, PlannedSlot, Session
+
+    base, _ = _tiny_plan()
+    n2 = PlannedNetwork(
+        id="N2", region="r", location="s2", learners=("L2",), facilitators=("SO2", "IO2"),
+        slot=PlannedSlot(weekday="wed", block="b5", start=dt.time(15, 45), end=dt.time(17, 15)),
+    )  # fmt: skip
+    sessions = tuple(
+        Session(id=f"los-N2-{k}", programme="los", group="N2", date=dt.date(2026, 11, 4 + 7 * k),
+                start=dt.time(15, 45), end=dt.time(17, 15), location="s2",
+                facilitators=("SO2", "IO2"))
+        for k in range(2)
+    )  # fmt: skip
+    before = base.model_copy(
+        update={"networks": (*base.networks, n2), "sessions": (*base.sessions, *sessions)}
+    )
+    lines = plan_diff(before, base).lines()
+    assert "  slot of N2: wed b5 -> - (no longer planned)" in lines
+    assert "  facilitators of N2: SO2, IO2 -> - (no longer planned)" in lines
+    assert "sessions changed: 2" in lines
+    assert not any("dated session(s)" in line for line in lines)
+    assert not any("None" in line or "[" in line for line in lines), lines
+
+
+def test_removing_a_school_takes_its_bv_wishes_with_it() -> None:
+    # a0 closes; a planner's wish 'together a0/a1' can no longer hold or break, and a
+    # change file cannot name a wish. The wish goes with the school, and a note says so;
+    # the wish about other schools stays. Was: refused, with the fix 'also change
+    # bv.wishes.1.school_a', which no change file can do.
+    schools = [bv_school(f"a{i}", lat=52.09 + 0.01 * i, lon=5.12) for i in range(5)]
+    wishes = [
+        {"kind": "together", "school_a": "a0", "school_b": "a1"},
+        {"kind": "apart", "school_a": "a2", "school_b": "a3"},
+    ]
+    instance = make_instance(bv_data(schools, wishes=wishes))
+    notes: list[str] = []
+    change = _change({"op": "remove", "what": "schools", "ids": ["a0"]})
+    changed = apply_change(instance, change, notes=notes)
+    assert [(w.kind, w.school_a, w.school_b) for w in changed.bv.wishes] == [("apart", "a2", "a3")]
+    assert notes == ["operations.1 removes school a0: its BV wish(es) together a0/a1 dropped (B2)"]
+
+
+def test_an_empty_change_file_or_an_unknown_op_is_said_in_a_planners_words(tmp_path) -> None:
+    # Was: an empty change file asked for "the instance's name, e.g. 'name: my-region'"
+    # (the instance.yaml message), and an unknown op gave pydantic's "Input tag 'rename'
+    # found using 'op' does not match any of the expected tags" with a generic fix.
+    for text in ("", "\n# nothing yet\n"):
+        empty = tmp_path / "empty.yaml"
+        empty.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as err:
+            load_change(empty)
+        (issue,) = err.value.issues
+        assert issue.message == "the change file is empty: it lists no operations"
+        assert issue.fix is not None and "operations:" in issue.fix
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "operations:\n  - {op: rename, what: learners, id: l0}\n  - {what: learners, ids: [l0]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_change(bad)
+    found = {(x.line, x.message, x.fix) for x in err.value.issues}
+    assert (2, "unknown op 'rename'", "use one of 'remove', 'add', 'modify', 'set'") in found
+    assert any(line == 3 and message == "op is missing" for line, message, _ in found), found
+
+
+def test_a_region_without_a_plan_is_a_few_lines_not_one_per_learner_and_network() -> None:
+    # the re-plan of a region finds no plan: every learner and network of it is left out
+    # for one and the same reason. The diff says so once per kind, with the reason and
+    # the first ids. Was: a line per learner (the same reason each time), per network
+    # left out, per slot and per facilitator pair: 235 lines for midden-nederland.
+    from composer.model.plan import Plan, PlannedNetwork, PlannedSlot, Unplaced
+
+    slot = PlannedSlot(weekday="wed", block="b1", start=dt.time(8, 30), end=dt.time(10))
+    nets = tuple(
+        PlannedNetwork(id=f"N{k}", region="r", location="s1", learners=(f"L{k}",),
+                       facilitators=(f"SO{k}", f"IO{k}"), slot=slot)
+        for k in range(5)
+    )  # fmt: skip
+    before = Plan(instance="t", status="optimal", objective=1, networks=nets)
+    why = "region r has no plan: 5 learners must be placed but the 4 networks seat at most 4"
+    after = Plan(
+        instance="t",
+        status="infeasible",
+        unplaced=(
+            *(Unplaced(id=f"L{k}", what="learner", reason=why, rule="L1") for k in range(5)),
+            *(Unplaced(id=f"N{k}", what="network", reason=why, rule="L1") for k in range(5)),
+        ),
+    )
+    lines = plan_diff(before, after).lines()
+    assert f"  5 learners in no network (unplaced: {why} [L1]): L0, L1, L2, L3, L4" in lines, lines
+    assert "  5 networks no longer planned (no slot, no facilitators): N0, N1, N2, N3, N4" in lines
+    assert f"  [L1] 5 networks left out: {why}: N0, N1, N2, N3, N4" in lines
+    assert not any("slot of" in line or "facilitators of" in line for line in lines)
+    assert len(lines) < 12, lines
+
+
+def test_whatif_with_a_change_file_that_does_not_exist_says_so(cli, tmp_path) -> None:
+    # Was: exit 70, "internal error: FileNotFoundError" (the file was read again to
+    # collect every issue of a file that could not be loaded); a folder gave the same.
+    base = tmp_path / "base"
+    assert cli("solve", _TINY, "--out", base, "--quiet", "--time-limit", "20").exit_code == 0
+    for missing in (tmp_path / "nowhere.yaml", tmp_path):
+        out = tmp_path / "out"
+        result = cli(
+            "whatif", _TINY, "--baseline", base / "plan.json", "--change", missing, "--out", out
+        )
+        assert result.exit_code == 2, result.output
+        what = "is a folder, not a file" if missing.is_dir() else "does not exist"
+        assert f"change file {missing} {what}" in result.output
+        assert "internal error" not in result.output and not out.exists()

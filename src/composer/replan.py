@@ -294,16 +294,47 @@ class Diff:
                 else ""
             )
         )
-        for m in d["moves"][:40]:
+        # learners left out for one and the same reason (a region without a plan) are
+        # one line, not one each
+        shared = _shared(m["why"] for m in d["moves"] if m["after"] is None and m.get("why"))
+        singles = [m for m in d["moves"] if m["after"] is not None or m.get("why") not in shared]
+        for m in singles[:40]:
             why = f" ({m['why']})" if m.get("why") else ""
             who = _who(m["learner"], m.get("name"))
             out.append(f"  {who}: {m['before'] or '-'} -> {m['after'] or '-'}{why}")
-        if len(d["moves"]) > 40:
-            out.append(f"  ... {len(d['moves']) - 40} more in diff.json")
+        if len(singles) > 40:
+            out.append(f"  ... {len(singles) - 40} more in diff.json")
+        for why in shared:
+            ids = [m["learner"] for m in d["moves"] if m["after"] is None and m["why"] == why]
+            out.append(f"  {len(ids)} learners in no network ({why}): {_some(ids)}")
+        gone = d.get("removed_learners", [])
+        for m in gone[:40]:
+            who = _who(m["learner"], m.get("name"))
+            out.append(f"  {who}: {m['before']} -> - (removed by the change)")
+        if len(gone) > 40:
+            out.append(f"  ... {len(gone) - 40} more removed in diff.json")
+        # networks no longer planned: their slots and facilitators in one line when many
+        gone_nets = [c["network"] for c in d["slots"] if c["after"] is None]
+        folded = set(gone_nets) if len(gone_nets) >= _FOLD else set()
+        if folded:
+            out.append(
+                f"  {len(gone_nets)} networks no longer planned (no slot, no facilitators): "
+                + _some(gone_nets)
+            )
         for c in d["slots"]:
-            out.append(f"  slot of {c['network']}: {c['before']} -> {c['after']}")
+            if c["network"] in folded:
+                continue
+            out.append(
+                f"  slot of {c['network']}: {c['before'] or '-'} -> "
+                + (c["after"] or "- (no longer planned)")
+            )
         for c in d["facilitators"]:
-            out.append(f"  facilitators of {c['network']}: {c['before']} -> {c['after']}")
+            if c["network"] in folded and not c["after"]:
+                continue
+            out.append(
+                f"  facilitators of {c['network']}: {', '.join(c['before']) or '-'} -> "
+                + (", ".join(c["after"]) or "- (no longer planned)")
+            )
         if len(d["clusters"]) > 40:
             out.append(
                 f"  {len(d['clusters'])} schools re-clustered (first 40 below; all in diff.json)"
@@ -313,6 +344,9 @@ class Diff:
             f"BV clusters kept with the same schools: {d['clusters_kept']}"
             + (f" ({handed} of them with another coordinator, B4)" if handed else "")
         )
+        for c in d.get("clusters_left", []):
+            who = _who(c["school"], c.get("name"))
+            out.append(f"  school {who}: no longer in BV (was in cluster {c['before']})")
         for c in d["clusters"][:40]:
             line = f"  school {c['school']}: cluster {c['before'] or '-'} -> {c['after'] or '-'}"
             if c["before"] is not None and c["before"] == c["after"]:
@@ -329,14 +363,22 @@ class Diff:
                 who = _who(m["participant"], m.get("name"))
                 out.append(f"  {who}: {m['before'] or '-'} -> {m['after'] or '-'} ({m['why']})")
         moved = {m["learner"] for m in d["moves"]} | {m["participant"] for m in tn_moves}
-        for u in d.get("unplaced_new", []):
-            if u["what"] in {"learner", "participant"} and u["id"] in moved:
-                continue  # named with their move above
+        new_out = [
+            u
+            for u in d.get("unplaced_new", [])
+            if not (u["what"] in {"learner", "participant"} and u["id"] in moved)
+        ]  # a learner or participant left out is named with their move above
+        alike = _shared((u["what"], u["rule"], u["reason"]) for u in new_out)
+        for u in new_out:
             rule = f"[{u['rule']}] " if u["rule"] else ""
-            what = _who(u["id"], u.get("name"))
-            out.append(f"  {rule}{u['what']} {what} left out: {u['reason']}")
-        if d["dates_changed"]:
-            out.append(f"  {d['dates_changed']} dated session(s) changed")
+            key = (u["what"], u["rule"], u["reason"])
+            if key not in alike:
+                what = _who(u["id"], u.get("name"))
+                out.append(f"  {rule}{u['what']} {what} left out: {u['reason']}")
+            elif alike[key]:
+                ids = [x["id"] for x in new_out if (x["what"], x["rule"], x["reason"]) == key]
+                out.append(f"  {rule}{len(ids)} {u['what']}s left out: {u['reason']}: {_some(ids)}")
+                alike[key] = 0
         sessions = d.get("sessions", [])
         if sessions:
             out.append(f"sessions changed: {len(sessions)}")
@@ -362,6 +404,27 @@ class Diff:
         for note in d.get("notes", []):
             out.append(f"note: {note}")
         return out
+
+
+_FOLD = 4
+"""This many learners (networks, schools) left out for one and the same reason are one
+line of the diff (a region without a plan leaves out every learner and network)."""
+
+
+def _shared(keys: Any) -> dict[Any, int]:
+    """The keys that occur :data:`_FOLD` or more times, with their count (in order)."""
+    counts: dict[Any, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return {key: n for key, n in counts.items() if n >= _FOLD}
+
+
+def _some(ids: list[str], shown: int = 5) -> str:
+    """The first ids of a list, and how many more (diff.json lists all)."""
+    head = ", ".join(ids[:shown])
+    return head + (
+        f" and {len(ids) - shown} more (diff.json lists all)" if len(ids) > shown else ""
+    )
 
 
 def objective_text(value: Any) -> str:
@@ -437,6 +500,12 @@ def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
     gained = [f for f in b["facilitators"] if f not in a["facilitators"]]
     if gained:
         parts.append("now with " + ", ".join(_who(f, names.get(f)) for f in gained))
+    helping = [p for p in b.get("helpers", []) if p not in a.get("helpers", [])]
+    helped = [p for p in a.get("helpers", []) if p not in b.get("helpers", [])]
+    if helping or helped:
+        new = ", ".join(_who(p, names.get(p)) for p in helping) or "nobody"
+        old = ", ".join(_who(p, names.get(p)) for p in helped) or "nobody"
+        parts.append(f"helped by {new} instead of {old} (T5)")
     return f"{head}: {'; '.join(parts)}"
 
 
@@ -506,10 +575,13 @@ def plan_diff(
     unplaced = set(why_unplaced)
     unplanned = _networks_without_plan(before, after)
     moves = []
+    gone: list[dict[str, Any]] = []  # learners the change removed, with their network
     kept = 0
     for lr in sorted(set(old) | set(new)):
         a, b = old.get(lr), new.get(lr)
         if lr in removed:
+            if a is not None:
+                gone.append({"learner": lr, "name": names.get(lr, ""), "before": a})
             continue
         if a == b:
             kept += 1
@@ -545,12 +617,15 @@ def plan_diff(
     cb = {sc: c for c in before.clusters for sc in c.schools}
     ca = {sc: c for c in after.clusters for sc in c.schools}
     clusters = []
+    left_bv: list[dict[str, Any]] = []  # schools of a baseline cluster no longer in BV
     for school in sorted(set(cb) | set(ca)):
         b_c, a_c = cb.get(school), ca.get(school)
         mates_b = {y for y in b_c.schools if y in eligible_after} if b_c else set()
         mates_a = set(a_c.schools) if a_c else set()
         if school not in eligible_after and a_c is None:
-            continue  # left the programme
+            if b_c is not None:
+                left_bv.append({"school": school, "name": names.get(school, ""), "before": b_c.id})
+            continue  # left the programme: not a re-clustering
         if mates_b != mates_a:
             clusters.append(
                 {
@@ -564,7 +639,7 @@ def plan_diff(
     sess_b = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in before.sessions}
     sess_a = {(s.group, s.date.isoformat(), s.start.isoformat()) for s in after.sessions}
     tn_moves = _tn_moves(before, after, names)
-    kept_clusters = _kept_clusters(before, after)
+    kept_clusters = _kept_clusters(before, after, eligible_after)
     unplaced_new = _unplaced_new(before, after, names)
     sessions = _session_changes(before, after)
     visits = _visit_changes(before, after)
@@ -575,6 +650,8 @@ def plan_diff(
         rules.update({"L5", "L6"})
     if clusters:
         rules.update({"B2", "B4"})
+    if left_bv:
+        rules.add("B1")
     if sess_a != sess_b:
         rules.add("C1")
     if visits:
@@ -588,6 +665,10 @@ def plan_diff(
             change["before"]["location"] != change["after"]["location"]
         ):
             rules.add(_HOST_RULE.get(change["programme"], "C1"))
+        if change["change"] == "changed" and (
+            change["before"]["helpers"] != change["after"]["helpers"]
+        ):
+            rules.add("T5")
     data = {
         "status": {"before": before.status, "after": after.status},
         "objective": {"before": before.objective, "after": after.objective},
@@ -612,9 +693,11 @@ def plan_diff(
             "without_plan": sum(1 for m in moves if _left_without_plan(m, unplanned)),
         },
         "moves": moves,
+        "removed_learners": gone,
         "slots": slots,
         "facilitators": facs,
         "clusters": clusters,
+        "clusters_left": left_bv,
         "clusters_kept": len(kept_clusters),
         "clusters_new_coordinator": sum(
             1 for b, c in kept_clusters if b.coordinator != c.coordinator
@@ -629,7 +712,12 @@ def plan_diff(
         "names": {
             f: names[f]
             for c in [*sessions, *visits]
-            for f in (*c.get("without", []), *((c["after"] or {}).get("facilitators", [])))
+            for f in (
+                *c.get("without", []),
+                *((c["after"] or {}).get("facilitators", [])),
+                *((c["before"] or {}).get("helpers", [])),
+                *((c["after"] or {}).get("helpers", [])),
+            )
             if f in names
         },
         "rules": sorted(rules),
@@ -646,10 +734,11 @@ _SESSION_LIMIT = 40
 """Lines of session changes :meth:`Diff.lines` prints (all are in ``diff.json``)."""
 
 
-def _kept_clusters(before: Plan, after: Plan) -> list[tuple[Any, Any]]:
+def _kept_clusters(before: Plan, after: Plan, in_bv: set[str]) -> list[tuple[Any, Any]]:
     """(baseline cluster, new cluster) of every new cluster with the schools of a
-    baseline one (its coordinator may have changed)."""
-    by_schools = {frozenset(b.schools): b for b in before.clusters}
+    baseline one that are still in BV (``in_bv``: a school that left the programme does
+    not make its cluster a new one; its coordinator may have changed)."""
+    by_schools = {frozenset(s for s in b.schools if s in in_bv): b for b in before.clusters}
     return [
         (b, c) for c in after.clusters if (b := by_schools.get(frozenset(c.schools))) is not None
     ]
@@ -738,6 +827,7 @@ def _session_view(s: Any) -> dict[str, Any]:
         "end": s.end.strftime("%H:%M"),
         "location": s.location,
         "facilitators": list(s.facilitators),
+        "helpers": list(s.helpers),
     }
 
 
@@ -983,6 +1073,32 @@ def keep_tn_networks(
     return instance, run_stage(instance, plan, params, no_progress, keep=keep), notes
 
 
+def _left_over_said(instance: Instance, unplaced: tuple[Any, ...], kept: list[Any]) -> list[Any]:
+    """The schools left out for an impossible count (B8) by the run over the schools the
+    kept clusters leave, said as what they are: the count is of the schools left over,
+    not of the sector-region, whose other schools stay in their kept clusters."""
+    idx = instance.index
+    held: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for c in kept:
+        held[(c.sector, c.region)].append(c)
+    said = []
+    for u in unplaced:
+        p = idx.school.get(u.id) if u.what == "school" and u.rule == "B8" else None
+        school = None if p is None else instance.schools[p]
+        mine = [] if school is None else held.get((school.sector, school.region), [])
+        if mine:
+            count = sum(len(c.schools) for c in mine)
+            u = u.model_copy(
+                update={
+                    "reason": f"{u.reason} (the count is of the schools left over by the "
+                    f"change: {count} other school(s) of the sector-region stay in their "
+                    f"{len(mine)} kept cluster(s))"
+                }
+            )
+        said.append(u)
+    return said
+
+
 def keep_clusters(
     instance: Instance, plan: Plan, baseline: Plan, params: SolveParams
 ) -> tuple[Plan, list[str]]:
@@ -1015,9 +1131,11 @@ def keep_clusters(
         for key, wish in sorted(rewished.items())
     )
     kept: list[Cluster] = []
+    shrunk: dict[str, list[str]] = {}  # cluster -> its schools that left the programme
     for c in baseline.clusters:
         # the schools still clustered in the part most of them are in: a school that left
-        # BV (or its part) leaves the cluster, which holds on while it keeps enough (B2)
+        # BV (or its part) leaves the cluster; the others go on together while they still
+        # form a cluster (B2)
         groups = Counter(group_of[s] for s in c.schools if s in group_of).most_common(2)
         if not groups or (len(groups) == 2 and groups[0][1] == groups[1][1]):
             continue
@@ -1025,13 +1143,8 @@ def keep_clusters(
         staying = tuple(s for s in c.schools if group_of.get(s) == group)
         if group in rewished or not bv.min_size <= len(staying) <= bv.max_size:
             continue
-        if len(staying) < len(c.schools):
-            gone = [s for s in c.schools if s not in staying]
-            notes.append(
-                f"[B2] cluster {c.id} keeps its {len(staying)} other schools ({', '.join(gone)} "
-                "left it): its meeting dates hold, and only the meetings a departed school "
-                "hosted get another host (B5)"
-            )
+        if staying != c.schools:
+            shrunk[c.id] = [s for s in c.schools if s not in staying]
             c = c.model_copy(update={"schools": staying})
         kept.append(c)
     # a part whose leftover schools cannot be split: give up its kept clusters one by one,
@@ -1083,9 +1196,18 @@ def keep_clusters(
         orphans, missing = assign_coordinators(_with_room(data, kept), orphans)
         notes.extend(_new_coordinator_note(c, baseline) for c in orphans)
     kept = [*kept, *orphans]
+    notes.extend(
+        f"[B2] cluster {c.id} goes on without {', '.join(shrunk[c.id])} (no longer in BV"
+        f"{'' if all(s not in group_of for s in shrunk[c.id]) else ' or its sector-region'}) "
+        f"with its {len(c.schools)} other schools"
+        for c in kept
+        if c.id in shrunk
+    )
     rest = _with_room(data, kept)
     out = run(rest, plan, params, no_progress)
-    out = out.model_copy(update={"unplaced": (*out.unplaced, *missing)})
+    out = out.model_copy(
+        update={"unplaced": (*_left_over_said(instance, out.unplaced, kept), *missing)}
+    )
     taken = {c.id for c in kept}
     top: dict[tuple[str, str], int] = defaultdict(int)
     for c in kept:

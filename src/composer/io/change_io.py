@@ -54,11 +54,23 @@ def load_change(path: Path) -> tuple[ChangeFile, dict[tuple[str | int, ...], int
     """
     source = path.name
     if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise InputError([Issue(f"change file {path} {what}", fix="give the path of a .yaml file")])
+    raw = path.read_bytes()
+    if _lists_nothing(raw):
         raise InputError(
-            [Issue(f"change file {path} does not exist", fix="give the path of a .yaml file")]
+            [
+                Issue(
+                    "the change file is empty: it lists no operations",
+                    source,
+                    fix="list them under 'operations:', e.g. 'operations: [{op: remove, "
+                    "what: learners, ids: [L0012]}]' (README, Explain and re-plan)",
+                )
+            ],
+            f"cannot read change file {path}",
         )
     sink = IssueSink()
-    read = read_settings_yaml(path.read_bytes(), source, sink)
+    read = read_settings_yaml(raw, source, sink)
     if read is None or sink.issues:
         raise InputError(sink.issues, f"cannot read change file {path}")
     change = build_model(ChangeFile, read.data, read.locate, f"invalid change file {path}")
@@ -68,6 +80,14 @@ def load_change(path: Path) -> tuple[ChangeFile, dict[tuple[str | int, ...], int
         if where.line is not None:
             lines[("operations", i)] = where.line
     return change, lines
+
+
+def _lists_nothing(raw: bytes) -> bool:
+    """True for a file with no YAML content: empty, blank, or only comments."""
+    try:
+        return yaml.safe_load(raw.decode("utf-8-sig")) is None
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return False  # reported by the reader, with the line
 
 
 def _rows(data: dict[str, Any], what: str) -> tuple[list[dict[str, Any]], str]:
@@ -336,6 +356,7 @@ def apply_change(
                 f"operations.{number(i) + 1} closes network {nid}: taken out of the preferred "
                 f"networks of {len(wishing)} learner(s) ({ids}); their other wishes stay"
             )
+    _drop_wishes_of_removed_schools(instance, change, data, number, notes)
     by_path = {COLLECTION_PATHS[what][0]: what for what in COLLECTION_PATHS}
 
     def locate(path: tuple[str | int, ...]) -> Where:
@@ -404,6 +425,40 @@ def apply_change(
     if issues:
         raise InputError(issues, f"the change in {source} cannot be applied")
     return changed
+
+
+def _drop_wishes_of_removed_schools(
+    instance: Instance,
+    change: ChangeFile,
+    data: dict[str, Any],
+    number: Any,
+    notes: list[str] | None,
+) -> None:
+    """A school the change removes takes its BV wishes (``bv.wishes``, together / apart
+    with another school) with it: they can no longer hold or break, and a change file
+    cannot name a wish. A note per school says which went."""
+    left = {row.get("id") for row in data.get("schools", [])}
+    removed = [s.id for s in instance.schools if s.id not in left]
+    if not removed or not data.get("bv", {}).get("wishes"):
+        return
+    wishes = data["bv"]["wishes"]
+    for sid in removed:
+        mine = [w for w in wishes if sid in (w.get("school_a"), w.get("school_b"))]
+        if not mine:
+            continue
+        wishes[:] = [w for w in wishes if w not in mine]
+        op = next(
+            (
+                i
+                for i, o in enumerate(change.operations)
+                if isinstance(o, RemoveOp) and o.what == "schools" and sid in o.ids
+            ),
+            None,
+        )
+        if notes is not None:
+            which = ", ".join(f"{w['kind']} {w['school_a']}/{w['school_b']}" for w in mine)
+            by = f"operations.{number(op) + 1} removes" if op is not None else "the change removes"
+            notes.append(f"{by} school {sid}: its BV wish(es) {which} dropped (B2)")
 
 
 def _removed_ids(change: ChangeFile, number: Any) -> dict[str, tuple[str, int]]:
@@ -493,6 +548,8 @@ def check_change(path: Path, instance: Instance) -> None:
     else:
         apply_change(instance, change, path.name, lines)
         return
+    if not path.is_file():
+        raise structure  # no file to read the operations of
     sink = IssueSink()
     read = read_settings_yaml(path.read_bytes(), path.name, sink)
     raw = read.data.get("operations") if read is not None and isinstance(read.data, dict) else None

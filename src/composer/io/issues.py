@@ -98,6 +98,18 @@ def describe_pydantic_error(
     shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
     if kind == "literal_error":
         return f"not one of the allowed values{shown}", f"use one of {ctx.get('expected', '')}"
+    if kind == "union_tag_invalid":
+        # a tagged choice (a change file's op) naming no known kind
+        tag = ctx.get("tag", "")
+        return (
+            f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} {tag!r}",
+            f"use one of {ctx.get('expected_tags', '')}",
+        )
+    if kind == "union_tag_not_found":
+        return (
+            f"{ctx.get('discriminator', 'a kind').strip(chr(39))} is missing",
+            "say which kind this is (README, Formats)",
+        )
     if kind == "greater_than_equal":
         return f"too small{shown}", f"use a value of at least {_bound(ctx.get('ge'))}"
     if kind == "greater_than":

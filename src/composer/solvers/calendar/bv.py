@@ -19,7 +19,10 @@ Soft: meetings close to evenly spread target dates (``bv_spread``).
 Re-planning (``composer whatif``): a cluster whose meetings the plan re-planned already
 dated keeps every date that is still one of its candidate days, and its hosts while they
 still rotate over its schools (B5), so that schools are not sent new dates for a change
-that does not concern them; only the other meetings are dated anew. The kept dates are a
+that does not concern them; only the other meetings are dated anew. When the hosts no
+longer rotate (a school joined or left the cluster), every other host is kept where B5
+lets it: changing one costs more than any spread, so only the meetings that must change
+do. The kept dates are a
 choice, not the spread's optimum: such a task's bound is the free one. When a
 coordinator's kept dates no longer fit together (gaps, months, one meeting a day), their
 clusters are dated anew.
@@ -53,6 +56,7 @@ from composer.solvers.calendar.chains import (
     keep_or_date_anew,
     kept_dates,
     largest_gap,
+    matched_previous,
     most_per_segment,
     nearest_bound,
     upper_bound,
@@ -66,7 +70,9 @@ class BvCluster:
 
     A cluster re-planned keeps, per meeting, its date in the plan re-planned where that
     is still a candidate day (``kept``, None for a meeting dated anew), and its host
-    positions (``hosts``) while they still rotate over its schools."""
+    positions (``hosts``) while they still rotate over its schools; when they no longer
+    do (a school joined or left), per meeting the previous host's position where that
+    school is still in the cluster (``host_wish``), kept where B5 lets it."""
 
     cluster: str
     schools: tuple[str, ...]
@@ -208,7 +214,8 @@ def solve_bv_task(task: BvTask) -> BvOutcome:
 
 
 def _solve_chains(task: BvTask) -> BvOutcome:
-    """The CP-SAT model of one task (greedy as hint), kept hosts fixed."""
+    """The CP-SAT model of one task (greedy as hint), kept hosts fixed; a wished host
+    (``BvCluster.host_wish``) changed costs more than any spread of the dates."""
     who = task.coordinator or task.clusters[0].cluster
     greedy, bound = _greedy(task)
     model = cp_model.CpModel()
@@ -349,8 +356,13 @@ def _with_kept(cluster: BvCluster, previous: list[tuple[int, str]]) -> BvCluster
     """``cluster`` keeping what it can of its ``previous`` meetings (date, host) in the
     plan re-planned: per meeting its date where that is still a candidate day of its
     school year (None where not); the host positions while they still rotate over its
-    schools (B5), else as wishes (``host_wish``) the hosts still members. Nothing when the
-    number of meetings changed."""
+    schools (B5), else as wishes (``host_wish``) the hosts still members. Fewer meetings a
+    year continue the first of each year's previous meetings
+    (:func:`~.chains.matched_previous`); nothing is kept with more meetings."""
+    matched = matched_previous(cluster.chain, [day for day, _ in previous])
+    if matched is None:
+        return cluster
+    previous = [previous[i] for i in matched]
     kept = kept_dates(cluster.chain, [day for day, _ in previous])
     if kept is None:
         return cluster

@@ -261,6 +261,31 @@ def months_distinct(days: list[int]) -> bool:
     return len(months) == len(set(months))
 
 
+def matched_previous(chain: Chain, previous: list[int]) -> list[int] | None:
+    """Which meeting of the plan re-planned (``previous``: ordinals, by date) each meeting
+    of ``chain`` continues, as indices into ``previous``: all of them in order when the
+    number of meetings is the same; when the chain is shorter (a series shortened, fewer
+    meetings a year), per segment the first of the previous meetings within its school
+    year, the last ones dropped. None when a segment has fewer previous meetings than it
+    holds (a longer series: nothing to match the meetings by)."""
+    if len(previous) == chain.count:
+        return list(range(chain.count))
+    if len(previous) < chain.count:
+        return None
+    picked: list[int] = []
+    for seg in chain.segments:
+        if not seg.count:
+            continue
+        if not seg.days:
+            return None
+        low, high = min(seg.days), max(seg.days)
+        inside = [i for i, day in enumerate(previous) if low <= day <= high]
+        if len(inside) < seg.count:
+            return None
+        picked.extend(inside[: seg.count])
+    return picked
+
+
 def kept_dates(chain: Chain, previous: list[int]) -> tuple[int | None, ...] | None:
     """Per meeting of ``chain``, its date in the plan re-planned (``previous``: ordinals,
     by date) where that is still a candidate day of its segment, else None; None when

@@ -48,6 +48,7 @@ from composer.solvers.calendar.chains import (
     keep_or_date_anew,
     kept_dates,
     largest_gap,
+    matched_previous,
     most_per_segment,
     nearest_bound,
     upper_bound,
@@ -126,8 +127,13 @@ def with_kept(series: TnSeries, previous: list[PreviousMeeting]) -> TnSeries:
     its date where that is still a candidate day; its hosts while they still take turns
     over its schools (never twice in a row, T2), else as wishes (``host_wish``) the hosts
     still in the network; its helpers while they still take turns over its members in
-    the number wanted (T5), else as wishes those still in the network. Nothing when the
-    number of meetings changed."""
+    the number wanted (T5), else as wishes those still in the network. A shorter series
+    continues the first of its previous meetings (the last are dropped,
+    :func:`~.chains.matched_previous`); nothing is kept when it is longer."""
+    matched = matched_previous(series.chain, [p.day for p in previous])
+    if matched is None:
+        return series
+    previous = [previous[i] for i in matched]
     kept = kept_dates(series.chain, [p.day for p in previous])
     if kept is None:
         return series
