@@ -10,12 +10,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from composer.model.change import ModifyOp, SetOp
 from composer.model.instance import Instance
 from composer.replan import apply_or_none, combined_relaxation, explain, verify_relaxation
 from composer.solvers.explain import BvExplainModel, LosExplainModel
@@ -464,11 +466,16 @@ def _assert_no_cheaper_combination(
 
 @st.composite
 def _small_bv_conflicts(draw: st.DrawFn) -> Instance:
-    """3-10 po schools in one or two regions, a coordinator of limited capacity (or
-    none in a region), and a few together / apart wishes: B1, B2, B4 and B8 conflicts."""
+    """3-10 schools, po and sometimes go, in one or two regions, a coordinator of limited
+    capacity (or none in a region), a few together / apart wishes, sometimes merges
+    allowed: B1, B2, B4 and B8 conflicts, in sector-regions that a deferral, a merge or
+    a shared coordinator may couple."""
     regions = ("r1", "r2")[: draw(st.integers(1, 2))]
+    sectors = ("po", "go")[: draw(st.integers(1, 2))]
     schools = [
-        bv_school(f"p{i}", region=draw(st.sampled_from(regions)))
+        bv_school(
+            f"p{i}", sector=draw(st.sampled_from(sectors)), region=draw(st.sampled_from(regions))
+        )
         for i in range(draw(st.integers(3, 10)))
     ]
     ids = [s["id"] for s in schools]
@@ -486,8 +493,9 @@ def _small_bv_conflicts(draw: st.DrawFn) -> Instance:
         coordinator("c1", regions=draw(st.sampled_from([regions, regions[:1]])), max_groups=m)
         for m in [draw(st.integers(1, 3))]
     ]
+    settings = {"allow_merge": True} if draw(st.integers(0, 3)) == 0 else {}
     return make_instance(
-        bv_data(schools, coordinators=coordinators, regions=regions, wishes=wishes)
+        bv_data(schools, coordinators=coordinators, regions=regions, wishes=wishes, **settings)
     )
 
 
@@ -604,3 +612,108 @@ def test_the_stage_decides_a_relaxed_instance_the_explain_model_cannot(monkeypat
     assert [c.text for c in changes] == [
         "allow learners to be left unplaced (los.settings.allow_unplaced, penalised)"
     ]
+
+
+def _tiny_bv(conflict: str) -> Instance:
+    """tiny, whose two go schools are an impossible count (B8), with a BV conflict added:
+    ``wishes``: po schools 07PH00 and 08ZN00 must be together and apart (B2);
+    ``coordinator``: OCW1 guides one cluster, the eight po schools need two (B4)."""
+    from composer.io import load_instance
+
+    data = load_instance(TINY).model_dump(mode="json")
+    if conflict == "wishes":
+        data["bv"]["wishes"] += [
+            {"kind": kind, "school_a": "07PH00", "school_b": "08ZN00", "reason": ""}
+            for kind in ("together", "apart")
+        ]
+    elif conflict == "coordinator":
+        (ocw,) = [f for f in data["facilitators"] if f["role"] == "ocw_coordinator"]
+        ocw["max_groups"] = 1
+    return make_instance(data)
+
+
+TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
+
+TINY_BV_CASES = [
+    # conflict added, exit code of explain, cost of the greedy answer before the fix
+    ("none", 0, 10),  # B8: defer both go schools
+    ("wishes", 3, 14),  # B2 + B8: drop one wish, defer both go schools
+    ("coordinator", 0, 13),  # B4 + B8: OCW1 max_groups 2, defer both go schools
+]
+
+
+@pytest.mark.parametrize(
+    ("conflict", "code", "greedy"), TINY_BV_CASES, ids=[c[0] for c in TINY_BV_CASES]
+)
+def test_tiny_bv_cheapest_change_is_proven_and_whatif_plans_it(
+    cli, tmp_path: Path, conflict: str, code: int, greedy: float
+) -> None:
+    # A deferral was offered to every conflict, whatever its sector-region, so each
+    # relaxed model's conflict could be answered by deferring yet another school: the
+    # rounds ran out and the answer was "greedy". A deferral now answers only the
+    # conflicts of its own sector-region (or, with merges, of its sector), and the
+    # change is proven cheapest. Applied with whatif, it plans every school the checker
+    # accepts (only 07KN00 stays out: individual support, B1).
+    import json
+
+    from composer.io import write_instance
+
+    instance = _tiny_bv(conflict)
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.status == "infeasible" and e.relaxed_status == "feasible"
+    assert e.cheapest_proven, [r.text for r in e.relaxations]
+    assert sum(r.cost for r in e.relaxations) <= greedy
+    path = tmp_path / "instance.json"
+    write_instance(instance, path, "json")
+    base = cli("solve", path, "--out", tmp_path / "base", "--stage", "bv", "--quiet")
+    assert base.exit_code == 0, base.output
+    fix = tmp_path / "fix.yaml"
+    result = cli("explain", path, "--write-change", fix, "--no-verify")
+    assert result.exit_code == code, result.output
+    assert "cheapest relaxation (cost" in result.output and "proven" in result.output
+    out = tmp_path / "out"
+    args = ["--baseline", tmp_path / "base" / "plan.json", "--change", fix, "--out", out]
+    result = cli("whatif", path, *args, "--time-limit", "10", "--processes", "1")
+    assert result.exit_code == 0, result.output
+    assert "checker clean" in result.output
+    plan = json.loads((out / "plan.json").read_text())
+    assert [(u["rule"], u["id"]) for u in plan["unplaced"]] == [("B1", "07KN00")]
+
+
+def test_a_merge_answers_a_coordinator_conflict_without_a_size_group() -> None:
+    # po:r2 holds s0 and s6, who wish to be together: a cluster, so a coordinator of r2,
+    # of which there is none (B4: a conflict of s6's placement and the coordinator group,
+    # no size group), and two schools are too few (B8); go:r1 holds two schools (B8).
+    # Merging po:r2 into po:r1 (4 + 2 = 6 schools, c1's region) answers both po
+    # conflicts; deferring the two go schools the third: 14. Offering the B8 remedies
+    # only to conflicts holding a size group missed the merge and proved 19.
+    schools = [
+        bv_school("s0", region="r2"),
+        bv_school("s6", region="r2"),
+        *(bv_school(f"s{i}") for i in (1, 2, 3, 4)),
+        *(bv_school(f"s{i}", sector="go") for i in (5, 7)),
+    ]
+    instance = make_instance(
+        bv_data(
+            schools,
+            coordinators=[coordinator("c1", max_groups=1)],
+            regions=("r1", "r2"),
+            wishes=[{"kind": "together", "school_a": "s0", "school_b": "s6"}],
+            allow_seven=True,
+        )
+    )
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.cheapest_proven
+    change = combined_relaxation([e])
+    assert change is not None
+    assert sorted(op.model_dump_json(exclude={"op"}) for op in change.operations) == sorted(
+        op.model_dump_json(exclude={"op"})
+        for op in (
+            SetOp(op="set", key="bv.allow_merge", value=True),
+            *(
+                ModifyOp(op="modify", what="schools", id=s, fields={"bv_subsidy": False})
+                for s in ("s5", "s7")
+            ),
+        )
+    )
+    assert sum(r.cost for r in e.relaxations) == 14

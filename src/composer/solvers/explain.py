@@ -21,8 +21,10 @@ groups.
    coordinator's ``max_groups``, ``bv.allow_seven`` ...), each with a cost. The cheapest
    combination of them (at most one change per field) that makes the explain model
    feasible is found and proven by implicit hitting sets (:func:`cheapest_relaxation`):
-   every core asks for one of its groups' relaxations, a small CP-SAT model picks the
-   cheapest set meeting all cores so far, and a set that still leaves a core adds it.
+   every core asks for one of its groups' relaxations (and, in BV, for the changes that
+   reshape its sector-region: :meth:`ExplainModel.reshaping_relaxations`), a small
+   CP-SAT model picks the cheapest set meeting all cores so far, and a set that still
+   leaves a core adds it.
    When that search does not conclude in time, a greedy search takes over (cheapest
    single change, else the cheapest that breaks the core, and repeat; not proven).
 
@@ -43,7 +45,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from composer import clock, los_rules
-from composer.bv_rules import bv_layout, coordinators, splittable
+from composer.bv_rules import bv_eligible, bv_layout, coordinators, splittable
 from composer.los_rules import Position, SlotKey, slot_label
 from composer.model.change import ChangeFile, ModifyOp, RemoveOp, SetOp
 from composer.model.instance import STUDENT_KINDS, Instance
@@ -134,10 +136,11 @@ class Explanation:
 class ExplainModel:
     """A CP-SAT model whose constraint groups have enforcement literals (base class)."""
 
-    layout_coupled: bool = False
-    """True when a change that is not monotone can loosen groups other than its own (a
-    deferred school lets two regions merge): the cheapest-combination search then lets
-    every such change answer every core."""
+    max_conditional_options: int | None = None
+    """Above this many changes that take freedom away (not monotone) offered to one
+    conflict found up front, :func:`cheapest_relaxation` leaves the part to the greedy
+    search: each such change makes the cores found under it conditional on it, so the
+    rounds try them one by one (None: no limit)."""
 
     deferred_rules: tuple[str, ...] = ()
     """Rules whose groups live in :attr:`full` only and are checked only when the other
@@ -176,6 +179,12 @@ class ExplainModel:
         """The relaxations of ``element`` that can help resolve ``core`` (a conflict that
         holds it) while the other groups of the core stay as they are: by default all."""
         return self.relaxations(element)
+
+    def reshaping_relaxations(self, core: set[tuple[str, str, str]]) -> list[Relaxation]:
+        """The relaxations offered by groups outside ``core`` that may still resolve it
+        by reshaping the model rather than softening a group of it (a deferred school
+        changes its sector-region's count): none by default."""
+        return []
 
     def check(self, keys: list[tuple[str, str, str]], time_limit: float) -> tuple[Check, list]:
         """Solve with the groups ``keys`` enforced (the others free); with the core when
@@ -849,7 +858,9 @@ class BvExplainModel(ExplainModel):
     eligible schools clustered (B1), and coordinators per cluster within their capacity
     and regions (B4)."""
 
-    layout_coupled = True  # deferring, allow_seven and merging reshape the parts
+    max_conditional_options = 60
+    """Measured: a coordinator shortage (B4) of midden-nederland's 93 po schools offers a
+    deferral per school; the rounds tried them one at a time and did not close in 60."""
 
     def __init__(self, inst: Instance) -> None:
         super().__init__()
@@ -1017,18 +1028,9 @@ class BvExplainModel(ExplainModel):
             text = f"drop the wish that schools {first} and {second} be {aspect} (bv.wishes)"
             add(_set("bv.wishes", kept, text), 4, text)
         elif aspect == "size":
-            if not inst.bv.allow_seven:
-                text = f"allow one cluster of {inst.bv.max_size + 1} (bv.allow_seven) for {item}"
-                # it also decides which parts merge (bv_layout): not monotone either
-                add(_set("bv.allow_seven", True, text), 3, text, monotone=False)
-            if not inst.bv.allow_merge:
-                text = f"merge {item} with the nearest region of its sector (bv.allow_merge)"
-                # a merge rebuilds the parts: cores found after it are about other groups
-                add(_set("bv.allow_merge", True, text), 4, text, monotone=False)
+            out.extend(self._b8_remedies(rule, item))
         elif aspect == "placed":
-            # a deferred school no longer counts towards its part's sizes
-            text = f"defer school {item} to the next round (bv_subsidy false for now)"
-            add(_modify("schools", item, {"bv_subsidy": False}, text), 5, text, monotone=False)
+            out.append(self._deferral(item))
         elif aspect == "capacity":
             fac = inst.facilitators[inst.index.facilitator[item]]
             for k in (1, 2, 3):
@@ -1049,6 +1051,59 @@ class BvExplainModel(ExplainModel):
                     fields = {"regions": [*fac.regions, region]}
                     add(_modify("facilitators", fac.id, fields, text), 6, text)
         out.sort(key=lambda r: r.cost)
+        return out
+
+    def _b8_remedies(self, rule: str, key: str) -> list[Relaxation]:
+        """``bv.allow_seven`` and ``bv.allow_merge`` (where not set yet), offered for the
+        part ``key``. Neither is monotone: both decide which parts merge (bv_layout), and
+        the cores found after a merge are about other groups."""
+        bv = self.inst.bv
+        out = []
+        if not bv.allow_seven:
+            text = f"allow one cluster of {bv.max_size + 1} (bv.allow_seven) for {key}"
+            out.append(Relaxation(_set("bv.allow_seven", True, text), 3, text, rule, False))
+        if not bv.allow_merge:
+            text = f"merge {key} with the nearest region of its sector (bv.allow_merge)"
+            out.append(Relaxation(_set("bv.allow_merge", True, text), 4, text, rule, False))
+        return out
+
+    def _deferral(self, school_id: str) -> Relaxation:
+        text = f"defer school {school_id} to the next round (bv_subsidy false for now)"
+        change = _modify("schools", school_id, {"bv_subsidy": False}, text)
+        # a deferred school no longer counts towards its part's sizes: not monotone
+        return Relaxation(change, 5, text, "B1", monotone=False)
+
+    def reshaping_relaxations(self, core: set[tuple[str, str, str]]) -> list[Relaxation]:
+        """The deferrals (B1) and B8 remedies (``bv.allow_seven``, ``bv.allow_merge``)
+        that may resolve ``core`` although no group of it offers them.
+
+        A deferral changes its school's part (sector-region): its count, which the size
+        group bounds, and through the wishes' cluster slots the clusters the coordinator
+        group must cover; and it drops the wishes naming the school. Parts are
+        independent otherwise: a coordinator shared with another part constrains that
+        part only through the part's own coordinator group, which a core without it
+        leaves free. So a deferral may resolve a core holding its part's size or
+        coordinator group, or a wish naming the school; allow_seven and a merge, which
+        reshape parts, one holding a size or coordinator group. Under ``bv.allow_merge``
+        a count also decides which regions of the sector merge, and allow_seven which
+        stranded part stays apart: any group of a school of the sector may then change.
+        """
+        inst = self.inst
+        idx = inst.index
+        members = {key: schools for key, _, schools, _ in self.parts}
+        reach: set[int] = set()
+        out: list[Relaxation] = []
+        for _, item, aspect in sorted(core):
+            if aspect in ("size", "coordinated"):
+                reach.update(members[item])
+                out.extend(self._b8_remedies("B8", item))
+            elif aspect in ("together", "apart", "placed"):
+                reach.update(idx.school[sid] for sid in item.split("|"))
+        if inst.bv.allow_merge and reach:
+            sectors = {inst.schools[s].sector for s in reach}
+            reach.update(s for s in bv_eligible(inst) if inst.schools[s].sector in sectors)
+            out.extend(self._b8_remedies("B8", "the stranded parts"))
+        out.extend(self._deferral(inst.schools[s].id) for s in sorted(reach))
         return out
 
 
@@ -1133,12 +1188,6 @@ def _cheapest_hitting_set(
     return "feasible", [k for k in keys if solver.boolean_value(pick[k])]
 
 
-MAX_WILDCARDS = 60
-"""Above this many layout-changing options (a national BV instance has a deferral for
-each of its 2,458 schools), :func:`cheapest_relaxation` leaves the part to the greedy
-search: measured on ``instances/national``, the hitting sets did not close in 30 s."""
-
-
 def independent_cores(
     model: ExplainModel,
     core: list[Element],
@@ -1200,35 +1249,34 @@ def cheapest_relaxation(
     options: dict[str, RelaxationOption] = {}
 
     def menu(source: ExplainModel, keys: Sequence[tuple[str, str, str]]) -> set[str]:
-        found: set[str] = set()
         together = set(keys)
+        offered: list[Relaxation] = []
         for key in keys:
             owner = model if key in model.groups else source
-            if key not in owner.groups:
-                continue
-            for relaxation in owner.relaxations_in_core(owner.groups[key][1], together):
-                option = RelaxationOption.of(relaxation)
-                options.setdefault(option.key, option)
-                found.add(option.key)
+            if key in owner.groups:
+                offered.extend(owner.relaxations_in_core(owner.groups[key][1], together))
+        # the model the core was found in says which changes reshape it
+        offered.extend(source.reshaping_relaxations(together))
+        found: set[str] = set()
+        for relaxation in offered:
+            option = RelaxationOption.of(relaxation)
+            options.setdefault(option.key, option)
+            found.add(option.key)
         return found
 
-    wildcards: set[str] = set()
-    if model.layout_coupled:
-        wildcards = {
-            k for k in menu(model, list(model.groups)) if not options[k].relaxation.monotone
-        }
-        if len(wildcards) > MAX_WILDCARDS:
-            # every cut would offer them all: the search cannot close in its budget
-            return "unknown", []
     if others is None:
         others = [c for c, _ in independent_cores(model, core, time_limit, budget, rounds)]
     # the conflicts that do not share a group with the first, each a cut up front (no
     # relaxed model to build for them; a part with several independent conflicts would
     # otherwise find them one round at a time)
     cuts: list[Cut] = [
-        (frozenset(menu(model, [e.key for e in c]) | wildcards), frozenset())
-        for c in [core, *others]
+        (frozenset(menu(model, [e.key for e in c])), frozenset()) for c in [core, *others]
     ]
+    limit = model.max_conditional_options
+    if limit is not None and any(
+        sum(not options[k].relaxation.monotone for k in wanted) > limit for wanted, _ in cuts
+    ):
+        return "unknown", []
     started = time.monotonic()  # the rounds below get a budget of their own
     nogoods: list[set[str]] = []
     for _ in range(rounds):
@@ -1261,7 +1309,7 @@ def cheapest_relaxation(
         # the core holds as long as its groups are relaxed no further, unless an applied
         # change that also takes freedom away is undone
         applied = [options[k] for k in chosen]
-        wanted = menu(trial_model, [e.key for e in new_core]) | wildcards
+        wanted = menu(trial_model, [e.key for e in new_core])
         cuts.append(
             (
                 frozenset(k for k in wanted if not options[k].dominated_by(applied)),
