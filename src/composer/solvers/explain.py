@@ -1164,10 +1164,11 @@ def _cheapest_hitting_set(
     """The cheapest set of options meeting every cut, at most one per field and none of
     the ``nogoods`` sets whole; ("infeasible", []) when there is none."""
     m = cp_model.CpModel()
-    keys = sorted(options)
+    keys = _distinct_options(options, cuts, nogoods)
     pick = {k: m.new_bool_var(f"pick[{i}]") for i, k in enumerate(keys)}
     for wanted, unless in cuts:
-        m.add_bool_or([pick[k] for k in sorted(wanted)] + [pick[k].Not() for k in sorted(unless)])
+        answer = [pick[k] for k in sorted(wanted) if k in pick]
+        m.add_bool_or(answer + [pick[k].Not() for k in sorted(unless)])
     by_target: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for k in keys:
         by_target[options[k].target].append(k)
@@ -1186,6 +1187,39 @@ def _cheapest_hitting_set(
     if status != cp_model.OPTIMAL:
         return "unknown", []
     return "feasible", [k for k in keys if solver.boolean_value(pick[k])]
+
+
+def _distinct_options(
+    options: dict[str, RelaxationOption], cuts: list[Cut], nogoods: list[set[str]]
+) -> list[str]:
+    """The options a cheapest hitting set needs to choose from, sorted: of the options
+    that only ever answer cuts (never undo one, in no nogood, alone on their field),
+    those answering the same cuts are interchangeable, so only the cheapest of them is
+    kept, and none that answers no cut.
+
+    A coordinator shortage found under a merge offers every deferral of the sector
+    (national: 2,578 options); CP-SAT's presolve spent 4.7 s on such a model, where the
+    search took 0.05 s (without presolve, though, small hitting sets took seconds)."""
+    answers: dict[str, list[int]] = defaultdict(list)
+    pinned: set[str] = {k for bad in nogoods for k in bad}
+    for i, (wanted, unless) in enumerate(cuts):
+        for k in wanted:
+            answers[k].append(i)
+        pinned.update(unless)
+    on_field: dict[tuple[str, ...], int] = defaultdict(int)
+    for option in options.values():
+        on_field[option.target] += 1
+    cheapest: dict[tuple[int, ...], str] = {}
+    kept: list[str] = []
+    for k in sorted(options):
+        if k in pinned or on_field[options[k].target] > 1:
+            kept.append(k)
+        elif answers[k]:
+            same = tuple(answers[k])
+            best = cheapest.get(same)
+            if best is None or options[k].relaxation.cost < options[best].relaxation.cost:
+                cheapest[same] = k
+    return sorted([*kept, *cheapest.values()])
 
 
 def independent_cores(
