@@ -763,3 +763,22 @@ def test_the_cheapest_hitting_set_of_a_wide_cut_is_found_at_once() -> None:
     assert time.perf_counter() - started < 1.5
     assert status == "feasible" and merge.key in chosen
     assert sum(options[k].relaxation.cost for k in chosen) == 7  # and allow_seven or a raise
+
+
+def test_bv_explain_builds_the_model_of_the_instance_once(monkeypatch) -> None:
+    # explain_part hands back the explain model it built, and what the stage plans
+    # around (B8, B4) is asked of that model: it was built a second time for it
+    import composer.solvers.explain as module
+
+    instance = _tiny_bv("coordinator")
+    built: list[Instance] = []
+    real = module.BvExplainModel.__init__
+
+    def counting(self: Any, inst: Instance) -> None:
+        built.append(inst)
+        real(self, inst)
+
+    monkeypatch.setattr(module.BvExplainModel, "__init__", counting)
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.status == "infeasible" and e.left_out
+    assert sum(inst is instance for inst in built) == 1

@@ -867,7 +867,8 @@ class BvExplainModel(ExplainModel):
         self.inst = inst
         m = self.model
         bv = inst.bv
-        layout = bv_layout(inst)
+        self.layout = layout = bv_layout(inst)
+        """The parts and B8 findings of ``inst``, as the BV stage splits them."""
         parts: list[tuple[str, str, Sequence[int], int]] = [
             (p.key, p.region, p.schools, p.max_oversize) for p in layout.parts
         ]
@@ -1363,16 +1364,19 @@ def explain_part(
     rounds: int = 4,
     max_trials: int = 40,
     decide: Decider | None = None,
-) -> Explanation:
+) -> tuple[Explanation, ExplainModel]:
     """Explain one part of ``instance`` (``build`` makes its explain model from a full
     instance) and search the cheapest verified relaxation (``apply`` applies a change to
     the full instance, None when the changed instance is invalid; ``decide``: whether a
-    relaxed full instance has a plan, where the model cannot tell in time)."""
+    relaxed full instance has a plan, where the model cannot tell in time).
+
+    Returns the explanation and the explain model of ``instance`` itself, built once
+    here, for what the caller asks of it next (BV: what the stage plans around)."""
     model = build(instance)
     status, core, proven = model.minimal_core(time_limit)
     result = Explanation(programme, key, status, core, proven)
     if status != "infeasible":
-        return result
+        return result, model
     result.more_cores = independent_cores(model, core, time_limit)
     found, cheapest = cheapest_relaxation(
         instance,
@@ -1400,7 +1404,7 @@ def explain_part(
     result.further_rules = sorted(
         {r.rule for r in result.relaxations if RelaxationOption.of(r).key not in offered}
     )
-    return result
+    return result, model
 
 
 def _greedy_relaxation(
@@ -1509,7 +1513,7 @@ def explain_instance(
             def decide(full: Instance, wanted: tuple[str, ...] = wanted) -> bool:
                 return _los_region_solves(sub_instance(full, wanted), time_limit)
 
-            result = explain_part(
+            result, _ = explain_part(
                 "los", "+".join(regions), instance, build, apply, time_limit, decide=decide
             )
             if result.status == "feasible":
@@ -1522,9 +1526,9 @@ def explain_instance(
                 result.notes = [r.render() for r in blocking]
             found.append(result)
     if any(s.bv_subsidy for s in instance.schools):
-        result = explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit)
+        result, model = explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit)
         if result.status == "infeasible":
-            model = BvExplainModel(instance)
+            assert isinstance(model, BvExplainModel)
             result.left_out = _bv_plans_around(model, time_limit)
             if not result.left_out:
                 _lead_with_unplannable(result, model, time_limit)
@@ -1536,7 +1540,7 @@ def _bv_planned_around(model: BvExplainModel) -> set[tuple[str, str, str]]:
     """The BV groups the stage leaves out and reports: the schools of a sector-region
     with an impossible count (B8: its size group and their "is clustered" groups) and
     every coordinator group (B4: the stage lists the clusters no coordinator can take)."""
-    left_out = {model.inst.schools[s].id for s in bv_layout(model.inst).left_out}
+    left_out = {model.inst.schools[s].id for s in model.layout.left_out}
     return {
         key
         for key in model.groups
