@@ -782,3 +782,35 @@ def test_bv_explain_builds_the_model_of_the_instance_once(monkeypatch) -> None:
     (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
     assert e.status == "infeasible" and e.left_out
     assert sum(inst is instance for inst in built) == 1
+
+
+def test_a_new_lead_conflict_is_not_said_to_share_no_group_with_the_others() -> None:
+    # eight po schools, p0, p1 and p2 pairwise apart (3 clusters, where 8 schools make at
+    # most 2: B2, no plan), and c1 guides one cluster (B4, which solve plans around). The
+    # conflict found first is the coordinator one; "no plan" leads with the wishes,
+    # searched anew, which share the size group and placements with it. It was then
+    # listed as "conflict 2, sharing no group with those above", and the change's raise
+    # of c1 was not said to answer a further conflict while dropping a wish was (B2)
+    from composer.replan import explanation_lines
+
+    wishes = [
+        {"kind": "apart", "school_a": a, "school_b": b}
+        for a, b in (("p0", "p1"), ("p0", "p2"), ("p1", "p2"))
+    ]
+    instance = make_instance(
+        bv_data(
+            [bv_school(f"p{i}") for i in range(8)],
+            wishes=wishes,
+            coordinators=[coordinator("c1", max_groups=1)],
+        )
+    )
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.status == "infeasible" and not e.left_out and e.cheapest_proven
+    assert {x.rule for x in e.core} == {"B1", "B2"}
+    shown = [e.core, *(c for c, _ in e.more_cores)]
+    for a, b in itertools.combinations(shown, 2):
+        assert not {x.key for x in a} & {x.key for x in b}
+    assert e.further_rules == ["B4"]
+    text = "\n".join(explanation_lines(e))
+    assert "(rules B4): the change below answers it" in text
+    assert sorted(r.rule for r in e.relaxations) == ["B2", "B4"]

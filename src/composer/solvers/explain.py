@@ -1395,16 +1395,20 @@ def explain_part(
         _greedy_relaxation(
             result, instance, model, build, apply, time_limit, rounds, max_trials, decide
         )
+    result.further_rules = _further_rules(result, model)
+    return result, model
+
+
+def _further_rules(result: Explanation, model: ExplainModel) -> list[str]:
+    """The rules of ``result``'s changes that no group of the conflicts it shows offers
+    (:attr:`Explanation.further_rules`)."""
     offered = {
         RelaxationOption.of(r).key
-        for c in [core, *(c for c, _ in result.more_cores)]
+        for c in [result.core, *(c for c, _ in result.more_cores)]
         for e in c
         for r in model.relaxations(e)
     }
-    result.further_rules = sorted(
-        {r.rule for r in result.relaxations if RelaxationOption.of(r).key not in offered}
-    )
-    return result, model
+    return sorted({r.rule for r in result.relaxations if RelaxationOption.of(r).key not in offered})
 
 
 def _greedy_relaxation(
@@ -1570,6 +1574,11 @@ def _lead_with_unplannable(result: Explanation, model: BvExplainModel, time_limi
         if status != "infeasible":
             return
         lead = (core, proven)
+        # a conflict found before that shares groups with it is no longer one "sharing no
+        # group with those above": the change still answers it (a further conflict)
+        taken = {e.key for e in core}
+        cores = [c for c in cores if not taken & {e.key for e in c[0]}]
     else:
         cores.remove(lead)
     (result.core, result.minimal), result.more_cores = lead, cores
+    result.further_rules = _further_rules(result, model)
