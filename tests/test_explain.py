@@ -717,6 +717,8 @@ def test_a_merge_answers_a_coordinator_conflict_without_a_size_group() -> None:
         )
     )
     assert sum(r.cost for r in e.relaxations) == 14
+    (merge,) = [r for r in e.relaxations if r.rule == "B8"]
+    assert merge.text.endswith("(bv.allow_merge): po:r2 (2 schools) joins region r1")
 
 
 def test_the_cheapest_hitting_set_of_a_wide_cut_is_found_at_once() -> None:
@@ -814,3 +816,23 @@ def test_a_new_lead_conflict_is_not_said_to_share_no_group_with_the_others() -> 
     text = "\n".join(explanation_lines(e))
     assert "(rules B4): the change below answers it" in text
     assert sorted(r.rule for r in e.relaxations) == ["B2", "B4"]
+
+
+def test_the_b8_settings_name_the_sector_regions_they_act_on() -> None:
+    # two go schools (B8: defer both, 10) and seven po schools (B8: one cluster of 7, 3).
+    # allow_seven is offered by every size group; the go conflict offered it first, and
+    # the change said "allow one cluster of 7 ... for go:r1", a part of two schools
+    from composer.replan import explanation_lines
+
+    schools = [bv_school(f"g{i}", sector="go") for i in range(2)]
+    schools += [bv_school(f"p{i}") for i in range(7)]
+    (e,) = [
+        x for x in explain(make_instance(bv_data(schools)), time_limit=5) if x.programme == "bv"
+    ]
+    assert e.cheapest_proven and sum(r.cost for r in e.relaxations) == 13
+    seven = "allow one cluster of 7 (bv.allow_seven): po:r1 (7 schools)"
+    assert seven in [r.text for r in e.relaxations]
+    assert "go:r1" not in seven
+    assert any(line.startswith(f"    - [B8] {seven}") for line in explanation_lines(e))
+    change = combined_relaxation([e])
+    assert change is not None and seven in change.description

@@ -39,7 +39,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ortools.sat.python import cp_model
@@ -1536,8 +1536,59 @@ def explain_instance(
             result.left_out = _bv_plans_around(model, time_limit)
             if not result.left_out:
                 _lead_with_unplannable(result, model, time_limit)
+            _name_b8_remedies(result, instance, apply)
         found.append(result)
     return found
+
+
+def _name_b8_remedies(result: Explanation, instance: Instance, apply: ApplyFn) -> None:
+    """Say which sector-regions ``bv.allow_seven`` and ``bv.allow_merge`` of ``result``'s
+    change act on, with the rest of the change applied (bv_layout).
+
+    Both settings act on every sector-region of an impossible count: their offers named
+    the part whose conflict offered them first, which need not be one they act on
+    (national: "one cluster of 7 for go:noord-limburg", a part of 2 schools, where
+    go:roermond-en-omstreken has 7)."""
+    settings = {"bv.allow_seven", "bv.allow_merge"}
+    if not any(_set_key(r) in settings for r in result.relaxations):
+        return
+    relaxed: Instance | None = instance
+    for r in result.relaxations:
+        relaxed = apply(relaxed, r.change) if relaxed is not None else None
+    if relaxed is None:
+        return
+    layout = bv_layout(relaxed)
+    part_of = layout.part_of()
+    seven, merged = [], []
+    for finding in layout.findings:
+        label = f"{finding.sector}:{finding.region} ({len(finding.schools)} schools)"
+        if finding.applied == "seven":
+            seven.append(label)
+        elif finding.applied == "merge":
+            school = relaxed.index.school[finding.schools[0]]
+            merged.append(f"{label} joins region {part_of[school].region}")
+    named = {
+        "bv.allow_seven": (
+            f"allow one cluster of {relaxed.bv.max_size + 1} (bv.allow_seven): "
+            + (", ".join(seven) or "no sector-region of 7 schools")
+        ),
+        "bv.allow_merge": (
+            "merge each impossible count with the nearest region of its sector "
+            "(bv.allow_merge): " + ("; ".join(merged) or "no sector-region merges")
+        ),
+    }
+    result.relaxations = [
+        replace(r, text=text, change=r.change.model_copy(update={"description": text}))
+        if (text := named.get(_set_key(r) or "")) is not None
+        else r
+        for r in result.relaxations
+    ]
+
+
+def _set_key(relaxation: Relaxation) -> str | None:
+    """The setting ``relaxation`` sets, when it is one set operation."""
+    ops = relaxation.change.operations
+    return ops[0].key if len(ops) == 1 and isinstance(ops[0], SetOp) else None
 
 
 def _bv_planned_around(model: BvExplainModel) -> set[tuple[str, str, str]]:
