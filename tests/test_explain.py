@@ -836,3 +836,19 @@ def test_the_b8_settings_name_the_sector_regions_they_act_on() -> None:
     assert any(line.startswith(f"    - [B8] {seven}") for line in explanation_lines(e))
     change = combined_relaxation([e])
     assert change is not None and seven in change.description
+
+
+def test_a_merge_is_offered_only_where_the_sector_has_another_region() -> None:
+    # tiny's go schools are all in utrecht-en-omstreken: allow_merge has nothing to merge
+    # them with, so their impossible count (B8) offers allow_seven and deferrals only (a
+    # merge cost a round of the cheapest-change search per combination it was tried
+    # in); two regions of po schools do offer it
+    def offered(instance: Instance, key: tuple[str, str, str]) -> list[str]:
+        model = BvExplainModel(instance)
+        return [r.text for r in model.relaxations(model.groups[key][1])]
+
+    go = offered(_tiny_bv("none"), ("B8", "go:utrecht-en-omstreken", "size"))
+    assert go == ["allow one cluster of 7 (bv.allow_seven) for go:utrecht-en-omstreken"]
+    schools = [bv_school("p0", region="r2"), *(bv_school(f"p{i}") for i in range(1, 5))]
+    two = make_instance(bv_data(schools, regions=("r1", "r2")))
+    assert any("(bv.allow_merge)" in t for t in offered(two, ("B8", "po:r2", "size")))

@@ -1056,14 +1056,21 @@ class BvExplainModel(ExplainModel):
 
     def _b8_remedies(self, rule: str, key: str) -> list[Relaxation]:
         """``bv.allow_seven`` and ``bv.allow_merge`` (where not set yet), offered for the
-        part ``key``. Neither is monotone: both decide which parts merge (bv_layout), and
-        the cores found after a merge are about other groups."""
-        bv = self.inst.bv
+        part ``key``; a merge only where the part's sector has eligible schools in
+        another region (there is nothing to merge with otherwise). Neither is monotone:
+        both decide which parts merge (bv_layout), and the cores found after a merge are
+        about other groups."""
+        inst = self.inst
+        bv = inst.bv
+        sector = key.split(":", 1)[0]
+        regions = {
+            inst.schools[s].region for s in bv_eligible(inst) if inst.schools[s].sector == sector
+        }
         out = []
         if not bv.allow_seven:
             text = f"allow one cluster of {bv.max_size + 1} (bv.allow_seven) for {key}"
             out.append(Relaxation(_set("bv.allow_seven", True, text), 3, text, rule, False))
-        if not bv.allow_merge:
+        if not bv.allow_merge and len(regions) > 1:
             text = f"merge {key} with the nearest region of its sector (bv.allow_merge)"
             out.append(Relaxation(_set("bv.allow_merge", True, text), 4, text, rule, False))
         return out
@@ -1103,7 +1110,7 @@ class BvExplainModel(ExplainModel):
         if inst.bv.allow_merge and reach:
             sectors = {inst.schools[s].sector for s in reach}
             reach.update(s for s in bv_eligible(inst) if inst.schools[s].sector in sectors)
-            out.extend(self._b8_remedies("B8", "the stranded parts"))
+            out.extend(self._b8_remedies("B8", "every stranded part"))
         out.extend(self._deferral(inst.schools[s].id) for s in sorted(reach))
         return out
 
