@@ -852,3 +852,22 @@ def test_a_merge_is_offered_only_where_the_sector_has_another_region() -> None:
     schools = [bv_school("p0", region="r2"), *(bv_school(f"p{i}") for i in range(1, 5))]
     two = make_instance(bv_data(schools, regions=("r1", "r2")))
     assert any("(bv.allow_merge)" in t for t in offered(two, ("B8", "po:r2", "size")))
+
+
+def test_deferring_every_school_of_a_region_without_coordinator_is_proven() -> None:
+    # five po schools, no OCW coordinator at all (B4): no change offered but deferring
+    # them all (5 x 5). Each set of deferrals was a combination of its own to the
+    # cheapest-change search (2^5 of them, with allow_seven twice that): the rounds ran
+    # out and the greedy answer deferred four, "still not enough". The schools are
+    # alike to the model (no wish names them), so only the first k of them are tried
+    from composer.replan import explanation_lines
+
+    instance = make_instance(bv_data([bv_school(f"p{i}") for i in range(5)], coordinators=[]))
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.left_out and e.cheapest_proven and e.relaxed_status == "feasible"
+    assert sorted(r.text.split(" to the")[0] for r in e.relaxations) == [
+        f"defer school p{i}" for i in range(5)
+    ]
+    assert "still not enough" not in "\n".join(explanation_lines(e))
+    _, plan, report = verify_relaxation(instance, combined_relaxation([e]), time_limit=10)
+    assert report.ok and not [u for u in plan.unplaced if u.rule in {"B4", "B8"}]

@@ -35,10 +35,11 @@ proposed relaxation with the real solver and the checker.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -82,6 +83,16 @@ class Relaxation:
     """Only loosens rules (every plan stays a plan). False for a change that also takes
     freedom away, such as removing a learner (one fewer to fill a network's minimum):
     the cheapest-combination search then keeps the cores found under it conditional."""
+
+
+@dataclass(frozen=True)
+class Interchangeable:
+    """A run of relaxations that act alike (:meth:`ExplainModel.interchangeable_relaxations`):
+    choosing any k of them is as good as choosing the first k, unless a breaker is
+    chosen too. The cheapest-combination search then considers only their prefixes."""
+
+    run: list[Relaxation]
+    breakers: list[Relaxation]
 
 
 Decider = Callable[[Instance], bool]
@@ -184,6 +195,12 @@ class ExplainModel:
         """The relaxations offered by groups outside ``core`` that may still resolve it
         by reshaping the model rather than softening a group of it (a deferred school
         changes its sector-region's count): none by default."""
+        return []
+
+    def interchangeable_relaxations(self) -> list[Interchangeable]:
+        """Relaxations that act alike on the model: any k of one such run make the model
+        as feasible as its first k do (each at the same cost), unless one of its
+        breakers is chosen too. None by default."""
         return []
 
     def check(self, keys: list[tuple[str, str, str]], time_limit: float) -> tuple[Check, list]:
@@ -1114,6 +1131,26 @@ class BvExplainModel(ExplainModel):
         out.extend(self._deferral(inst.schools[s].id) for s in sorted(reach))
         return out
 
+    def interchangeable_relaxations(self) -> list[Interchangeable]:
+        """Per part, the deferrals of its schools that no wish names: the model counts
+        them and nothing else (B2 sizes, B4 clusters), so deferring any k of them
+        does what deferring the first k does. A merge breaks this where the sector has
+        another region (the nearest region, by travel, depends on which schools stay);
+        under ``bv.allow_merge`` there are no runs."""
+        inst = self.inst
+        if inst.bv.allow_merge:
+            return []
+        named = {sid for w in inst.bv.wishes for sid in (w.school_a, w.school_b)}
+        runs: list[Interchangeable] = []
+        for key, _, schools, _ in self.parts:
+            ids = sorted(inst.schools[s].id for s in schools if inst.schools[s].id not in named)
+            if len(ids) < 2:
+                continue
+            remedies = self._b8_remedies("B8", key)
+            merges = [r for r in remedies if _set_key(r) == "bv.allow_merge"]
+            runs.append(Interchangeable([self._deferral(sid) for sid in ids], merges))
+        return runs
+
 
 # --------------------------------------------------------------------------- driver
 
@@ -1165,15 +1202,27 @@ class RelaxationOption:
 Cut = tuple[frozenset[str], frozenset[str]]
 """A clause over the options: pick one of the first set, or leave out one of the second."""
 
+Run = tuple[list[str], list[str]]
+"""Options that act alike, in order, and the options that break this (:class:`Interchangeable`)."""
+
 
 def _cheapest_hitting_set(
-    options: dict[str, RelaxationOption], cuts: list[Cut], nogoods: list[set[str]]
+    options: dict[str, RelaxationOption],
+    cuts: list[Cut],
+    nogoods: list[set[str]],
+    runs: Sequence[Run] = (),
 ) -> tuple[Check, list[str]]:
     """The cheapest set of options meeting every cut, at most one per field and none of
-    the ``nogoods`` sets whole; ("infeasible", []) when there is none."""
+    the ``nogoods`` sets whole, and of each run of ``runs`` a prefix unless a breaker of
+    it is chosen; ("infeasible", []) when there is none."""
     m = cp_model.CpModel()
-    keys = _distinct_options(options, cuts, nogoods)
+    keys = _distinct_options(options, cuts, [*nogoods, *({*a, *b} for a, b in runs)])
     pick = {k: m.new_bool_var(f"pick[{i}]") for i, k in enumerate(keys)}
+    for run, breakers in runs:
+        for first, then in itertools.pairwise(run):
+            m.add_implication(pick[then], pick[first]).only_enforce_if(
+                [pick[b].Not() for b in breakers]
+            )
     for wanted, unless in cuts:
         answer = [pick[k] for k in sorted(wanted) if k in pick]
         m.add_bool_or(answer + [pick[k].Not() for k in sorted(unless)])
@@ -1198,18 +1247,18 @@ def _cheapest_hitting_set(
 
 
 def _distinct_options(
-    options: dict[str, RelaxationOption], cuts: list[Cut], nogoods: list[set[str]]
+    options: dict[str, RelaxationOption], cuts: list[Cut], held: Sequence[Iterable[str]]
 ) -> list[str]:
     """The options a cheapest hitting set needs to choose from, sorted: of the options
-    that only ever answer cuts (never undo one, in no nogood, alone on their field),
-    those answering the same cuts are interchangeable, so only the cheapest of them is
-    kept, and none that answers no cut.
+    that only ever answer cuts (never undo one, none of ``held``: in a nogood or a run,
+    alone on their field), those answering the same cuts are interchangeable, so only
+    the cheapest of them is kept, and none that answers no cut.
 
     A coordinator shortage found under a merge offers every deferral of the sector
     (national: 2,578 options); CP-SAT's presolve spent 4.7 s on such a model, where the
     search took 0.05 s (without presolve, though, small hitting sets took seconds)."""
     answers: dict[str, list[int]] = defaultdict(list)
-    pinned: set[str] = {k for bad in nogoods for k in bad}
+    pinned: set[str] = {k for keys in held for k in keys}
     for i, (wanted, unless) in enumerate(cuts):
         for k in wanted:
             answers[k].append(i)
@@ -1306,6 +1355,16 @@ def cheapest_relaxation(
             found.add(option.key)
         return found
 
+    def register(relaxations: list[Relaxation]) -> list[str]:
+        found = [RelaxationOption.of(r) for r in relaxations]
+        for option in found:
+            options.setdefault(option.key, option)
+        return [option.key for option in found]
+
+    # any k of a run are as good as its first k: the hitting sets try prefixes only
+    runs: list[Run] = [
+        (register(x.run), register(x.breakers)) for x in model.interchangeable_relaxations()
+    ]
     if others is None:
         others = [c for c, _ in independent_cores(model, core, time_limit, budget, rounds)]
     # the conflicts that do not share a group with the first, each a cut up front (no
@@ -1325,7 +1384,7 @@ def cheapest_relaxation(
         left = budget - (time.monotonic() - started)
         if left <= 0:
             return "unknown", []
-        status, chosen = _cheapest_hitting_set(options, cuts, nogoods)
+        status, chosen = _cheapest_hitting_set(options, cuts, nogoods, runs)
         if status != "feasible":
             return status, []
         trial: Instance | None = instance
