@@ -866,8 +866,19 @@ def test_deferring_every_school_of_a_region_without_coordinator_is_proven() -> N
     (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
     assert e.left_out and e.cheapest_proven and e.relaxed_status == "feasible"
     assert sorted(r.text.split(" to the")[0] for r in e.relaxations) == [
-        f"defer school p{i}" for i in range(5)
+        f"defer school p{i} (po:r1)" for i in range(5)
     ]
     assert "still not enough" not in "\n".join(explanation_lines(e))
     _, plan, report = verify_relaxation(instance, combined_relaxation([e]), time_limit=10)
     assert report.ok and not [u for u in plan.unplaced if u.rule in {"B4", "B8"}]
+
+
+def test_a_deferral_names_the_sector_region_of_its_school() -> None:
+    # tiny: the change defers both go schools, but the conflict shown names only one of
+    # them (with its sector-region); the other one's line said just "defer school
+    # 02YT00", leaving the planner to look up which part it belongs to
+    (e,) = [x for x in explain(_tiny_bv("none"), time_limit=5) if x.programme == "bv"]
+    assert sorted(r.text for r in e.relaxations) == [
+        f"defer school {s} (go:utrecht-en-omstreken) to the next round (bv_subsidy false for now)"
+        for s in ("00PQ00", "02YT00")
+    ]

@@ -410,7 +410,7 @@ def test_explain_cli_says_when_the_change_leaves_nothing_to_plan(cli, tmp_path: 
     write_instance(make_instance(bv_data([bv_school("p0")])), tmp_path / "one.json", "json")
     result = cli("explain", tmp_path / "one.json", "--verify-time", "10")
     assert result.exit_code == 0, result.output
-    assert "defer school p0 to the next round" in result.output
+    assert "defer school p0 (po:r1) to the next round" in result.output
     assert "verified: the relaxed instance solves (nothing left to plan; checker clean)" in (
         result.output
     )

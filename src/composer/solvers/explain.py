@@ -1093,7 +1093,11 @@ class BvExplainModel(ExplainModel):
         return out
 
     def _deferral(self, school_id: str) -> Relaxation:
-        text = f"defer school {school_id} to the next round (bv_subsidy false for now)"
+        school = self.inst.schools[self.inst.index.school[school_id]]
+        text = (
+            f"defer school {school_id} ({school.sector}:{school.region}) to the next round "
+            "(bv_subsidy false for now)"
+        )
         change = _modify("schools", school_id, {"bv_subsidy": False}, text)
         # a deferred school no longer counts towards its part's sizes: not monotone
         return Relaxation(change, 5, text, "B1", monotone=False)
