@@ -518,6 +518,18 @@ def test_explain_cli_agrees_with_solve_on_what_bv_plans_around(cli, tmp_path: Pa
     assert "BV clusters: no plan." in result.output
 
 
+def test_explain_cli_says_when_the_change_leaves_nothing_to_plan(cli, tmp_path: Path) -> None:
+    # one eligible school (B8): the change defers it, and nothing is left to plan. The
+    # verdict read "verified: the relaxed instance solves (; checker clean)"
+    write_instance(make_instance(bv_data([bv_school("p0")])), tmp_path / "one.json", "json")
+    result = cli("explain", tmp_path / "one.json", "--verify-time", "10")
+    assert result.exit_code == 0, result.output
+    assert "defer school p0 (po:r1) to the next round" in result.output
+    assert "verified: the relaxed instance solves (nothing left to plan; checker clean)" in (
+        result.output
+    )
+
+
 @pytest.mark.slow
 def test_midden_nederland_ten_percent_leave_moves_nobody_valid(tmp_path: Path) -> None:
     """Issue 7 done-when: remove 10 % of the learners at random and re-plan; no learner

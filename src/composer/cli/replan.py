@@ -119,6 +119,8 @@ def explain(
             statuses = ", ".join(
                 f"{name} {r.status}" for name, r in plan.stages.items() if r.status != "not_planned"
             )
+            # the change may leave nothing to plan (the only BV schools deferred)
+            statuses = statuses or "nothing left to plan"
             verdict = "checker clean" if report.ok else f"{len(report.errors)} violation(s)"
             solved = all(
                 r.status in {"optimal", "feasible"}

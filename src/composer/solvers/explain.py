@@ -21,8 +21,10 @@ groups.
    coordinator's ``max_groups``, ``bv.allow_seven`` ...), each with a cost. The cheapest
    combination of them (at most one change per field) that makes the explain model
    feasible is found and proven by implicit hitting sets (:func:`cheapest_relaxation`):
-   every core asks for one of its groups' relaxations, a small CP-SAT model picks the
-   cheapest set meeting all cores so far, and a set that still leaves a core adds it.
+   every core asks for one of its groups' relaxations (and, in BV, for the changes that
+   reshape its sector-region: :meth:`ExplainModel.reshaping_relaxations`), a small
+   CP-SAT model picks the cheapest set meeting all cores so far, and a set that still
+   leaves a core adds it.
    When that search does not conclude in time, a greedy search takes over (cheapest
    single change, else the cheapest that breaks the core, and repeat; not proven).
 
@@ -33,17 +35,18 @@ proposed relaxation with the real solver and the checker.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ortools.sat.python import cp_model
 
 from composer import clock, los_rules
-from composer.bv_rules import bv_layout, coordinators, splittable
+from composer.bv_rules import bv_eligible, bv_layout, coordinators, splittable
 from composer.los_rules import Position, SlotKey, slot_label
 from composer.model.change import ChangeFile, ModifyOp, RemoveOp, SetOp
 from composer.model.instance import STUDENT_KINDS, Instance
@@ -80,6 +83,16 @@ class Relaxation:
     """Only loosens rules (every plan stays a plan). False for a change that also takes
     freedom away, such as removing a learner (one fewer to fill a network's minimum):
     the cheapest-combination search then keeps the cores found under it conditional."""
+
+
+@dataclass(frozen=True)
+class Interchangeable:
+    """A run of relaxations that act alike (:meth:`ExplainModel.interchangeable_relaxations`):
+    choosing any k of them is as good as choosing the first k, unless a breaker is
+    chosen too. The cheapest-combination search then considers only their prefixes."""
+
+    run: list[Relaxation]
+    breakers: list[Relaxation]
 
 
 Decider = Callable[[Instance], bool]
@@ -134,10 +147,11 @@ class Explanation:
 class ExplainModel:
     """A CP-SAT model whose constraint groups have enforcement literals (base class)."""
 
-    layout_coupled: bool = False
-    """True when a change that is not monotone can loosen groups other than its own (a
-    deferred school lets two regions merge): the cheapest-combination search then lets
-    every such change answer every core."""
+    max_conditional_options: int | None = None
+    """Above this many changes that take freedom away (not monotone) offered to one
+    conflict found up front, :func:`cheapest_relaxation` leaves the part to the greedy
+    search: each such change makes the cores found under it conditional on it, so the
+    rounds try them one by one (None: no limit)."""
 
     deferred_rules: tuple[str, ...] = ()
     """Rules whose groups live in :attr:`full` only and are checked only when the other
@@ -176,6 +190,18 @@ class ExplainModel:
         """The relaxations of ``element`` that can help resolve ``core`` (a conflict that
         holds it) while the other groups of the core stay as they are: by default all."""
         return self.relaxations(element)
+
+    def reshaping_relaxations(self, core: set[tuple[str, str, str]]) -> list[Relaxation]:
+        """The relaxations offered by groups outside ``core`` that may still resolve it
+        by reshaping the model rather than softening a group of it (a deferred school
+        changes its sector-region's count): none by default."""
+        return []
+
+    def interchangeable_relaxations(self) -> list[Interchangeable]:
+        """Relaxations that act alike on the model: any k of one such run make the model
+        as feasible as its first k do (each at the same cost), unless one of its
+        breakers is chosen too. None by default."""
+        return []
 
     def check(self, keys: list[tuple[str, str, str]], time_limit: float) -> tuple[Check, list]:
         """Solve with the groups ``keys`` enforced (the others free); with the core when
@@ -849,14 +875,17 @@ class BvExplainModel(ExplainModel):
     eligible schools clustered (B1), and coordinators per cluster within their capacity
     and regions (B4)."""
 
-    layout_coupled = True  # deferring, allow_seven and merging reshape the parts
+    max_conditional_options = 60
+    """Measured: a coordinator shortage (B4) of midden-nederland's 93 po schools offers a
+    deferral per school; the rounds tried them one at a time and did not close in 60."""
 
     def __init__(self, inst: Instance) -> None:
         super().__init__()
         self.inst = inst
         m = self.model
         bv = inst.bv
-        layout = bv_layout(inst)
+        self.layout = layout = bv_layout(inst)
+        """The parts and B8 findings of ``inst``, as the BV stage splits them."""
         parts: list[tuple[str, str, Sequence[int], int]] = [
             (p.key, p.region, p.schools, p.max_oversize) for p in layout.parts
         ]
@@ -1017,18 +1046,9 @@ class BvExplainModel(ExplainModel):
             text = f"drop the wish that schools {first} and {second} be {aspect} (bv.wishes)"
             add(_set("bv.wishes", kept, text), 4, text)
         elif aspect == "size":
-            if not inst.bv.allow_seven:
-                text = f"allow one cluster of {inst.bv.max_size + 1} (bv.allow_seven) for {item}"
-                # it also decides which parts merge (bv_layout): not monotone either
-                add(_set("bv.allow_seven", True, text), 3, text, monotone=False)
-            if not inst.bv.allow_merge:
-                text = f"merge {item} with the nearest region of its sector (bv.allow_merge)"
-                # a merge rebuilds the parts: cores found after it are about other groups
-                add(_set("bv.allow_merge", True, text), 4, text, monotone=False)
+            out.extend(self._b8_remedies(rule, item))
         elif aspect == "placed":
-            # a deferred school no longer counts towards its part's sizes
-            text = f"defer school {item} to the next round (bv_subsidy false for now)"
-            add(_modify("schools", item, {"bv_subsidy": False}, text), 5, text, monotone=False)
+            out.append(self._deferral(item))
         elif aspect == "capacity":
             fac = inst.facilitators[inst.index.facilitator[item]]
             for k in (1, 2, 3):
@@ -1050,6 +1070,90 @@ class BvExplainModel(ExplainModel):
                     add(_modify("facilitators", fac.id, fields, text), 6, text)
         out.sort(key=lambda r: r.cost)
         return out
+
+    def _b8_remedies(self, rule: str, key: str) -> list[Relaxation]:
+        """``bv.allow_seven`` and ``bv.allow_merge`` (where not set yet), offered for the
+        part ``key``; a merge only where the part's sector has eligible schools in
+        another region (there is nothing to merge with otherwise). Neither is monotone:
+        both decide which parts merge (bv_layout), and the cores found after a merge are
+        about other groups."""
+        inst = self.inst
+        bv = inst.bv
+        sector = key.split(":", 1)[0]
+        regions = {
+            inst.schools[s].region for s in bv_eligible(inst) if inst.schools[s].sector == sector
+        }
+        out = []
+        if not bv.allow_seven:
+            text = f"allow one cluster of {bv.max_size + 1} (bv.allow_seven) for {key}"
+            out.append(Relaxation(_set("bv.allow_seven", True, text), 3, text, rule, False))
+        if not bv.allow_merge and len(regions) > 1:
+            text = f"merge {key} with the nearest region of its sector (bv.allow_merge)"
+            out.append(Relaxation(_set("bv.allow_merge", True, text), 4, text, rule, False))
+        return out
+
+    def _deferral(self, school_id: str) -> Relaxation:
+        school = self.inst.schools[self.inst.index.school[school_id]]
+        text = (
+            f"defer school {school_id} ({school.sector}:{school.region}) to the next round "
+            "(bv_subsidy false for now)"
+        )
+        change = _modify("schools", school_id, {"bv_subsidy": False}, text)
+        # a deferred school no longer counts towards its part's sizes: not monotone
+        return Relaxation(change, 5, text, "B1", monotone=False)
+
+    def reshaping_relaxations(self, core: set[tuple[str, str, str]]) -> list[Relaxation]:
+        """The deferrals (B1) and B8 remedies (``bv.allow_seven``, ``bv.allow_merge``)
+        that may resolve ``core`` although no group of it offers them.
+
+        A deferral changes its school's part (sector-region): its count, which the size
+        group bounds, and through the wishes' cluster slots the clusters the coordinator
+        group must cover; and it drops the wishes naming the school. Parts are
+        independent otherwise: a coordinator shared with another part constrains that
+        part only through the part's own coordinator group, which a core without it
+        leaves free. So a deferral may resolve a core holding its part's size or
+        coordinator group, or a wish naming the school; allow_seven and a merge, which
+        reshape parts, one holding a size or coordinator group. Under ``bv.allow_merge``
+        a count also decides which regions of the sector merge, and allow_seven which
+        stranded part stays apart: any group of a school of the sector may then change.
+        """
+        inst = self.inst
+        idx = inst.index
+        members = {key: schools for key, _, schools, _ in self.parts}
+        reach: set[int] = set()
+        out: list[Relaxation] = []
+        for _, item, aspect in sorted(core):
+            if aspect in ("size", "coordinated"):
+                reach.update(members[item])
+                out.extend(self._b8_remedies("B8", item))
+            elif aspect in ("together", "apart", "placed"):
+                reach.update(idx.school[sid] for sid in item.split("|"))
+        if inst.bv.allow_merge and reach:
+            sectors = {inst.schools[s].sector for s in reach}
+            reach.update(s for s in bv_eligible(inst) if inst.schools[s].sector in sectors)
+            out.extend(self._b8_remedies("B8", "every stranded part"))
+        out.extend(self._deferral(inst.schools[s].id) for s in sorted(reach))
+        return out
+
+    def interchangeable_relaxations(self) -> list[Interchangeable]:
+        """Per part, the deferrals of its schools that no wish names: the model counts
+        them and nothing else (B2 sizes, B4 clusters), so deferring any k of them
+        does what deferring the first k does. A merge breaks this where the sector has
+        another region (the nearest region, by travel, depends on which schools stay);
+        under ``bv.allow_merge`` there are no runs."""
+        inst = self.inst
+        if inst.bv.allow_merge:
+            return []
+        named = {sid for w in inst.bv.wishes for sid in (w.school_a, w.school_b)}
+        runs: list[Interchangeable] = []
+        for key, _, schools, _ in self.parts:
+            ids = sorted(inst.schools[s].id for s in schools if inst.schools[s].id not in named)
+            if len(ids) < 2:
+                continue
+            remedies = self._b8_remedies("B8", key)
+            merges = [r for r in remedies if _set_key(r) == "bv.allow_merge"]
+            runs.append(Interchangeable([self._deferral(sid) for sid in ids], merges))
+        return runs
 
 
 # --------------------------------------------------------------------------- driver
@@ -1102,17 +1206,30 @@ class RelaxationOption:
 Cut = tuple[frozenset[str], frozenset[str]]
 """A clause over the options: pick one of the first set, or leave out one of the second."""
 
+Run = tuple[list[str], list[str]]
+"""Options that act alike, in order, and the options that break this (:class:`Interchangeable`)."""
+
 
 def _cheapest_hitting_set(
-    options: dict[str, RelaxationOption], cuts: list[Cut], nogoods: list[set[str]]
+    options: dict[str, RelaxationOption],
+    cuts: list[Cut],
+    nogoods: list[set[str]],
+    runs: Sequence[Run] = (),
 ) -> tuple[Check, list[str]]:
     """The cheapest set of options meeting every cut, at most one per field and none of
-    the ``nogoods`` sets whole; ("infeasible", []) when there is none."""
+    the ``nogoods`` sets whole, and of each run of ``runs`` a prefix unless a breaker of
+    it is chosen; ("infeasible", []) when there is none."""
     m = cp_model.CpModel()
-    keys = sorted(options)
+    keys = _distinct_options(options, cuts, [*nogoods, *({*a, *b} for a, b in runs)])
     pick = {k: m.new_bool_var(f"pick[{i}]") for i, k in enumerate(keys)}
+    for run, breakers in runs:
+        for first, then in itertools.pairwise(run):
+            m.add_implication(pick[then], pick[first]).only_enforce_if(
+                [pick[b].Not() for b in breakers]
+            )
     for wanted, unless in cuts:
-        m.add_bool_or([pick[k] for k in sorted(wanted)] + [pick[k].Not() for k in sorted(unless)])
+        answer = [pick[k] for k in sorted(wanted) if k in pick]
+        m.add_bool_or(answer + [pick[k].Not() for k in sorted(unless)])
     by_target: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for k in keys:
         by_target[options[k].target].append(k)
@@ -1133,10 +1250,37 @@ def _cheapest_hitting_set(
     return "feasible", [k for k in keys if solver.boolean_value(pick[k])]
 
 
-MAX_WILDCARDS = 60
-"""Above this many layout-changing options (a national BV instance has a deferral for
-each of its 2,458 schools), :func:`cheapest_relaxation` leaves the part to the greedy
-search: measured on ``instances/national``, the hitting sets did not close in 30 s."""
+def _distinct_options(
+    options: dict[str, RelaxationOption], cuts: list[Cut], held: Sequence[Iterable[str]]
+) -> list[str]:
+    """The options a cheapest hitting set needs to choose from, sorted: of the options
+    that only ever answer cuts (never undo one, none of ``held``: in a nogood or a run,
+    alone on their field), those answering the same cuts are interchangeable, so only
+    the cheapest of them is kept, and none that answers no cut.
+
+    A coordinator shortage found under a merge offers every deferral of the sector
+    (national: 2,578 options); CP-SAT's presolve spent 4.7 s on such a model, where the
+    search took 0.05 s (without presolve, though, small hitting sets took seconds)."""
+    answers: dict[str, list[int]] = defaultdict(list)
+    pinned: set[str] = {k for keys in held for k in keys}
+    for i, (wanted, unless) in enumerate(cuts):
+        for k in wanted:
+            answers[k].append(i)
+        pinned.update(unless)
+    on_field: dict[tuple[str, ...], int] = defaultdict(int)
+    for option in options.values():
+        on_field[option.target] += 1
+    cheapest: dict[tuple[int, ...], str] = {}
+    kept: list[str] = []
+    for k in sorted(options):
+        if k in pinned or on_field[options[k].target] > 1:
+            kept.append(k)
+        elif answers[k]:
+            same = tuple(answers[k])
+            best = cheapest.get(same)
+            if best is None or options[k].relaxation.cost < options[best].relaxation.cost:
+                cheapest[same] = k
+    return sorted([*kept, *cheapest.values()])
 
 
 def independent_cores(
@@ -1200,42 +1344,51 @@ def cheapest_relaxation(
     options: dict[str, RelaxationOption] = {}
 
     def menu(source: ExplainModel, keys: Sequence[tuple[str, str, str]]) -> set[str]:
-        found: set[str] = set()
         together = set(keys)
+        offered: list[Relaxation] = []
         for key in keys:
             owner = model if key in model.groups else source
-            if key not in owner.groups:
-                continue
-            for relaxation in owner.relaxations_in_core(owner.groups[key][1], together):
-                option = RelaxationOption.of(relaxation)
-                options.setdefault(option.key, option)
-                found.add(option.key)
+            if key in owner.groups:
+                offered.extend(owner.relaxations_in_core(owner.groups[key][1], together))
+        # the model the core was found in says which changes reshape it
+        offered.extend(source.reshaping_relaxations(together))
+        found: set[str] = set()
+        for relaxation in offered:
+            option = RelaxationOption.of(relaxation)
+            options.setdefault(option.key, option)
+            found.add(option.key)
         return found
 
-    wildcards: set[str] = set()
-    if model.layout_coupled:
-        wildcards = {
-            k for k in menu(model, list(model.groups)) if not options[k].relaxation.monotone
-        }
-        if len(wildcards) > MAX_WILDCARDS:
-            # every cut would offer them all: the search cannot close in its budget
-            return "unknown", []
+    def register(relaxations: list[Relaxation]) -> list[str]:
+        found = [RelaxationOption.of(r) for r in relaxations]
+        for option in found:
+            options.setdefault(option.key, option)
+        return [option.key for option in found]
+
+    # any k of a run are as good as its first k: the hitting sets try prefixes only
+    runs: list[Run] = [
+        (register(x.run), register(x.breakers)) for x in model.interchangeable_relaxations()
+    ]
     if others is None:
         others = [c for c, _ in independent_cores(model, core, time_limit, budget, rounds)]
     # the conflicts that do not share a group with the first, each a cut up front (no
     # relaxed model to build for them; a part with several independent conflicts would
     # otherwise find them one round at a time)
     cuts: list[Cut] = [
-        (frozenset(menu(model, [e.key for e in c]) | wildcards), frozenset())
-        for c in [core, *others]
+        (frozenset(menu(model, [e.key for e in c])), frozenset()) for c in [core, *others]
     ]
+    limit = model.max_conditional_options
+    if limit is not None and any(
+        sum(not options[k].relaxation.monotone for k in wanted) > limit for wanted, _ in cuts
+    ):
+        return "unknown", []
     started = time.monotonic()  # the rounds below get a budget of their own
     nogoods: list[set[str]] = []
     for _ in range(rounds):
         left = budget - (time.monotonic() - started)
         if left <= 0:
             return "unknown", []
-        status, chosen = _cheapest_hitting_set(options, cuts, nogoods)
+        status, chosen = _cheapest_hitting_set(options, cuts, nogoods, runs)
         if status != "feasible":
             return status, []
         trial: Instance | None = instance
@@ -1261,7 +1414,7 @@ def cheapest_relaxation(
         # the core holds as long as its groups are relaxed no further, unless an applied
         # change that also takes freedom away is undone
         applied = [options[k] for k in chosen]
-        wanted = menu(trial_model, [e.key for e in new_core]) | wildcards
+        wanted = menu(trial_model, [e.key for e in new_core])
         cuts.append(
             (
                 frozenset(k for k in wanted if not options[k].dominated_by(applied)),
@@ -1281,16 +1434,19 @@ def explain_part(
     rounds: int = 4,
     max_trials: int = 40,
     decide: Decider | None = None,
-) -> Explanation:
+) -> tuple[Explanation, ExplainModel]:
     """Explain one part of ``instance`` (``build`` makes its explain model from a full
     instance) and search the cheapest verified relaxation (``apply`` applies a change to
     the full instance, None when the changed instance is invalid; ``decide``: whether a
-    relaxed full instance has a plan, where the model cannot tell in time)."""
+    relaxed full instance has a plan, where the model cannot tell in time).
+
+    Returns the explanation and the explain model of ``instance`` itself, built once
+    here, for what the caller asks of it next (BV: what the stage plans around)."""
     model = build(instance)
     status, core, proven = model.minimal_core(time_limit)
     result = Explanation(programme, key, status, core, proven)
     if status != "infeasible":
-        return result
+        return result, model
     result.more_cores = independent_cores(model, core, time_limit)
     found, cheapest = cheapest_relaxation(
         instance,
@@ -1309,16 +1465,20 @@ def explain_part(
         _greedy_relaxation(
             result, instance, model, build, apply, time_limit, rounds, max_trials, decide
         )
+    result.further_rules = _further_rules(result, model)
+    return result, model
+
+
+def _further_rules(result: Explanation, model: ExplainModel) -> list[str]:
+    """The rules of ``result``'s changes that no group of the conflicts it shows offers
+    (:attr:`Explanation.further_rules`)."""
     offered = {
         RelaxationOption.of(r).key
-        for c in [core, *(c for c, _ in result.more_cores)]
+        for c in [result.core, *(c for c, _ in result.more_cores)]
         for e in c
         for r in model.relaxations(e)
     }
-    result.further_rules = sorted(
-        {r.rule for r in result.relaxations if RelaxationOption.of(r).key not in offered}
-    )
-    return result
+    return sorted({r.rule for r in result.relaxations if RelaxationOption.of(r).key not in offered})
 
 
 def _greedy_relaxation(
@@ -1427,7 +1587,7 @@ def explain_instance(
             def decide(full: Instance, wanted: tuple[str, ...] = wanted) -> bool:
                 return _los_region_solves(sub_instance(full, wanted), time_limit)
 
-            result = explain_part(
+            result, _ = explain_part(
                 "los", "+".join(regions), instance, build, apply, time_limit, decide=decide
             )
             if result.status == "feasible":
@@ -1440,21 +1600,72 @@ def explain_instance(
                 result.notes = [r.render() for r in blocking]
             found.append(result)
     if any(s.bv_subsidy for s in instance.schools):
-        result = explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit)
+        result, model = explain_part("bv", "bv", instance, BvExplainModel, apply, time_limit)
         if result.status == "infeasible":
-            model = BvExplainModel(instance)
+            assert isinstance(model, BvExplainModel)
             result.left_out = _bv_plans_around(model, time_limit)
             if not result.left_out:
                 _lead_with_unplannable(result, model, time_limit)
+            _name_b8_remedies(result, instance, apply)
         found.append(result)
     return found
+
+
+def _name_b8_remedies(result: Explanation, instance: Instance, apply: ApplyFn) -> None:
+    """Say which sector-regions ``bv.allow_seven`` and ``bv.allow_merge`` of ``result``'s
+    change act on, with the rest of the change applied (bv_layout).
+
+    Both settings act on every sector-region of an impossible count: their offers named
+    the part whose conflict offered them first, which need not be one they act on
+    (national: "one cluster of 7 for go:noord-limburg", a part of 2 schools, where
+    go:roermond-en-omstreken has 7)."""
+    settings = {"bv.allow_seven", "bv.allow_merge"}
+    if not any(_set_key(r) in settings for r in result.relaxations):
+        return
+    relaxed: Instance | None = instance
+    for r in result.relaxations:
+        relaxed = apply(relaxed, r.change) if relaxed is not None else None
+    if relaxed is None:
+        return
+    layout = bv_layout(relaxed)
+    part_of = layout.part_of()
+    seven, merged = [], []
+    for finding in layout.findings:
+        label = f"{finding.sector}:{finding.region} ({len(finding.schools)} schools)"
+        if finding.applied == "seven":
+            seven.append(label)
+        elif finding.applied == "merge":
+            school = relaxed.index.school[finding.schools[0]]
+            merged.append(f"{label} joins region {part_of[school].region}")
+    named = {
+        "bv.allow_seven": (
+            f"allow one cluster of {relaxed.bv.max_size + 1} (bv.allow_seven): "
+            + (", ".join(seven) or "no sector-region of 7 schools")
+        ),
+        "bv.allow_merge": (
+            "merge each impossible count with the nearest region of its sector "
+            "(bv.allow_merge): " + ("; ".join(merged) or "no sector-region merges")
+        ),
+    }
+    result.relaxations = [
+        replace(r, text=text, change=r.change.model_copy(update={"description": text}))
+        if (text := named.get(_set_key(r) or "")) is not None
+        else r
+        for r in result.relaxations
+    ]
+
+
+def _set_key(relaxation: Relaxation) -> str | None:
+    """The setting ``relaxation`` sets, when it is one set operation."""
+    ops = relaxation.change.operations
+    return ops[0].key if len(ops) == 1 and isinstance(ops[0], SetOp) else None
 
 
 def _bv_planned_around(model: BvExplainModel) -> set[tuple[str, str, str]]:
     """The BV groups the stage leaves out and reports: the schools of a sector-region
     with an impossible count (B8: its size group and their "is clustered" groups) and
     every coordinator group (B4: the stage lists the clusters no coordinator can take)."""
-    left_out = {model.inst.schools[s].id for s in bv_layout(model.inst).left_out}
+    left_out = {model.inst.schools[s].id for s in model.layout.left_out}
     return {
         key
         for key in model.groups
@@ -1484,6 +1695,11 @@ def _lead_with_unplannable(result: Explanation, model: BvExplainModel, time_limi
         if status != "infeasible":
             return
         lead = (core, proven)
+        # a conflict found before that shares groups with it is no longer one "sharing no
+        # group with those above": the change still answers it (a further conflict)
+        taken = {e.key for e in core}
+        cores = [c for c in cores if not taken & {e.key for e in c[0]}]
     else:
         cores.remove(lead)
     (result.core, result.minimal), result.more_cores = lead, cores
+    result.further_rules = _further_rules(result, model)
