@@ -367,14 +367,16 @@ def test_a_conflict_sharing_groups_with_the_shown_one_is_not_said_solved() -> No
 
 def test_bv_no_plan_leads_with_the_conflict_solve_cannot_plan_around() -> None:
     # two go schools (an impossible count, B8: solve plans without them) and eight po
-    # schools two of which wish to be together and apart at once (B2: no plan). "no
-    # plan" must be followed by the wishes, not by the count solve plans around; the
-    # count follows as a conflict of its own
+    # schools three of which wish to be pairwise apart: eight schools form two clusters
+    # of 4, so the three cannot all be apart (B2, found only by solving: solve has no
+    # plan, unlike wishes that contradict each other on their face, which it plans
+    # around). "no plan" must be followed by the wishes, not by the count solve plans
+    # around; the count follows as a conflict of its own
     from composer.replan import explanation_lines
 
     wishes = [
-        {"kind": "together", "school_a": "p0", "school_b": "p1"},
-        {"kind": "apart", "school_a": "p0", "school_b": "p1"},
+        {"kind": "apart", "school_a": a, "school_b": b}
+        for a, b in (("p0", "p1"), ("p0", "p2"), ("p1", "p2"))
     ]
     schools = [bv_school(f"p{i}") for i in range(8)] + [
         bv_school(f"g{i}", sector="go") for i in range(2)
@@ -383,10 +385,36 @@ def test_bv_no_plan_leads_with_the_conflict_solve_cannot_plan_around() -> None:
     (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
     assert e.status == "infeasible" and not e.left_out
     assert {x.rule for x in e.core} <= {"B1", "B2"}
-    assert {("B2", "p0|p1", "together"), ("B2", "p0|p1", "apart")} <= {x.key for x in e.core}
+    apart = {("B2", f"{a}|{b}", "apart") for a, b in (("p0", "p1"), ("p0", "p2"), ("p1", "p2"))}
+    assert apart <= {x.key for x in e.core}
     assert [{x.rule for x in core} for core, _ in e.more_cores] == [{"B1", "B8"}]
     lines = explanation_lines(e)
-    assert lines[0] == "BV clusters: no plan. a minimal conflict of 3 rule group(s):"
+    assert lines[0].startswith("BV clusters: no plan. a minimal conflict of ")
+
+
+def test_bv_wishes_that_contradict_each_other_are_planned_around_as_solve_does() -> None:
+    # eight po schools, two of which wish to be together and apart at once: solve leaves
+    # po:r1 unclustered, lists its schools (B2) and plans the rest (exit 0); explain said
+    # "no plan" and exited 3. Now it says "planned without ...", as for B8 and B4
+    from composer.params import SolveParams
+    from composer.pipeline import solve
+    from composer.replan import explanation_lines
+
+    wishes = [
+        {"kind": "together", "school_a": "p0", "school_b": "p1"},
+        {"kind": "apart", "school_a": "p0", "school_b": "p1"},
+    ]
+    schools = [bv_school(f"p{i}") for i in range(8)] + [
+        bv_school(f"q{i}", region="r2", lon=6.5) for i in range(4)
+    ]
+    instance = make_instance(bv_data(schools, wishes=wishes, regions=("r1", "r2")))
+    plan, _ = solve(instance, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    assert plan.stages["bv"].status in {"optimal", "feasible"}
+    assert sorted(u.id for u in plan.unplaced if u.rule == "B2") == [f"p{i}" for i in range(8)]
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.status == "infeasible" and e.left_out
+    assert {("B2", "p0|p1", "together"), ("B2", "p0|p1", "apart")} <= {x.key for x in e.core}
+    assert explanation_lines(e)[0].startswith("BV clusters: planned without the schools of")
 
 
 @st.composite
@@ -639,7 +667,10 @@ TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny"
 TINY_BV_CASES = [
     # conflict added, exit code of explain, cost of the greedy answer before the fix
     ("none", 0, 10),  # B8: defer both go schools
-    ("wishes", 3, 14),  # B2 + B8: drop one wish, defer both go schools
+    # B2 + B8: drop one wish, defer both go schools; exit 0: wishes that contradict each
+    # other (together and apart) are planned around by solve, which leaves their
+    # sector-region unclustered and lists it (B2), and explain says so as solve does
+    ("wishes", 0, 14),
     ("coordinator", 0, 13),  # B4 + B8: OCW1 max_groups 2, defer both go schools
 ]
 

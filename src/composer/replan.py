@@ -153,9 +153,10 @@ def explanation_lines(e: Any, names: dict[str, str] | None = None) -> list[str]:
     proven = "a minimal conflict" if e.minimal else "a conflict (minimality not proven in time)"
     if e.left_out:
         lines = [
-            f"{label}: planned without the schools of an impossible count (B8) or the "
-            "clusters no coordinator can take (B4), as composer solve lists them in "
-            f"plan.unplaced; why, {proven} of {len(e.core)} rule group(s):"
+            f"{label}: planned without the schools of an impossible count (B8), of a "
+            "sector-region whose wishes contradict each other (B2) or the clusters no "
+            "coordinator can take (B4), as composer solve lists them in plan.unplaced; "
+            f"why, {proven} of {len(e.core)} rule group(s):"
         ]
     else:
         lines = [f"{label}: no plan. {proven} of {len(e.core)} rule group(s):"]

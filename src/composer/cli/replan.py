@@ -127,10 +127,10 @@ def explain(
                 for r in plan.stages.values()
                 if r.status != "not_planned"
             )
-            still_out = [u for u in plan.unplaced if u.rule in {"B4", "B8"}]
+            still_out = [u for u in plan.unplaced if u.rule in {"B2", "B4", "B8"}]
             if still_out and any(e.left_out for e in explained):
                 solved = False
-                statuses += f"; still left out: {len(still_out)} under B4/B8"
+                statuses += f"; still left out: {len(still_out)} under B2/B4/B8"
             later = unmodelled_failures(plan)
             later_infeasible = any(f.status == "infeasible" for f in later)
             if solved and report.ok:

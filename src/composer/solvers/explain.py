@@ -46,7 +46,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from composer import clock, los_rules
-from composer.bv_rules import bv_eligible, bv_layout, coordinators, splittable
+from composer.bv_rules import bv_eligible, bv_layout, coordinators, splittable, wish_conflicts
 from composer.los_rules import Position, SlotKey, slot_label
 from composer.model.change import ChangeFile, ModifyOp, RemoveOp, SetOp
 from composer.model.instance import STUDENT_KINDS, Instance
@@ -124,8 +124,9 @@ class Explanation:
     one per field) that makes the explain model feasible; False: found greedily."""
     left_out: bool = False
     """BV only: the conflict is one the BV stage plans around, as ``composer solve`` does:
-    without the schools of an impossible count (B8) and the clusters no coordinator can
-    take (B4), which it lists in ``plan.unplaced``; everything else holds. The core and
+    without the schools of an impossible count (B8) or of a sector-region whose wishes
+    contradict each other (B2), and the clusters no coordinator can take (B4), which it
+    lists in ``plan.unplaced``; everything else holds. The core and
     the relaxation then say why they are left out and how to include them."""
     stage_failed: bool = False
     """The LOS stage found no plan within the time limit although the explain model finds
@@ -1663,13 +1664,24 @@ def _set_key(relaxation: Relaxation) -> str | None:
 
 def _bv_planned_around(model: BvExplainModel) -> set[tuple[str, str, str]]:
     """The BV groups the stage leaves out and reports: the schools of a sector-region
-    with an impossible count (B8: its size group and their "is clustered" groups) and
-    every coordinator group (B4: the stage lists the clusters no coordinator can take)."""
-    left_out = {model.inst.schools[s].id for s in model.layout.left_out}
+    with an impossible count (B8: its size group and their "is clustered" groups), every
+    coordinator group (B4: the stage lists the clusters no coordinator can take), and the
+    schools and wishes of a sector-region whose wishes contradict each other (B2: the
+    stage leaves its schools unclustered, :func:`composer.bv_rules.wish_conflicts`)."""
+    inst = model.inst
+    left_out = {inst.schools[s].id for s in model.layout.left_out}
+    contradicted = {
+        inst.schools[s].id
+        for part in model.layout.parts
+        if part.key in wish_conflicts(inst, model.layout)
+        for s in part.schools
+    }
     return {
         key
         for key in model.groups
-        if key[0] in {"B4", "B8"} or (key[0] == "B1" and key[1] in left_out)
+        if key[0] in {"B4", "B8"}
+        or (key[0] == "B1" and key[1] in left_out | contradicted)
+        or (key[0] == "B2" and set(key[1].split("|")) & contradicted)
     }
 
 
