@@ -887,19 +887,21 @@ def test_a_merge_is_offered_only_where_the_sector_has_another_region() -> None:
     assert any("(bv.allow_merge)" in t for t in offered(two, ("B8", "po:r2", "size")))
 
 
-def test_deferring_every_school_of_a_region_without_coordinator_is_proven() -> None:
-    # five po schools, no OCW coordinator at all (B4): no change offered but deferring
-    # them all (5 x 5). Each set of deferrals was a combination of its own to the
-    # cheapest-change search (2^5 of them, with allow_seven twice that): the rounds ran
-    # out and the greedy answer deferred four, "still not enough". The schools are
-    # alike to the model (no wish names them), so only the first k of them are tried
+def test_deferring_every_school_of_an_impossible_count_is_proven() -> None:
+    # three po schools, the only ones of their sector (B8: too few for a cluster, and no
+    # region to merge with): no change helps but deferring them all (3 x 5; one cluster
+    # of 7 is offered but does not help). Each set of deferrals was a combination of its
+    # own to the cheapest-change search: the rounds ran out and the greedy answer said
+    # "still not enough". The schools are alike to the model (no wish names them), so
+    # only the first k of them are tried. (Written for five schools without a
+    # coordinator, which now get a new coordinator: see the next tests.)
     from composer.replan import explanation_lines
 
-    instance = make_instance(bv_data([bv_school(f"p{i}") for i in range(5)], coordinators=[]))
+    instance = make_instance(bv_data([bv_school(f"p{i}") for i in range(3)]))
     (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
     assert e.left_out and e.cheapest_proven and e.relaxed_status == "feasible"
     assert sorted(r.text.split(" to the")[0] for r in e.relaxations) == [
-        f"defer school p{i} (po:r1)" for i in range(5)
+        f"defer school p{i} (po:r1)" for i in range(3)
     ]
     assert "still not enough" not in "\n".join(explanation_lines(e))
     _, plan, report = verify_relaxation(instance, combined_relaxation([e]), time_limit=10)
@@ -915,3 +917,28 @@ def test_a_deferral_names_the_sector_region_of_its_school() -> None:
         f"defer school {s} (go:utrecht-en-omstreken) to the next round (bv_subsidy false for now)"
         for s in ("00PQ00", "02YT00")
     ]
+
+
+def test_a_region_without_a_coordinator_is_offered_a_new_one() -> None:
+    # five po schools of r1 and no OCW coordinator at all (B4): the only changes offered
+    # were deferring schools, all five (cost 25). Now a new coordinator for r1 who may
+    # guide the part's most clusters (5 schools: 1) is offered, at cost 8, and proven the
+    # cheapest; applied, the real solver clusters all five and the checker accepts it
+    from composer.check import check_plan
+    from composer.params import SolveParams
+    from composer.pipeline import solve
+
+    schools = [bv_school(f"p{i}") for i in range(5)]
+    instance = make_instance(bv_data(schools, coordinators=[]))
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.status == "infeasible" and e.cheapest_proven
+    assert [r.cost for r in e.relaxations] == [8]
+    (op,) = e.relaxations[0].change.operations
+    assert op.op == "add" and op.rows[0]["id"] == "OCW-NEW-r1-1"
+    assert op.rows[0]["max_groups"] == 1 and op.rows[0]["regions"] == ["r1"]
+    relaxed = apply_or_none(instance, combined_relaxation([e]))
+    assert relaxed is not None
+    plan, _ = solve(relaxed, SolveParams(time_limit=10, workers=1, stages=("bv",)))
+    assert [sorted(c.schools) for c in plan.clusters] == [[f"p{i}" for i in range(5)]]
+    assert plan.clusters[0].coordinator == "OCW-NEW-r1-1"
+    assert check_plan(relaxed, plan).ok

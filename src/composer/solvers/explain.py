@@ -46,9 +46,16 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from composer import clock, los_rules
-from composer.bv_rules import bv_eligible, bv_layout, coordinators, splittable, wish_conflicts
+from composer.bv_rules import (
+    bv_eligible,
+    bv_layout,
+    cluster_count_range,
+    coordinators,
+    splittable,
+    wish_conflicts,
+)
 from composer.los_rules import Position, SlotKey, slot_label
-from composer.model.change import ChangeFile, ModifyOp, RemoveOp, SetOp
+from composer.model.change import AddOp, ChangeFile, ModifyOp, RemoveOp, SetOp
 from composer.model.instance import STUDENT_KINDS, Instance
 
 Check = Literal["feasible", "infeasible", "unknown"]
@@ -1069,6 +1076,7 @@ class BvExplainModel(ExplainModel):
                     text = f"let coordinator {fac.id} also work in region {region}"
                     fields = {"regions": [*fac.regions, region]}
                     add(_modify("facilitators", fac.id, fields, text), 6, text)
+            add(*self._new_coordinator(item, region))
         out.sort(key=lambda r: r.cost)
         return out
 
@@ -1092,6 +1100,34 @@ class BvExplainModel(ExplainModel):
             text = f"merge {key} with the nearest region of its sector (bv.allow_merge)"
             out.append(Relaxation(_set("bv.allow_merge", True, text), 4, text, rule, False))
         return out
+
+    def _new_coordinator(self, key: str, region: str) -> tuple[ChangeFile, float, str]:
+        """A new OCW coordinator for ``region`` who can guide every cluster of the part
+        ``key`` (its most clusters), to be named by the planner: the answer where no
+        coordinator works there or those who do are full (B4). Costs more than letting an
+        existing coordinator work in the region (6): someone has to be found."""
+        inst = self.inst
+        schools = next(s for k, _, s, _ in self.parts if k == key)
+        _, most = cluster_count_range(len(schools), inst.bv.min_size, inst.bv.max_size)
+        taken = set(inst.index.facilitator) | set(inst.index.school)
+        new_id = next(
+            cid for n in itertools.count(1) if (cid := f"OCW-NEW-{region}-{n}") not in taken
+        )
+        row = {
+            "id": new_id,
+            "name": f"new OCW coordinator for {region} (to be named)",
+            "role": "ocw_coordinator",
+            "regions": [region],
+            "max_groups": max(1, most),
+        }
+        text = (
+            f"add an OCW coordinator for region {region} who may guide {max(1, most)} "
+            f"cluster(s) ({new_id}: give the row a real name and id)"
+        )
+        change = ChangeFile(
+            description=text, operations=(AddOp(op="add", what="facilitators", rows=(row,)),)
+        )
+        return change, 8, text
 
     def _deferral(self, school_id: str) -> Relaxation:
         school = self.inst.schools[self.inst.index.school[school_id]]
