@@ -942,3 +942,42 @@ def test_a_region_without_a_coordinator_is_offered_a_new_one() -> None:
     assert [sorted(c.schools) for c in plan.clusters] == [[f"p{i}" for i in range(5)]]
     assert plan.clusters[0].coordinator == "OCW-NEW-r1-1"
     assert check_plan(relaxed, plan).ok
+
+
+def test_the_greedy_tries_one_of_alike_deferrals_and_sets_a_field_once() -> None:
+    # midden-nederland with every coordinator capped at 3 offers 91 deferrals of alike
+    # po schools (no wish names them) before anything costlier: the greedy's 40 trials a
+    # round went to equals, a new coordinator (which answers the shortage alone) was
+    # never tried, and four rounds raised one coordinator 3 -> 4 -> 5 -> 6 -> 7 as four
+    # operations on one field, "still not enough". Now alike deferrals are tried once,
+    # and a field the greedy changes again is set once, to its last value.
+    from composer.solvers.explain import (
+        BvExplainModel,
+        _distinct_relaxations,
+        _latest_per_field,
+    )
+
+    schools = [bv_school(f"p{i}") for i in range(5)]
+    model = BvExplainModel(make_instance(bv_data(schools, coordinators=[])))
+    offered = [r for _, e in model.groups.values() for r in model.relaxations(e)]
+    deferrals = [r for r in offered if r.text.startswith("defer")]
+    assert len(deferrals) == 5
+    kept = _distinct_relaxations(model, [*offered, *offered])
+    assert [r.text.split(" (")[0] for r in kept if r.text.startswith("defer")] == [
+        "defer school p0"
+    ]
+    assert any(r.text.startswith("add an OCW coordinator") for r in kept)
+    assert len({r.text for r in kept}) == len(kept)
+
+    instance = make_instance(bv_data(schools, coordinators=[coordinator("c1", max_groups=0)]))
+    capped = BvExplainModel(instance)
+    raises = capped.relaxations(
+        next(e for _, e in capped.groups.values() if e.aspect == "capacity")
+    )
+    by_one, by_two = raises[0], raises[1]
+    assert (by_one.text, by_two.text) == (
+        "raise max_groups of coordinator c1 by 1 to 1",
+        "raise max_groups of coordinator c1 by 2 to 2",
+    )
+    deferral = next(r for r in deferrals if "p3" in r.text)
+    assert _latest_per_field([by_one, deferral, by_two]) == [deferral, by_two]

@@ -1536,8 +1536,8 @@ def _greedy_relaxation(
     # changes are applied one after the other, re-reading the relaxed instance
     current, current_model, current_core = instance, model, result.core
     for _ in range(rounds):
-        options = sorted(
-            (r for e in current_core for r in current_model.relaxations(e)), key=lambda r: r.cost
+        options = _distinct_relaxations(
+            current_model, [r for e in current_core for r in current_model.relaxations(e)]
         )
         if not options:
             result.relaxed_status = "infeasible"
@@ -1549,7 +1549,7 @@ def _greedy_relaxation(
             trial_model = build(trial)
             outcome, _ = trial_model.check(list(trial_model.groups), time_limit)
             if outcome == "feasible":
-                result.relaxations.append(option)
+                result.relaxations = _latest_per_field([*result.relaxations, option])
                 result.relaxed_status = "feasible"
                 return
         # no single change suffices: take the cheapest one that breaks this core (the
@@ -1563,7 +1563,7 @@ def _greedy_relaxation(
             left = [k for k in core_keys if k in trial_model.groups]
             if trial_model.check(left, time_limit)[0] != "feasible":
                 continue
-            result.relaxations.append(option)
+            result.relaxations = _latest_per_field([*result.relaxations, option])
             current = trial
             break
         else:
@@ -1580,6 +1580,41 @@ def _greedy_relaxation(
             result.relaxed_status = "unknown"
             return
     result.relaxed_status = "infeasible"
+
+
+def _distinct_relaxations(model: ExplainModel, offered: list[Relaxation]) -> list[Relaxation]:
+    """``offered`` by cost, each change once, and of a run of changes that act alike
+    (:meth:`ExplainModel.interchangeable_relaxations`: deferring any of a part's schools
+    that no wish names) only the first: trying the others one by one spent the greedy's
+    trials on equals (midden-nederland's coordinator shortage offers 91 deferrals, and a
+    new coordinator, which answers it alone, was never tried)."""
+    alike = {
+        RelaxationOption.of(r).key
+        for run in model.interchangeable_relaxations()
+        for r in run.run[1:]
+    }
+    seen: set[str] = set()
+    out = []
+    for r in sorted(offered, key=lambda r: r.cost):
+        key = RelaxationOption.of(r).key
+        if key in alike or key in seen:
+            continue
+        seen.add(key)
+        out.append(r)
+    return out
+
+
+def _latest_per_field(relaxations: list[Relaxation]) -> list[Relaxation]:
+    """The greedy's changes with one per field: a later change of the same field (a
+    coordinator's ``max_groups`` raised again) replaces the earlier one in place, so the
+    change file sets it once, to its final value, and the costs are not summed twice."""
+    out: list[Relaxation] = []
+    for r in relaxations:
+        target = RelaxationOption.of(r).target
+        if target[0] != "change":
+            out = [x for x in out if RelaxationOption.of(x).target != target]
+        out.append(r)
+    return out
 
 
 def _los_region_solves(sub: Instance, time_limit: float) -> bool:
