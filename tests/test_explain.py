@@ -981,3 +981,16 @@ def test_the_greedy_tries_one_of_alike_deferrals_and_sets_a_field_once() -> None
     )
     deferral = next(r for r in deferrals if "p3" in r.text)
     assert _latest_per_field([by_one, deferral, by_two]) == [deferral, by_two]
+
+
+def test_a_coordinator_shortage_of_many_alike_schools_is_proven() -> None:
+    # 62 po schools (at least 11 clusters) and one coordinator who may guide 10 (B4): each
+    # school offers a deferral, 62 changes that take freedom away, above the 60 the
+    # cheapest-change search takes on, so it went greedy. The schools are alike (no wish
+    # names them): the search tries prefixes of their deferrals only, so they count as
+    # one. Raising c1 by 1 (cost 3) is now proven the cheapest
+    schools = [bv_school(f"p{i:02d}", lat=52.0 + 0.001 * i) for i in range(62)]
+    instance = make_instance(bv_data(schools, coordinators=[coordinator("c1", max_groups=10)]))
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.cheapest_proven, [r.text for r in e.relaxations]
+    assert [r.text for r in e.relaxations] == ["raise max_groups of coordinator c1 by 1 to 11"]

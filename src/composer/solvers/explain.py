@@ -1415,8 +1415,12 @@ def cheapest_relaxation(
         (frozenset(menu(model, [e.key for e in c])), frozenset()) for c in [core, *others]
     ]
     limit = model.max_conditional_options
+    # a run of alike options is tried by its prefixes only: its later members add no
+    # combination of their own
+    later_in_run = {k for run, _ in runs for k in run[1:]}
     if limit is not None and any(
-        sum(not options[k].relaxation.monotone for k in wanted) > limit for wanted, _ in cuts
+        sum(not options[k].relaxation.monotone for k in wanted if k not in later_in_run) > limit
+        for wanted, _ in cuts
     ):
         return "unknown", []
     started = time.monotonic()  # the rounds below get a budget of their own
