@@ -994,3 +994,23 @@ def test_a_coordinator_shortage_of_many_alike_schools_is_proven() -> None:
     (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
     assert e.cheapest_proven, [r.text for r in e.relaxations]
     assert [r.text for r in e.relaxations] == ["raise max_groups of coordinator c1 by 1 to 11"]
+
+
+def test_two_wishes_can_be_dropped_in_one_change() -> None:
+    # eight po schools, p0/p1 and p2/p3 each wished together and apart at once (B2).
+    # Dropping a wish set the whole bv.wishes list, one field, so only one wish could be
+    # dropped: the proven answer deferred two schools (cost 10). A wish is now dropped by
+    # its own operation (bv_wishes by its schools and kind), so dropping one of each pair
+    # (cost 4 + 4) is the cheapest, and applied it leaves the other two wishes
+    wishes = [
+        {"kind": kind, "school_a": a, "school_b": b}
+        for a, b in (("p0", "p1"), ("p2", "p3"))
+        for kind in ("together", "apart")
+    ]
+    instance = make_instance(bv_data([bv_school(f"p{i}") for i in range(8)], wishes=wishes))
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    assert e.cheapest_proven and sum(r.cost for r in e.relaxations) == 8
+    assert all(r.text.startswith("drop the wish that schools") for r in e.relaxations)
+    relaxed = apply_or_none(instance, combined_relaxation([e]))
+    assert relaxed is not None and len(relaxed.bv.wishes) == 2
+    assert {(w.school_a, w.school_b) for w in relaxed.bv.wishes} == {("p0", "p1"), ("p2", "p3")}

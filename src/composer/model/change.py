@@ -47,6 +47,7 @@ Collection = Literal[
     "travel_times",
     "tn_networks",
     "tn_participants",
+    "bv_wishes",
 ]
 """The row collections a change may touch (``networks`` are the LOS networks)."""
 
@@ -64,10 +65,12 @@ COLLECTION_PATHS: dict[str, tuple[tuple[str, ...], str]] = {
     "travel_times": (("travel_times",), "origin"),
     "tn_networks": (("tn", "networks"), "id"),
     "tn_participants": (("tn", "participants"), "id"),
+    "bv_wishes": (("bv", "wishes"), "school_a"),
 }
 """Collection -> (path in the instance, the field a row is named by). Holidays are named
 by their name, public holidays by their date, unavailability rows and travel times by
-who / origin (every row of that person or origin)."""
+who / origin (every row of that person or origin), BV wishes by their first school
+(``where: {school_b: ..., kind: apart}`` picks one wish)."""
 
 
 ROW_FILTER_DOC = (

@@ -1046,13 +1046,15 @@ class BvExplainModel(ExplainModel):
 
         if aspect in ("together", "apart"):
             first, second = item.split("|", 1)
-            kept = [
-                w.model_dump(mode="json")
-                for w in inst.bv.wishes
-                if not (w.kind == aspect and (w.school_a, w.school_b) == (first, second))
-            ]
             text = f"drop the wish that schools {first} and {second} be {aspect} (bv.wishes)"
-            add(_set("bv.wishes", kept, text), 4, text)
+            # one wish by its schools and kind: several wishes may be dropped together
+            drop = RemoveOp(
+                op="remove",
+                what="bv_wishes",
+                ids=(first,),
+                where={"school_b": second, "kind": aspect},
+            )
+            add(ChangeFile(description=text, operations=(drop,)), 4, text)
         elif aspect == "size":
             out.extend(self._b8_remedies(rule, item))
         elif aspect == "placed":
