@@ -191,7 +191,9 @@ def test_bv_coordinator_overbooked_is_infeasible_b6():
     out = solve(inst, plan)
     result = out.stages["calendar"]
     assert result.status == "infeasible"
-    assert any(n.startswith("[B6] coordinator c1") and "fix:" in n for n in result.notes)
+    note = next(n for n in result.notes if n.startswith("[B6] coordinator c1"))
+    # each cluster alone fits: handing either over lets the other fit, and the fix says so
+    assert "fix: give cl1 or cl2 another coordinator (B4; the others then fit)" in note
     # with another coordinator for cl2 both fit
     plan2 = Plan(
         instance="test",
@@ -319,6 +321,34 @@ def test_tn_series_too_long_is_infeasible_t1():
     assert status({**t1, "series_length": fitted + 1}) == "infeasible"
     assert status({**t1, "series_length": 20}, min_gap_days=gap) in {"optimal", "feasible"}
     assert status({**t1, "series_length": 20}, min_gap_days=gap + 1) == "infeasible"
+
+
+def test_tn_facilitator_with_two_series_that_do_not_fit_together_t4():
+    # pb1 leads t1 (p1, p2 of s3) and t2 (p3, p4 of s4), each 31 meetings (30 after the
+    # kick-off) on Wednesdays, 7 days apart: each alone fits the Wednesdays left in the
+    # school year, both need 60 different Wednesdays, more than there are (T4: never two
+    # meetings at once). The fix names which network to hand over: either, checked by
+    # solving without it
+    people = [
+        {"id": f"p{i}", "name": f"P{i}", "school": sch, "function": "schoolleider", "network": net}
+        for i, sch, net in ((1, "s3", "t1"), (2, "s3", "t1"), (3, "s4", "t2"), (4, "s4", "t2"))
+    ]
+    nets = [{"id": n, "facilitator": "pb1", "series_length": 31} for n in ("t1", "t2")]
+    data = _tn_data(networks=nets, participants=people, meeting_weekdays=["wed"], min_gap_days=7)
+    out = solve(make(data), Plan(instance="test"))
+    result = out.stages["calendar"]
+    assert result.status == "infeasible"
+    note = next(n for n in result.notes if n.startswith("[T4] facilitator pb1"))
+    assert "fix: give t1 or t2 another procesbegeleider (the others then fit)" in note
+    alone = solve(
+        make(
+            _tn_data(
+                networks=nets[:1], participants=people[:2], meeting_weekdays=["wed"], min_gap_days=7
+            )
+        ),
+        Plan(instance="test"),
+    )
+    assert alone.stages["calendar"].status in {"optimal", "feasible"}
 
 
 def test_tn_facilitator_in_an_los_network_is_one_person_t4():

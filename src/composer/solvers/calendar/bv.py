@@ -213,9 +213,16 @@ def solve_bv_task(task: BvTask) -> BvOutcome:
     )
 
 
-def _solve_chains(task: BvTask) -> BvOutcome:
+HAND_OVER_SECONDS = 2.0
+"""Time for each check of which cluster, guided by another coordinator, lets the
+coordinator's other clusters fit (the fix of an infeasible B6 calendar)."""
+
+
+def _solve_chains(task: BvTask, probe: bool = True) -> BvOutcome:
     """The CP-SAT model of one task (greedy as hint), kept hosts fixed; a wished host
-    (``BvCluster.host_wish``) changed costs more than any spread of the dates."""
+    (``BvCluster.host_wish``) changed costs more than any spread of the dates. When it has
+    no solution and ``probe``, the note names the clusters whose hand-over to another
+    coordinator lets the others fit (each checked by solving without it)."""
     who = task.coordinator or task.clusters[0].cluster
     greedy, bound = _greedy(task)
     model = cp_model.CpModel()
@@ -271,12 +278,18 @@ def _solve_chains(task: BvTask) -> BvOutcome:
     names = ", ".join(item.cluster for item in task.clusters)
     if run.status == "infeasible":
         total = sum(item.chain.count for item in task.clusters)
+        kept = any(item.keeps for item in task.clusters)  # dated anew next: probe then
+        movable = _hand_over(task) if probe and task.coordinator and not kept else []
+        give = (
+            f"give {' or '.join(movable)} another coordinator (B4; the others then fit)"
+            if movable
+            else "give a cluster another coordinator (B4)"
+        )
         outcome.notes.append(
             f"[B6] coordinator {who}: the {total} meetings of clusters {names} cannot all "
             "be held on different days within the gap and month rules, outside holidays "
-            "and the coordinator's unavailable days; fix: give a cluster another "
-            "coordinator (B4), lower bv.meetings_per_year or bv.min_gap_days, or allow "
-            "more bv.meeting_weekdays"
+            f"and the coordinator's unavailable days; fix: {give}, lower "
+            "bv.meetings_per_year or bv.min_gap_days, or allow more bv.meeting_weekdays"
         )
         return outcome
     if all(g is not None for g in greedy):
@@ -329,6 +342,20 @@ class BvPrepared:
     notes: list[str]
     infeasible: bool
     years: list[str]
+
+
+def _hand_over(task: BvTask) -> list[str]:
+    """The clusters of ``task`` without which the coordinator's other clusters fit (a
+    short solve each; one that cannot tell in time is not named)."""
+    found = []
+    for item in task.clusters:
+        rest = tuple(other for other in task.clusters if other is not item)
+        if not rest:
+            continue
+        trial = replace(task, clusters=rest, time_limit=min(task.time_limit, HAND_OVER_SECONDS))
+        if _solve_chains(trial, probe=False).status in {"optimal", "feasible"}:
+            found.append(item.cluster)
+    return found
 
 
 def kept_meetings(sessions: Iterable[Session]) -> dict[str, list[tuple[int, str]]]:

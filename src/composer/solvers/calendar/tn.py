@@ -217,8 +217,15 @@ def solve_tn_task(task: TnTask) -> TnOutcome:
     )
 
 
-def _solve_series(task: TnTask) -> TnOutcome:
-    """The CP-SAT model of one facilitator's networks, kept dates fixed."""
+HAND_OVER_SECONDS = 2.0
+"""Time for each check of which network, led by someone else, lets a facilitator's other
+networks fit (the fix of an infeasible T4 calendar)."""
+
+
+def _solve_series(task: TnTask, probe: bool = True) -> TnOutcome:
+    """The CP-SAT model of one facilitator's networks, kept dates fixed. When it has no
+    solution and ``probe``, the note names the networks whose hand-over to another
+    procesbegeleider lets the others fit (each checked by solving without it)."""
     model = cp_model.CpModel()
     objective_terms: list[cp_model.IntVar] = []
     changes: list[cp_model.LinearExpr] = []  # hosts and helpers wished kept but changed
@@ -307,11 +314,18 @@ def _solve_series(task: TnTask) -> TnOutcome:
         return outcome
     names = ", ".join(s.network for s in task.series)
     if run.status == "infeasible":
+        kept = any(s.keeps for s in task.series)  # dated anew next: probe then
+        movable = _hand_over(task) if probe and not kept else []
+        give = (
+            f"give {' or '.join(movable)} another procesbegeleider (the others then fit)"
+            if movable
+            else "give a network another facilitator"
+        )
         outcome.notes.append(
             f"[T4] facilitator {task.facilitator}: the meetings of networks {names} cannot "
             "all be held on different days within the gap rule, outside holidays and "
-            "unavailable days; fix: give a network another facilitator, lower its "
-            "series_length or tn.min_gap_days, or allow more tn.meeting_weekdays"
+            f"unavailable days; fix: {give}, lower a series_length or tn.min_gap_days, or "
+            "allow more tn.meeting_weekdays"
         )
     else:
         outcome.notes.append(
@@ -319,6 +333,20 @@ def _solve_series(task: TnTask) -> TnOutcome:
             f"within {task.time_limit:.1f}s; raise --time-limit"
         )
     return outcome
+
+
+def _hand_over(task: TnTask) -> list[str]:
+    """The networks of ``task`` without which the facilitator's other networks fit (a
+    short solve each; one that cannot tell in time is not named)."""
+    found = []
+    for series in task.series:
+        rest = tuple(other for other in task.series if other is not series)
+        if not rest:
+            continue
+        trial = replace(task, series=rest, time_limit=min(task.time_limit, HAND_OVER_SECONDS))
+        if _solve_series(trial, probe=False).status in {"optimal", "feasible"}:
+            found.append(series.network)
+    return found
 
 
 def check_series_alone(series: TnSeries, gap: int) -> tuple[str, int] | None:
