@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -63,22 +65,29 @@ def test_usable_sizes_under_a_cap_that_forces_the_fewest_clusters():
     st.integers(0, 40), st.integers(1, 5), st.integers(0, 3), st.integers(0, 1), st.integers(1, 12)
 )
 def test_usable_sizes_match_their_definition(count, low, extra, oversize, cap):
+    # every split of count into at most cap clusters, searched cluster by cluster (the
+    # sizes a split uses, memoised by what is left: polynomial, unlike listing splits)
     high = low + extra
     sizes = [*range(low, high + 1)] + ([high + 1] if oversize else [])
-    seen: set[int] = set()
 
-    def splits(rest: int, groups_left: int, big_left: int, used: tuple[int, ...]) -> None:
+    @functools.cache
+    def used(rest: int, groups_left: int, big_left: int) -> frozenset[int] | None:
+        """The sizes occurring in some split of ``rest``; None when there is none."""
         if rest == 0:
-            seen.update(used)
-            return
+            return frozenset()
+        found: set[int] = set()
+        splittable_here = False
         for size in sizes:
             big = size > high
             if size <= rest and groups_left > 0 and big_left >= big:
-                splits(rest - size, groups_left - 1, big_left - big, (*used, size))
+                after = used(rest - size, groups_left - 1, big_left - big)
+                if after is not None:
+                    splittable_here = True
+                    found |= after | {size}
+        return frozenset(found) if splittable_here else None
 
-    if count:
-        splits(count, cap, oversize, ())
-    assert usable_sizes(count, low, high, oversize, cap) == sorted(seen)
+    seen = used(count, cap, oversize) if count else frozenset()
+    assert usable_sizes(count, low, high, oversize, cap) == sorted(seen or ())
 
 
 def region_instance(r1_size: int = 6, **bv):
