@@ -1403,6 +1403,27 @@ def test_diff_lines_of_a_closed_network_read_as_words_not_python() -> None:
     assert not any("None" in line or "[" in line for line in lines), lines
 
 
+def test_a_closed_networks_review_is_not_folded_into_its_weekly_sessions() -> None:
+    # N2 closes: its four weekly sessions (15:45) and its review (08:30, programme
+    # review, group N2) are no longer held. Was: "N2: 5 sessions no longer held
+    # (2026-11-04 to 2027-02-03, 15:45)", the review counted as a weekly session at the
+    # weekly sessions' time.
+    from composer.model.plan import Plan, Session
+
+    weekly = tuple(
+        Session(id=f"los-N2-{k}", programme="los", group="N2", date=dt.date(2026, 11, 4 + 7 * k),
+                start=dt.time(15, 45), end=dt.time(17, 15), location="s2")
+        for k in range(4)
+    )  # fmt: skip
+    review = Session(
+        id="review-N2-1", programme="review", group="N2", date=dt.date(2027, 2, 3),
+        start=dt.time(8, 30), end=dt.time(10), location="s2", kind="review",
+    )  # fmt: skip
+    lines = plan_diff(Plan(instance="t", sessions=(*weekly, review)), Plan(instance="t")).lines()
+    assert "  N2: 4 sessions no longer held (2026-11-04 to 2026-11-25, 15:45)" in lines
+    assert "  review-N2-1 (N2, 2027-02-03 08:30): no longer held" in lines
+
+
 def test_removing_a_school_takes_its_bv_wishes_with_it() -> None:
     # a0 closes; a planner's wish 'together a0/a1' can no longer hold or break, and a
     # change file cannot name a wish. The wish goes with the school, and a note says so;

@@ -453,14 +453,14 @@ def _session_lines(sessions: list[dict[str, Any]], names: dict[str, str]) -> lis
     their count and first and last date (a network moved to another weekly slot has every
     session of the year removed and added anew). Lines keep the order of the first change
     they show."""
-    bucket: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    bucket: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for c in sessions:
         if c["change"] in {"added", "removed"}:
-            bucket.setdefault((c["group"], c["change"]), []).append(c)
+            bucket.setdefault(_fold_key(c), []).append(c)
     lines = []
-    shown: set[tuple[str, str]] = set()
+    shown: set[tuple[str, str, str]] = set()
     for c in sessions:
-        key = (c["group"], c["change"])
+        key = _fold_key(c)
         series = bucket.get(key, [])
         if len(series) < _SERIES_FOLD:
             lines.append(_session_line(c, names))
@@ -479,6 +479,13 @@ def _session_lines(sessions: list[dict[str, Any]], names: dict[str, str]) -> lis
             f"{(c['before'] or c['after'])['start']})"
         )
     return lines
+
+
+def _fold_key(c: dict[str, Any]) -> tuple[str, str, str]:
+    """Sessions of one programme and group added (or removed) fold into one line: a
+    network's review (programme review, at its own time) is not one of its weekly
+    sessions."""
+    return (c["programme"], c["group"], c["change"])
 
 
 def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
