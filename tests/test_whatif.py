@@ -1162,7 +1162,10 @@ def test_a_re_plan_keeps_the_visits_development_meetings_and_reviews_still_possi
     }
     assert "L9" in diff["rules"]
     lines = Diff(diff).lines()
-    assert "  visit N2 -> N3 (2027-01-27 12:15): moved to 2027-02-03 12:15-13:45" in lines
+    assert (
+        "  visit N2 -> N3 (2027-01-27 12:15): moved to 2027-02-03 12:15-13:45 — why: [C3] "
+        "the day is now a public holiday (Extra vrije dag)"
+    ) in lines
     assert "kept as they were: 2 of 3 visits, 4 of 4 development meetings, 3 of 3 reviews" in lines
     notes = json.loads((out / "plan.json").read_text(encoding="utf-8"))["stages"]["calendar"][
         "notes"
