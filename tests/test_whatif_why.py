@@ -388,13 +388,18 @@ def test_fewer_bv_meetings_a_year_b6_and_a_shortened_tn_series_t1() -> None:
         data["bv"] = {"meetings_per_year": 3}
         data["tn"]["networks"][0]["series_length"] = 4
 
+    # the last meeting of the year goes; with fewer meetings the first is hosted by b1
     old, new = _instance(), _instance(edit)
-    diff = _diff(_plan(_bv(4, "2027-06-07", "b3"), _tn(5, "2027-06-14", "b3")), _plan(), old, new)
+    diff = _diff(
+        _plan(_bv(1, "2026-11-05", "b0"), _bv(4, "2027-06-07", "b3"), _tn(5, "2027-06-14", "b3")),
+        _plan(_bv(1, "2026-11-05", "b1")),
+        old,
+        new,
+    )
+    fewer = "fewer BV meetings a year: bv.meetings_per_year changed from 4 to 3"
     assert _why(diff) == {
-        "bv-C1-04": {
-            "rule": "B6",
-            "text": "fewer BV meetings a year: bv.meetings_per_year changed from 4 to 3",
-        },
+        "bv-C1-01": {"rule": "B6", "text": f"{fewer} (the hosts take turns anew)"},
+        "bv-C1-04": {"rule": "B6", "text": fewer},
         "tn-TN1-05": {"rule": "T1", "text": "the series of TN1 was shortened from 5 to 4 meetings"},
     }
 

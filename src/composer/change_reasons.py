@@ -344,6 +344,8 @@ class Reasons:
             return [Why(rule, f"{self.who(new)} joined {group} and hosts in turn")]
         if g.joined or g.left:
             return [Why(rule, f"the hosts take turns anew after {self._membership(g)}")]
+        if g.count is not None:
+            return [Why(g.count.rule, f"{g.count.text} (the hosts take turns anew)")]
         return []
 
     def _members_left_school(self, group: str, school: str) -> str:
@@ -419,6 +421,8 @@ class Reasons:
             causes.append(
                 Why("T5", f"the support rota takes turns anew after {self._membership(g)}")
             )
+        if not causes and g.count is not None:
+            causes.append(Why(g.count.rule, f"{g.count.text} (the support rota takes turns anew)"))
         return causes
 
     # ---------------------------------------------------------------- groups
