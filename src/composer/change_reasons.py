@@ -951,7 +951,9 @@ class Reasons:
         for s in self.new.plan.sessions:
             step = _STEP["kickoff" if s.group == "all" else s.programme]
             kept = (s.id, s.date, s.start, s.end, s.location) in before
-            for p in dict.fromkeys((*s.facilitators, *s.attendees, *s.helpers)):
+            # learners never lead, visit or review: a weekly session's attendees are left out
+            attendees = () if s.programme == "los" else s.attendees
+            for p in dict.fromkeys((*s.facilitators, *attendees, *s.helpers)):
                 if p not in schools:
                     items[(p, s.date)].append(
                         (
@@ -972,7 +974,8 @@ class Reasons:
                     (Busy(v.date, minutes(v.start), minutes(v.end), host.location, label), 3, kept)
                 )
         for s in self.old.plan.sessions:
-            for p in (*s.facilitators, *s.attendees, *s.helpers):
+            attendees = () if s.programme == "los" else s.attendees
+            for p in (*s.facilitators, *attendees, *s.helpers):
                 self._kept_before.add((p, s.id, s.date, minutes(s.start)))
         self._busy = (busy, dict(items))
         return self._busy
