@@ -247,19 +247,76 @@ def test_a_network_whose_io_left_names_the_new_one_l5() -> None:
         }  # fmt: skip
         data["los"]["networks"][0]["second_facilitator"] = "IO2"
 
-    old, new = _instance(), _instance(edit)
+    # IO1 leaves, IO2 leads N1 instead; IO2 is on a course on 11 November, so that
+    # session goes ahead without either
+    def course(data: dict[str, Any]) -> None:
+        edit(data)
+        data["unavailability"] = [
+            {"who": "IO2", "start": "2026-11-11", "end": "2026-11-11", "reason": "cursus"}
+        ]
+
+    old, new = _instance(), _instance(course)
     n1 = N1.model_copy(update={"facilitators": ("SO1", "IO2")})
     diff = _diff(
-        _plan(_los("2026-11-04")),
-        _plan(_los("2026-11-04", facs=("SO1", "IO2")), networks=(n1,)),
+        _plan(_los("2026-11-04"), _los("2026-11-11")),
+        _plan(_los("2026-11-04", facs=("SO1", "IO2")), _los("2026-11-11", facs=("SO1",)),
+              networks=(n1,)),
         old,
         new,
-    )
-    assert _why(diff)["los-N1-20261104"] == {
+    )  # fmt: skip
+    changed = {
         "rule": "L5",
         "text": "the facilitators of N1 changed: IO1 Noor Dijkstra -> IO2 Omar Haddou "
         "(IO1 left the instance)",
     }
+    assert _why(diff) == {
+        "los-N1-20261104": changed,
+        "los-N1-20261111": {
+            **changed,
+            "also": [
+                {"rule": "C4", "text": "IO2 Omar Haddou is unavailable 2026-11-11 to 2026-11-11 "
+                 "(cursus)"}
+            ],
+        },
+    }  # fmt: skip
+
+
+def test_a_network_moved_to_a_school_of_another_holiday_region_l7_c2() -> None:
+    # N1 moves to s2, which is now in holiday region south: its session in south's
+    # Herfstvakantie (26-30 October) goes, one in middle's is held again
+    def edit(data: dict[str, Any]) -> None:
+        data["schools"][1]["holiday_region"] = "south"
+        data["calendar"]["holidays"].append(
+            {"holiday_region": "south", "name": "Herfstvakantie", "start": "2026-10-24",
+             "end": "2026-11-01"}
+        )  # fmt: skip
+        data["los"]["networks"][0]["location"] = "s2"
+
+    old, new = _instance(), _instance(edit)
+    n1 = N1.model_copy(update={"location": "s2"})
+    diff = _diff(
+        _plan(_los("2026-10-28")),
+        _plan(_los("2026-10-21", location="s2"), networks=(n1,)),
+        old,
+        new,
+    )
+    moved = {"rule": "L7", "text": "network N1 now meets at s2 School s2"}
+    assert _why(diff) == {
+        "los-N1-20261021": {
+            **moved,
+            "also": [
+                {"rule": "C2", "text": "the day no longer falls in Herfstvakantie of holiday "
+                 "region middle"}
+            ],
+        },
+        "los-N1-20261028": {
+            **moved,
+            "also": [
+                {"rule": "C2", "text": "the day now falls in Herfstvakantie of holiday region "
+                 "south (2026-10-24 to 2026-11-01)"}
+            ],
+        },
+    }  # fmt: skip
 
 
 def test_a_network_moved_to_another_slot_says_so_on_both_folded_lines_l4() -> None:
@@ -432,6 +489,32 @@ def test_a_tn_host_school_and_a_helper_that_left_t2_t5() -> None:
             "also": [{"rule": "T5", "text": f"helper {left}"}],
         },
         "tn-TN1-03": {"rule": "T5", "text": f"helper {left}"},
+    }
+
+
+def test_a_chosen_kick_off_date_someone_can_no_longer_make_moves_c4() -> None:
+    # no kick-off date is given, so the kick-off is on the first school day that suits
+    # everyone; P2 is now away that day: the kick-off moves a day on (a new id: the date
+    # is in it), and the new one says which it replaces
+    def edit(data: dict[str, Any]) -> None:
+        data["unavailability"] = [{"who": "P2", "start": "2026-09-07", "end": "2026-09-07"}]
+
+    def kickoff(day: str) -> Session:
+        return Session(
+            id=f"tn-kickoff-{day.replace('-', '')}-b0", programme="tn", group="all",
+            date=_d(day), start=dt.time(14), end=dt.time(17), location="b0",
+            facilitators=("PB1",), kind="kickoff",
+        )  # fmt: skip
+
+    old, new = _instance(), _instance(edit)
+    diff = _diff(_plan(kickoff("2026-09-07")), _plan(kickoff("2026-09-08")), old, new)
+    away = "P2 Deelnemer 2 is unavailable 2026-09-07 to 2026-09-07"
+    assert _why(diff) == {
+        "tn-kickoff-20260907-b0": {"rule": "C4", "text": away},
+        "tn-kickoff-20260908-b0": {
+            "rule": "C4",
+            "text": f"it replaces the kick-off of 2026-09-07: {away}",
+        },
     }
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,7 +118,12 @@ def attach_reasons(
         if c["change"] != "removed":
             c["why"] = why_data(reasons.visit(c, removed_visits.get(c["visitor"])))
     for c in sessions:
-        c["why"] = why_data(reasons.session(c))
+        if c["change"] == "removed":
+            c["why"] = why_data(reasons.session(c))
+    kickoffs = [c for c in sessions if c["change"] == "removed" and c["group"] == "all"]
+    for c in sessions:
+        if c["change"] != "removed":
+            c["why"] = why_data(reasons.session(c, kickoffs))
 
 
 # --------------------------------------------------------------------------- one side
@@ -225,12 +230,23 @@ class Reasons:
 
     # ---------------------------------------------------------------- sessions
 
-    def session(self, c: dict[str, Any]) -> list[Why]:
-        """The causes of one session change (at least one: :data:`FALLBACK`)."""
+    def session(self, c: dict[str, Any], kickoffs: Sequence[dict[str, Any]] = ()) -> list[Why]:
+        """The causes of one session change (at least one: :data:`FALLBACK`); ``kickoffs``:
+        the TN kick-offs no longer held (with their ``why``), one of which a new kick-off
+        replaces."""
         if c["change"] == "removed":
             causes = self._removed(c)
         elif c["change"] == "added":
             causes = self._added(c)
+            if not causes and c["group"] == "all" and kickoffs and "why" in kickoffs[0]:
+                old = kickoffs[0]
+                causes = [
+                    Why(
+                        old["why"]["rule"],
+                        f"it replaces the kick-off of {old['before']['date']}: "
+                        f"{old['why']['text']}",
+                    )
+                ]
         else:
             causes = self._changed(c)
         return _unique(causes) or [FALLBACK]
@@ -259,7 +275,7 @@ class Reasons:
         programme, g = c["programme"], self._group(c["programme"], c["group"])
         if g.gone is not None:
             return [g.gone]
-        causes = [w for w in (g.slot, g.count) if w is not None]
+        causes = [w for w in (g.slot, g.count, g.place) if w is not None]
         causes += self._blocked(c, c["before"])
         if programme == "tn" and c["group"] == "all":
             causes += g.settings
@@ -269,7 +285,7 @@ class Reasons:
         programme, g = c["programme"], self._group(c["programme"], c["group"])
         if g.new is not None:
             return [g.new]
-        causes = [w for w in (g.slot, g.count) if w is not None]
+        causes = [w for w in (g.slot, g.count, g.place) if w is not None]
         causes += self._unblocked(c, c["after"])
         if programme == "tn" and c["group"] == "all":
             causes += g.settings
@@ -294,9 +310,9 @@ class Reasons:
     def _leader_causes(
         self, c: dict[str, Any], g: _Group, lost: list[str], gained: list[str]
     ) -> list[Why]:
-        if g.leaders is not None:
-            return [g.leaders]
         day = dt.date.fromisoformat(c["before"]["date"])
+        if g.leaders is not None:
+            return [g.leaders, *self._absent_leaders(c, day)]
         rule = _LEADER_RULE.get(c["programme"], "C4")
         causes: list[Why] = []
         for f in lost:
@@ -309,6 +325,21 @@ class Reasons:
             row = self._old_row(f, day)
             if row is not None:
                 causes.append(Why("C4", f"{self.who(f)} is no longer unavailable that day"))
+        return causes
+
+    def _absent_leaders(self, c: dict[str, Any], day: dt.date) -> list[Why]:
+        """C4: the network's new leaders a weekly session goes ahead without (away that
+        day): the line says only whom it lost."""
+        net = self.new.networks.get(c["group"]) if c["programme"] == "los" else None
+        if net is None:
+            return []
+        causes = []
+        for f in net.facilitators:
+            if f in c["after"]["facilitators"]:
+                continue
+            row = next((r for r in self.new.rows.get(f, ()) if r.start <= day <= r.end), None)
+            if row is not None:
+                causes.append(Why("C4", self._row_text(f, row)))
         return causes
 
     def _place_causes(self, c: dict[str, Any], g: _Group) -> list[Why]:
@@ -725,6 +756,9 @@ class Reasons:
         programme, group = c["programme"], c["group"]
         day = dt.date.fromisoformat(view["date"])
         place = view["location"]
+        if programme == "los" and group in side.networks:
+            # a weekly session is dated by its network's location on each side
+            place = side.networks[group].location
         cal = side.cal
         found: list[_Blocker] = []
         if cal.year_of(day) is None:
@@ -870,6 +904,11 @@ class Reasons:
             return [n.location for n in nets], [], []
         if programme == "visit":
             return [], list(view["facilitators"]), []
+        tn = side.instance.tn
+        if programme == "tn" and not [d for d in (tn.kickoff_date, *tn_dates(tn)) if d]:
+            # a kick-off whose date is chosen: the first school day that suits everyone
+            people = [p for net in side.tn.values() for p in (net.facilitator, *net.participants)]
+            return side.schools_of(people), people, []
         return [], [], []
 
     @staticmethod
@@ -1103,6 +1142,11 @@ def _dated_anew(notes: Iterable[str]) -> dict[str, dict[str, str]]:
                 for group in m.group(2).split(", "):
                     found[programme][group] = m.group(1)
     return dict(found)
+
+
+def tn_dates(tn: Any) -> list[Any]:
+    """The kick-off dates the TN networks' rows give (T1)."""
+    return [n.kickoff_date for n in tn.networks]
 
 
 def _slot(net: PlannedNetwork) -> str:
