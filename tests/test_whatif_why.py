@@ -440,6 +440,40 @@ def test_a_new_coordinator_whose_days_differ_b4() -> None:
     }
 
 
+def test_a_coordinator_without_room_and_a_sector_region_clustered_anew_for_a_wish_b4_b2() -> None:
+    # OCW1 may now guide one cluster: C2 is handed to OCW2 (B4). Then a wish (together
+    # b0/b4) that the kept clusters would break: C1 is dissolved and po:r1 clustered anew
+    def room(data: dict[str, Any]) -> None:
+        data["facilitators"][2]["max_groups"] = 1
+        data["facilitators"].append(coordinator("OCW2"))
+
+    old, new = _instance(), _instance(room)
+    c2 = Cluster(id="C2", sector="po", region="r1", schools=("b4",), coordinator="OCW1")
+    handed = c2.model_copy(update={"coordinator": "OCW2"})
+    diff = _diff(
+        _plan(_bv(1, "2026-11-05", "b4", group="C2"), clusters=(C1, c2)),
+        _plan(_bv(1, "2026-11-05", "b4", "OCW2", group="C2"), clusters=(C1, handed)),
+        old,
+        new,
+    )
+    assert _why(diff)["bv-C2-01"] == {
+        "rule": "B4",
+        "text": "the coordinator of C2 changed: OCW1 Coordinator OCW1 -> OCW2 Coordinator OCW2 "
+        "(OCW1 has no room: guides 1, at most 1)",
+    }
+    note = (
+        "[B2] the clusters of po:r1 re-formed: kept as they were, they would break the wish "
+        "together b0/b4"
+    )
+    anew = C1.model_copy(update={"id": "C3", "schools": ("b0", "b1", "b2", "b4")})
+    diff = _diff(_plan(_bv(1, "2026-11-05", "b0")), _plan(clusters=(anew,)), old, old, [note])
+    assert _why(diff)["bv-C1-01"] == {
+        "rule": "B2",
+        "text": "cluster C1 dissolved; its sector-region was clustered anew (po:r1 re-formed: "
+        "kept as they were, they would break the wish together b0/b4)",
+    }
+
+
 def test_fewer_bv_meetings_a_year_b6_and_a_shortened_tn_series_t1() -> None:
     def edit(data: dict[str, Any]) -> None:
         data["bv"] = {"meetings_per_year": 3}

@@ -602,8 +602,9 @@ class Reasons:
             c.region in f.regions for c in self.old.plan.clusters if c.id == cid
         ):
             return f"{text} ({old} no longer works in its region)"
-        if f.max_groups is not None:
-            return f"{text} ({old} may guide at most {f.max_groups} cluster(s))"
+        guided = sum(1 for c in self.new.plan.clusters if c.coordinator == old)
+        if f.max_groups is not None and guided >= f.max_groups:
+            return f"{text} ({old} has no room: guides {guided}, at most {f.max_groups})"
         return text
 
     def _tn(self, tid: str) -> _Group:
@@ -732,9 +733,13 @@ class Reasons:
         return found
 
     def _note(self, prefix: str, sector: str, region: str) -> str | None:
-        """The rest of a re-plan note opening with ``prefix`` about ``sector``/``region``."""
+        """The rest of a re-plan note ``{prefix} {part key} ...`` about the BV part of
+        ``sector`` and ``region`` (``po:r1``, merged ``po:r1+r2``)."""
         for note in self.notes:
-            if note.startswith(prefix) and sector in note and region in note:
+            if not note.startswith(f"{prefix} {sector}:"):
+                continue
+            key = note[len(prefix) + 1 :].split(" ", 1)[0]
+            if region in key.split(":", 1)[1].split("+"):
                 return note[len(prefix) :].strip()
         return None
 
