@@ -1162,7 +1162,10 @@ def test_a_re_plan_keeps_the_visits_development_meetings_and_reviews_still_possi
     }
     assert "L9" in diff["rules"]
     lines = Diff(diff).lines()
-    assert "  visit N2 -> N3 (2027-01-27 12:15): moved to 2027-02-03 12:15-13:45" in lines
+    assert (
+        "  visit N2 -> N3 (2027-01-27 12:15): moved to 2027-02-03 12:15-13:45 — why: [C3] "
+        "the day is now a public holiday (Extra vrije dag)"
+    ) in lines
     assert "kept as they were: 2 of 3 visits, 4 of 4 development meetings, 3 of 3 reviews" in lines
     notes = json.loads((out / "plan.json").read_text(encoding="utf-8"))["stages"]["calendar"][
         "notes"
@@ -1401,6 +1404,27 @@ def test_diff_lines_of_a_closed_network_read_as_words_not_python() -> None:
     assert "sessions changed: 2" in lines
     assert not any("dated session(s)" in line for line in lines)
     assert not any("None" in line or "[" in line for line in lines), lines
+
+
+def test_a_closed_networks_review_is_not_folded_into_its_weekly_sessions() -> None:
+    # N2 closes: its four weekly sessions (15:45) and its review (08:30, programme
+    # review, group N2) are no longer held. Was: "N2: 5 sessions no longer held
+    # (2026-11-04 to 2027-02-03, 15:45)", the review counted as a weekly session at the
+    # weekly sessions' time.
+    from composer.model.plan import Plan, Session
+
+    weekly = tuple(
+        Session(id=f"los-N2-{k}", programme="los", group="N2", date=dt.date(2026, 11, 4 + 7 * k),
+                start=dt.time(15, 45), end=dt.time(17, 15), location="s2")
+        for k in range(4)
+    )  # fmt: skip
+    review = Session(
+        id="review-N2-1", programme="review", group="N2", date=dt.date(2027, 2, 3),
+        start=dt.time(8, 30), end=dt.time(10), location="s2", kind="review",
+    )  # fmt: skip
+    lines = plan_diff(Plan(instance="t", sessions=(*weekly, review)), Plan(instance="t")).lines()
+    assert "  N2: 4 sessions no longer held (2026-11-04 to 2026-11-25, 15:45)" in lines
+    assert "  review-N2-1 (N2, 2027-02-03 08:30): no longer held" in lines
 
 
 def test_removing_a_school_takes_its_bv_wishes_with_it() -> None:

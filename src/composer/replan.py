@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from composer import clock
+from composer.change_reasons import why_text
 from composer.errors import InputError
 from composer.io.change_io import apply_change
 from composer.model.change import ChangeFile
@@ -453,14 +454,14 @@ def _session_lines(sessions: list[dict[str, Any]], names: dict[str, str]) -> lis
     their count and first and last date (a network moved to another weekly slot has every
     session of the year removed and added anew). Lines keep the order of the first change
     they show."""
-    bucket: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    bucket: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for c in sessions:
         if c["change"] in {"added", "removed"}:
-            bucket.setdefault((c["group"], c["change"]), []).append(c)
+            bucket.setdefault(_fold_key(c), []).append(c)
     lines = []
-    shown: set[tuple[str, str]] = set()
+    shown: set[tuple[str, str, str, str]] = set()
     for c in sessions:
-        key = (c["group"], c["change"])
+        key = _fold_key(c)
         series = bucket.get(key, [])
         if len(series) < _SERIES_FOLD:
             lines.append(_session_line(c, names))
@@ -476,9 +477,24 @@ def _session_lines(sessions: list[dict[str, Any]], names: dict[str, str]) -> lis
             what = f"new, at {', '.join(places)}"
         lines.append(
             f"{c['group']}: {len(series)} sessions {what} ({min(dates)} to {max(dates)}, "
-            f"{(c['before'] or c['after'])['start']})"
+            f"{(c['before'] or c['after'])['start']})" + _why_suffix(c)
         )
     return lines
+
+
+def _fold_key(c: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Sessions of one programme and group added (or removed) for one and the same reason
+    fold into one line; those with another reason are folded (or listed) apart, and so is
+    a network's review (of programme review, at its own time) from its weekly sessions."""
+    why = c.get("why")
+    return (c["programme"], c["group"], c["change"], "" if why is None else why_text(why))
+
+
+def _why_suffix(c: dict[str, Any]) -> str:
+    """`` — why: [C2] the day now falls in ...`` (nothing for a diff made without
+    instances)."""
+    why = c.get("why")
+    return "" if why is None else f" — why: {why_text(why)}"
 
 
 def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
@@ -486,9 +502,9 @@ def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
     view = c["before"] or c["after"]
     head = f"{c['session']} ({c['group']}, {view['date']} {view['start']})"
     if c["change"] == "added":
-        return f"{head}: new, at {c['after']['location']}"
+        return f"{head}: new, at {c['after']['location']}" + _why_suffix(c)
     if c["change"] == "removed":
-        return f"{head}: no longer held"
+        return f"{head}: no longer held" + _why_suffix(c)
     a, b = c["before"], c["after"]
     parts = []
     if (a["date"], a["start"], a["end"]) != (b["date"], b["start"], b["end"]):
@@ -507,7 +523,7 @@ def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
         new = ", ".join(_who(p, names.get(p)) for p in helping) or "nobody"
         old = ", ".join(_who(p, names.get(p)) for p in helped) or "nobody"
         parts.append(f"helped by {new} instead of {old} (T5)")
-    return f"{head}: {'; '.join(parts)}"
+    return f"{head}: {'; '.join(parts)}" + _why_suffix(c)
 
 
 def _visit_line(c: dict[str, Any], names: dict[str, str]) -> str:
@@ -515,9 +531,9 @@ def _visit_line(c: dict[str, Any], names: dict[str, str]) -> str:
     view = c["before"] or c["after"]
     head = f"visit {c['visitor']} -> {c['host']} ({view['date']} {view['start'] or '-'})"
     if c["change"] == "added":
-        return f"{head}: new"
+        return f"{head}: new" + _why_suffix(c)
     if c["change"] == "removed":
-        return f"{head}: no longer made"
+        return f"{head}: no longer made" + _why_suffix(c)
     a, b = c["before"], c["after"]
     parts = []
     if (a["date"], a["start"], a["end"]) != (b["date"], b["start"], b["end"]):
@@ -525,7 +541,7 @@ def _visit_line(c: dict[str, Any], names: dict[str, str]) -> str:
     gained = [f for f in b["facilitators"] if f not in a["facilitators"]]
     if gained:
         parts.append("now by " + ", ".join(_who(f, names.get(f)) for f in gained))
-    return f"{head}: {'; '.join(parts)}"
+    return f"{head}: {'; '.join(parts)}" + _why_suffix(c)
 
 
 def _slot(net: Any) -> str | None:
@@ -562,11 +578,15 @@ def plan_diff(
     removed: set[str] | None = None,
     notes: list[str] | None = None,
     names: dict[str, str] | None = None,
+    instances: tuple[Instance, Instance] | None = None,
 ) -> Diff:
     """Compare two plans. ``valid_before`` maps a learner to the baseline network that is
     still valid under the changed instance (their move counts as "moved from valid");
     ``removed`` are learners the change removed; ``names`` (id -> name, see
-    :func:`person_names`) puts people's names beside their ids."""
+    :func:`person_names`) puts people's names beside their ids. ``instances`` (the
+    baseline's instance and the one ``after`` was planned for) give every session and
+    visit change its reason (``why``: rule and text, :mod:`composer.change_reasons`);
+    without them the changes are listed without one."""
     valid_before = valid_before or {}
     removed = removed or set()
     names = names or {}
@@ -644,6 +664,10 @@ def plan_diff(
     unplaced_new = _unplaced_new(before, after, names)
     sessions = _session_changes(before, after)
     visits = _visit_changes(before, after)
+    if instances is not None:
+        from composer.change_reasons import attach_reasons
+
+        attach_reasons(*instances, before, after, sessions, visits, names, notes or [])
     rules = set()
     if moves or slots:
         rules.update({"L1", "L4"})
@@ -659,6 +683,12 @@ def plan_diff(
         rules.add("L9")
     rules.update(u["rule"] for u in unplaced_new if u["rule"])
     rules.update(_note_rules(notes or []))
+    rules.update(
+        w["rule"]
+        for c in [*sessions, *visits]
+        for w in ([c["why"], *c["why"].get("also", [])] if "why" in c else [])
+        if w["rule"]
+    )
     for change in sessions:
         if change.get("without"):
             rules.add(_LEADER_RULE.get(change["programme"], "C4"))
@@ -1355,7 +1385,15 @@ def run_scenario(s: Scenario) -> dict[str, Any]:
     notes = [*change_notes, *notes]
     report = check_plan(planned, plan)
     diff = plan_diff(
-        baseline, plan, valid.stays, removed, notes, person_names(planned, base_instance)
+        baseline,
+        plan,
+        valid.stays,
+        removed,
+        notes,
+        person_names(planned, base_instance),
+        # the reasons compare the baseline's instance with the changed one; without a
+        # change PATH may be a new year's instance, and the baseline's is not at hand
+        instances=None if s.change_path is None else (base_instance, planned),
     )
     return {
         "name": s.name,
