@@ -168,7 +168,8 @@ def test_a_session_on_a_new_school_holiday_names_the_holiday_c2() -> None:
     assert (
         f"  bv-C1-01 (C1, 2026-11-05 13:30): moved to 2026-11-19 13:30-16:30 — why: [C2] {text}"
     ) in lines
-    assert "C2" in diff.data["rules"]
+    # the rule the reasons name, not C1 besides (it was added whenever a date moved)
+    assert diff.data["rules"] == ["C2"]
 
 
 def test_a_folded_line_gets_one_reason_and_sessions_with_another_reason_are_apart_c2_c3() -> None:
@@ -610,6 +611,33 @@ def test_visits_of_a_closed_network_the_one_replacing_it_and_a_moved_one_l1_l9_c
             "text": "SO2 SO 2 is unavailable 2026-11-11 to 2026-11-11",
         },
     }
+
+
+def test_visits_gone_for_one_reason_fold_into_one_line() -> None:
+    # N3 closes: its four visits (two made, two received) are no longer made, all for
+    # that reason: one line with the count, the first pairs and the reason (closing a
+    # network of midden-nederland printed 61 lines of one reason, 40 of them shown)
+    def close_n3(data: dict[str, Any]) -> None:
+        _three_networks(data)
+        data["los"]["networks"] = data["los"]["networks"][:2]
+
+    old, new = _instance(_three_networks), _instance(close_n3)
+    nets = (N1, _net(2), _net(3))
+    gone = (
+        _visit(1, 3, "2026-11-04"),
+        _visit(3, 2, "2026-11-11"),
+        _visit(2, 3, "2026-11-18"),
+        _visit(3, 1, "2026-11-25"),
+    )
+    before = _plan(visits=gone, networks=nets)
+    after = _plan(networks=nets[:2])
+    lines = _diff(before, after, old, new).lines()
+    assert "visits changed: 4" in lines
+    assert (
+        "  4 visits no longer made (N1 -> N3, N3 -> N2, N2 -> N3 and 1 more) — why: [L1] "
+        "network N3 closed (removed by the change)"
+    ) in lines
+    assert not [line for line in lines if line.startswith("  visit N")]
 
 
 def test_a_development_meeting_at_an_institution_its_duos_no_longer_have_l10() -> None:

@@ -391,9 +391,10 @@ class Diff:
         visits = d.get("visits", [])
         if visits:
             out.append(f"visits changed: {len(visits)}")
-            out.extend(f"  {_visit_line(c, d.get('names', {}))}" for c in visits[:_SESSION_LIMIT])
-            if len(visits) > _SESSION_LIMIT:
-                out.append(f"  ... {len(visits) - _SESSION_LIMIT} more; diff.json lists all")
+            lines = _visit_lines(visits, d.get("names", {}))
+            out.extend(f"  {line}" for line in lines[:_SESSION_LIMIT])
+            if len(lines) > _SESSION_LIMIT:
+                out.append(f"  ... {len(lines) - _SESSION_LIMIT} more lines; diff.json lists all")
         unchanged = [
             f"{same} of {total} {what}"
             for what, (same, total) in d.get("unchanged", {}).items()
@@ -524,6 +525,40 @@ def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
         old = ", ".join(_who(p, names.get(p)) for p in helped) or "nobody"
         parts.append(f"helped by {new} instead of {old} (T5)")
     return f"{head}: {'; '.join(parts)}" + _why_suffix(c)
+
+
+def _visit_lines(visits: list[dict[str, Any]], names: dict[str, str]) -> list[str]:
+    """The visit changes as lines: one per change, except that :data:`_SERIES_FOLD` or
+    more added, removed or re-dated for one and the same reason are one line with their
+    count, the first pairs and the reason (a closed network's region has all its visits
+    paired anew: 61 lines of one reason). Lines keep the order of the first change they
+    show; a diff without reasons lists every change."""
+
+    def key(c: dict[str, Any]) -> tuple[str, str] | None:
+        why = c.get("why")
+        return None if why is None else (c["change"], why_text(why))
+
+    bucket: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for c in visits:
+        k = key(c)
+        if k is not None:
+            bucket[k].append(c)
+    verbs = {"added": "new", "removed": "no longer made", "changed": "moved or re-led"}
+    lines: list[str] = []
+    shown: set[tuple[str, str]] = set()
+    for c in visits:
+        k = key(c)
+        group = bucket.get(k, []) if k is not None else []
+        if k is None or len(group) < _SERIES_FOLD:
+            lines.append(_visit_line(c, names))
+            continue
+        if k in shown:
+            continue
+        shown.add(k)
+        pairs = [f"{v['visitor']} -> {v['host']}" for v in group]
+        listed = ", ".join(pairs[:3]) + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
+        lines.append(f"{len(group)} visits {verbs[c['change']]} ({listed})" + _why_suffix(c))
+    return lines
 
 
 def _visit_line(c: dict[str, Any], names: dict[str, str]) -> str:
@@ -677,8 +712,8 @@ def plan_diff(
         rules.update({"B2", "B4"})
     if left_bv:
         rules.add("B1")
-    if sess_a != sess_b:
-        rules.add("C1")
+    if sess_a != sess_b and instances is None:
+        rules.add("C1")  # dates moved; with instances, each change's reason names its rule
     if visits:
         rules.add("L9")
     rules.update(u["rule"] for u in unplaced_new if u["rule"])
@@ -823,7 +858,7 @@ def _tn_moves(before: Plan, after: Plan, names: dict[str, str]) -> list[dict[str
         if b is None and pid in why_unplaced:
             why = _unplaced_why(why_unplaced[pid])
         elif b is None:
-            why = "no longer in the instance (removed by the change)"
+            why = "removed by the change: no longer in the instance"
         elif a is None:
             why = "new participant"
         else:
