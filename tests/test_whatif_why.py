@@ -640,6 +640,22 @@ def test_visits_gone_for_one_reason_fold_into_one_line() -> None:
     assert not [line for line in lines if line.startswith("  visit N")]
 
 
+def test_sessions_changed_alike_fold_into_one_line() -> None:
+    # IO1 hands N1 over to IO3: five weekly sessions at their own dates, each "without
+    # IO1; now with IO3", were five lines (42 on tiny, cut at 40); now one line with the
+    # count and the first and last date. A session that also moved keeps its own lines
+    days = ["2026-11-04", "2026-11-11", "2026-11-18", "2026-11-25", "2026-12-02"]
+    before = _plan(*(_los(d) for d in days), _los("2026-12-09"))
+    after = _plan(*(_los(d, facs=("SO1", "IO3")) for d in days), _los("2026-12-10"))
+    lines = plan_diff(before, after).lines()
+    assert (
+        "  N1: 5 sessions changed alike (without IO1; now with IO3) (2026-11-04 to "
+        "2026-12-02, 09:00)"
+    ) in lines
+    # the one moved a day is another session (ids carry the date): removed and added
+    assert sum(line.startswith("  los-N1-") for line in lines) == 2
+
+
 def test_a_development_meeting_at_an_institution_its_duos_no_longer_have_l10() -> None:
     # N1 and its IO move from HU to UU: the development meeting at HU is now held at UU
     def edit(data: dict[str, Any]) -> None:

@@ -453,18 +453,18 @@ def _session_lines(sessions: list[dict[str, Any]], names: dict[str, str]) -> lis
     """The session changes as lines: one per change, except that a group's sessions
     added (or removed), when there are :data:`_SERIES_FOLD` or more, are one line with
     their count and first and last date (a network moved to another weekly slot has every
-    session of the year removed and added anew). Lines keep the order of the first change
-    they show."""
-    bucket: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    session of the year removed and added anew), and so are a group's sessions changed
+    alike at their own dates (an IO replaced: every weekly session "without IO1; now with
+    IO3"). Lines keep the order of the first change they show."""
+    bucket: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for c in sessions:
-        if c["change"] in {"added", "removed"}:
-            bucket.setdefault(_fold_key(c), []).append(c)
+        bucket.setdefault(_fold_key(c, names), []).append(c)
     lines = []
-    shown: set[tuple[str, str, str, str]] = set()
+    shown: set[tuple[str, ...]] = set()
     for c in sessions:
-        key = _fold_key(c)
+        key = _fold_key(c, names)
         series = bucket.get(key, [])
-        if len(series) < _SERIES_FOLD:
+        if len(series) < _SERIES_FOLD or key[-1] == "":
             lines.append(_session_line(c, names))
             continue
         if key in shown:
@@ -473,9 +473,11 @@ def _session_lines(sessions: list[dict[str, Any]], names: dict[str, str]) -> lis
         dates = [(s["before"] or s["after"])["date"] for s in series]
         if c["change"] == "removed":
             what = "no longer held"
-        else:
+        elif c["change"] == "added":
             places = sorted({s["after"]["location"] for s in series})
             what = f"new, at {', '.join(places)}"
+        else:
+            what = f"changed alike ({_change_parts(c, names)})"
         lines.append(
             f"{c['group']}: {len(series)} sessions {what} ({min(dates)} to {max(dates)}, "
             f"{(c['before'] or c['after'])['start']})" + _why_suffix(c)
@@ -483,12 +485,20 @@ def _session_lines(sessions: list[dict[str, Any]], names: dict[str, str]) -> lis
     return lines
 
 
-def _fold_key(c: dict[str, Any]) -> tuple[str, str, str, str]:
+def _fold_key(c: dict[str, Any], names: dict[str, str]) -> tuple[str, ...]:
     """Sessions of one programme and group added (or removed) for one and the same reason
     fold into one line; those with another reason are folded (or listed) apart, and so is
-    a network's review (of programme review, at its own time) from its weekly sessions."""
+    a network's review (of programme review, at its own time) from its weekly sessions.
+    Changed sessions fold when they changed alike without moving (same place, leaders
+    and helpers change); the last element is empty for one that never folds."""
     why = c.get("why")
-    return (c["programme"], c["group"], c["change"], "" if why is None else why_text(why))
+    reason = "" if why is None else why_text(why)
+    if c["change"] != "changed":
+        return (c["programme"], c["group"], c["change"], reason, "fold")
+    a, b = c["before"], c["after"]
+    if (a["date"], a["start"], a["end"]) != (b["date"], b["start"], b["end"]):
+        return (c["programme"], c["group"], c["change"], reason, "")  # each its own date
+    return (c["programme"], c["group"], c["change"], reason, _change_parts(c, names))
 
 
 def _why_suffix(c: dict[str, Any]) -> str:
@@ -506,6 +516,11 @@ def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
         return f"{head}: new, at {c['after']['location']}" + _why_suffix(c)
     if c["change"] == "removed":
         return f"{head}: no longer held" + _why_suffix(c)
+    return f"{head}: {_change_parts(c, names)}" + _why_suffix(c)
+
+
+def _change_parts(c: dict[str, Any], names: dict[str, str]) -> str:
+    """What changed about a session kept in the plan: date, place, leaders, helpers."""
     a, b = c["before"], c["after"]
     parts = []
     if (a["date"], a["start"], a["end"]) != (b["date"], b["start"], b["end"]):
@@ -524,7 +539,7 @@ def _session_line(c: dict[str, Any], names: dict[str, str]) -> str:
         new = ", ".join(_who(p, names.get(p)) for p in helping) or "nobody"
         old = ", ".join(_who(p, names.get(p)) for p in helped) or "nobody"
         parts.append(f"helped by {new} instead of {old} (T5)")
-    return f"{head}: {'; '.join(parts)}" + _why_suffix(c)
+    return "; ".join(parts)
 
 
 def _visit_lines(visits: list[dict[str, Any]], names: dict[str, str]) -> list[str]:
