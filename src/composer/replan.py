@@ -339,7 +339,8 @@ class Diff:
             )
         if len(d["clusters"]) > 40:
             out.append(
-                f"  {len(d['clusters'])} schools re-clustered (first 40 below; all in diff.json)"
+                f"  {len(d['clusters'])} schools whose cluster changed (first 40 below; all in "
+                "diff.json)"
             )
         handed = d.get("clusters_new_coordinator", 0)
         out.append(

@@ -346,8 +346,11 @@ def _side_by_side(results: list[dict[str, Any]]) -> str:
         ("added", [str(r["diff"]["summary"]["added"]) for r in results]),
         ("slots changed", [str(len(r["diff"]["slots"])) for r in results]),
         ("facilitators changed", [str(len(r["diff"]["facilitators"])) for r in results]),
-        ("schools re-clustered", [str(len(r["diff"]["clusters"])) for r in results]),
-        ("TN participants moved", [str(len(r["diff"]["tn_moves"])) for r in results]),
+        ("schools whose cluster changed", [str(len(r["diff"]["clusters"])) for r in results]),
+        (
+            "TN participants whose network changed",
+            [str(len(r["diff"]["tn_moves"])) for r in results],
+        ),
         ("sessions changed", [str(len(r["diff"]["sessions"])) for r in results]),
         ("visits changed", [str(len(r["diff"]["visits"])) for r in results]),
         ("rules affected", [",".join(r["diff"]["rules"]) or "-" for r in results]),
