@@ -47,12 +47,14 @@ from composer.model.instance import BvProgramme, Instance
 from composer.model.plan import Cluster, Session
 from composer.objective.calendar import bv_days, bv_targets, leader_rank
 from composer.solvers.calendar.chains import (
+    HAND_OVER_SECONDS,
     Chain,
     Segment,
     add_chain,
     deviation,
     earliest_dates,
     greedy_dates,
+    hand_over,
     keep_or_date_anew,
     kept_dates,
     largest_gap,
@@ -213,9 +215,9 @@ def solve_bv_task(task: BvTask) -> BvOutcome:
     )
 
 
-HAND_OVER_SECONDS = 2.0
-"""Time for each check of which cluster, guided by another coordinator, lets the
-coordinator's other clusters fit (the fix of an infeasible B6 calendar)."""
+def _shortened(task: BvTask, clusters: tuple[BvCluster, ...]) -> BvTask:
+    """``task`` with only ``clusters``, and a short time limit: a hand-over check."""
+    return replace(task, clusters=clusters, time_limit=min(task.time_limit, HAND_OVER_SECONDS))
 
 
 def _solve_chains(task: BvTask, probe: bool = True) -> BvOutcome:
@@ -279,7 +281,18 @@ def _solve_chains(task: BvTask, probe: bool = True) -> BvOutcome:
     if run.status == "infeasible":
         total = sum(item.chain.count for item in task.clusters)
         kept = any(item.keeps for item in task.clusters)  # dated anew next: probe then
-        movable = _hand_over(task) if probe and task.coordinator and not kept else []
+        movable = (
+            hand_over(
+                task.clusters,
+                lambda rest: (
+                    _solve_chains(_shortened(task, rest), probe=False).status
+                    in {"optimal", "feasible"}
+                ),
+                lambda item: item.cluster,
+            )
+            if probe and task.coordinator and not kept
+            else []
+        )
         give = (
             f"give {' or '.join(movable)} another coordinator (B4; the others then fit)"
             if movable
@@ -342,20 +355,6 @@ class BvPrepared:
     notes: list[str]
     infeasible: bool
     years: list[str]
-
-
-def _hand_over(task: BvTask) -> list[str]:
-    """The clusters of ``task`` without which the coordinator's other clusters fit (a
-    short solve each; one that cannot tell in time is not named)."""
-    found = []
-    for item in task.clusters:
-        rest = tuple(other for other in task.clusters if other is not item)
-        if not rest:
-            continue
-        trial = replace(task, clusters=rest, time_limit=min(task.time_limit, HAND_OVER_SECONDS))
-        if _solve_chains(trial, probe=False).status in {"optimal", "feasible"}:
-            found.append(item.cluster)
-    return found
 
 
 def kept_meetings(sessions: Iterable[Session]) -> dict[str, list[tuple[int, str]]]:

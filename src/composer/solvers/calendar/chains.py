@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -129,6 +129,29 @@ def largest_gap(chain: Chain, gap: int, one_per_month: bool) -> int | None:
             (mid, high) if earliest_dates(chain, mid, one_per_month)[1] is None else (low, mid - 1)
         )
     return low
+
+
+HAND_OVER_SECONDS = 2.0
+"""Time for each check of which group, led by someone else, lets a leader's other groups
+fit (the fix of an infeasible B6 or T4 calendar, :func:`hand_over`)."""
+
+GroupT = TypeVar("GroupT")
+
+
+def hand_over(
+    groups: Sequence[GroupT],
+    fits_without: Callable[[tuple[GroupT, ...]], bool],
+    name: Callable[[GroupT], str],
+) -> list[str]:
+    """The names of the ``groups`` of one leader without which the others fit: each
+    checked by ``fits_without`` on the rest (a short solve; one that cannot tell in time
+    says no, so the group is not named)."""
+    found = []
+    for group in groups:
+        rest = tuple(other for other in groups if other is not group)
+        if rest and fits_without(rest):
+            found.append(name(group))
+    return found
 
 
 def upper_bound(model: cp_model.CpModel, var: cp_model.IntVar) -> int:

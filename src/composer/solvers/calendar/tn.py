@@ -41,10 +41,12 @@ from ortools.sat.python import cp_model
 
 from composer.model.plan import Session
 from composer.solvers.calendar.chains import (
+    HAND_OVER_SECONDS,
     Chain,
     add_chain,
     earliest_dates,
     greedy_dates,
+    hand_over,
     keep_or_date_anew,
     kept_dates,
     largest_gap,
@@ -217,9 +219,9 @@ def solve_tn_task(task: TnTask) -> TnOutcome:
     )
 
 
-HAND_OVER_SECONDS = 2.0
-"""Time for each check of which network, led by someone else, lets a facilitator's other
-networks fit (the fix of an infeasible T4 calendar)."""
+def _shortened(task: TnTask, series: tuple[TnSeries, ...]) -> TnTask:
+    """``task`` with only ``series``, and a short time limit: a hand-over check."""
+    return replace(task, series=series, time_limit=min(task.time_limit, HAND_OVER_SECONDS))
 
 
 def _solve_series(task: TnTask, probe: bool = True) -> TnOutcome:
@@ -315,7 +317,18 @@ def _solve_series(task: TnTask, probe: bool = True) -> TnOutcome:
     names = ", ".join(s.network for s in task.series)
     if run.status == "infeasible":
         kept = any(s.keeps for s in task.series)  # dated anew next: probe then
-        movable = _hand_over(task) if probe and not kept else []
+        movable = (
+            hand_over(
+                task.series,
+                lambda rest: (
+                    _solve_series(_shortened(task, rest), probe=False).status
+                    in {"optimal", "feasible"}
+                ),
+                lambda series: series.network,
+            )
+            if probe and not kept
+            else []
+        )
         give = (
             f"give {' or '.join(movable)} another procesbegeleider (the others then fit)"
             if movable
@@ -333,20 +346,6 @@ def _solve_series(task: TnTask, probe: bool = True) -> TnOutcome:
             f"within {task.time_limit:.1f}s; raise --time-limit"
         )
     return outcome
-
-
-def _hand_over(task: TnTask) -> list[str]:
-    """The networks of ``task`` without which the facilitator's other networks fit (a
-    short solve each; one that cannot tell in time is not named)."""
-    found = []
-    for series in task.series:
-        rest = tuple(other for other in task.series if other is not series)
-        if not rest:
-            continue
-        trial = replace(task, series=rest, time_limit=min(task.time_limit, HAND_OVER_SECONDS))
-        if _solve_series(trial, probe=False).status in {"optimal", "feasible"}:
-            found.append(series.network)
-    return found
 
 
 def check_series_alone(series: TnSeries, gap: int) -> tuple[str, int] | None:
