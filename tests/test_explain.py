@@ -1014,3 +1014,15 @@ def test_two_wishes_can_be_dropped_in_one_change() -> None:
     relaxed = apply_or_none(instance, combined_relaxation([e]))
     assert relaxed is not None and len(relaxed.bv.wishes) == 2
     assert {(w.school_a, w.school_b) for w in relaxed.bv.wishes} == {("p0", "p1"), ("p2", "p3")}
+
+
+def test_a_new_coordinator_is_offered_for_the_fewest_clusters_that_do() -> None:
+    # twelve po schools and no coordinator: they form 2 clusters (6 + 6) or 3 (4 + 4 + 4).
+    # The new coordinator was offered for the most clusters the part could form (3),
+    # reading as if the region needed three; the fewest with which the rules hold is 2
+    schools = [bv_school(f"p{i:02d}", lat=52.0 + 0.001 * i) for i in range(12)]
+    instance = make_instance(bv_data(schools, coordinators=[]))
+    (e,) = [x for x in explain(instance, time_limit=5) if x.programme == "bv"]
+    (r,) = e.relaxations
+    assert r.change.operations[0].rows[0]["max_groups"] == 2
+    assert r.text.startswith("add an OCW coordinator for region r1 who may guide 2 cluster(s)")

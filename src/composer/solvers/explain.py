@@ -1115,21 +1115,8 @@ class BvExplainModel(ExplainModel):
         new_id = next(
             cid for n in itertools.count(1) if (cid := f"OCW-NEW-{region}-{n}") not in taken
         )
-        row = {
-            "id": new_id,
-            "name": f"new OCW coordinator for {region} (to be named)",
-            "role": "ocw_coordinator",
-            "regions": [region],
-            "max_groups": max(1, most),
-        }
-        text = (
-            f"add an OCW coordinator for region {region} who may guide {max(1, most)} "
-            f"cluster(s) ({new_id}: give the row a real name and id)"
-        )
-        change = ChangeFile(
-            description=text, operations=(AddOp(op="add", what="facilitators", rows=(row,)),)
-        )
-        return change, 8, text
+        change = new_coordinator_change(new_id, region, max(1, most))
+        return change, 8, change.description
 
     def _deferral(self, school_id: str) -> Relaxation:
         school = self.inst.schools[self.inst.index.school[school_id]]
@@ -1199,6 +1186,62 @@ class BvExplainModel(ExplainModel):
 
 Builder = Callable[[Instance], ExplainModel]
 ApplyFn = Callable[[Instance, ChangeFile], Instance | None]
+
+
+def new_coordinator_change(new_id: str, region: str, clusters: int) -> ChangeFile:
+    """Add OCW coordinator ``new_id`` for ``region`` who may guide ``clusters`` clusters,
+    to be named by the planner (B4)."""
+    row = {
+        "id": new_id,
+        "name": f"new OCW coordinator for {region} (to be named)",
+        "role": "ocw_coordinator",
+        "regions": [region],
+        "max_groups": clusters,
+    }
+    text = (
+        f"add an OCW coordinator for region {region} who may guide {clusters} cluster(s) "
+        f"({new_id}: give the row a real name and id)"
+    )
+    return ChangeFile(
+        description=text, operations=(AddOp(op="add", what="facilitators", rows=(row,)),)
+    )
+
+
+def _least_new_coordinators(
+    result: Explanation, instance: Instance, build: Builder, apply: ApplyFn, time_limit: float
+) -> None:
+    """Give each new coordinator of ``result``'s change the fewest clusters with which the
+    change still makes the rules hold (a bisection over ``max_groups``, the other changes
+    applied): offered with the most clusters their part could form, they read as if the
+    region needed a coordinator for all of them (23 on midden-nederland, where 2 will do)."""
+
+    def holds(relaxations: list[Relaxation]) -> bool:
+        trial: Instance | None = instance
+        for r in relaxations:
+            trial = apply(trial, r.change) if trial is not None else None
+        if trial is None:
+            return False
+        model = build(trial)
+        return model.check(list(model.groups), time_limit)[0] == "feasible"
+
+    for i, r in enumerate(result.relaxations):
+        ops = r.change.operations
+        if not (len(ops) == 1 and isinstance(ops[0], AddOp) and ops[0].what == "facilitators"):
+            continue
+        row = ops[0].rows[0]
+        if not str(row.get("id", "")).startswith("OCW-NEW-"):
+            continue
+
+        def with_clusters(k: int, r: Relaxation = r, row: dict[str, Any] = row) -> Relaxation:
+            change = new_coordinator_change(row["id"], row["regions"][0], k)
+            return replace(r, change=change, text=change.description)
+
+        low, high = 1, int(row["max_groups"])
+        while low < high:
+            mid = (low + high) // 2
+            trial = [*result.relaxations[:i], with_clusters(mid), *result.relaxations[i + 1 :]]
+            low, high = (low, mid) if holds(trial) else (mid + 1, high)
+        result.relaxations[i] = with_clusters(low)
 
 
 @dataclass(frozen=True)
@@ -1508,6 +1551,8 @@ def explain_part(
         _greedy_relaxation(
             result, instance, model, build, apply, time_limit, rounds, max_trials, decide
         )
+    if result.relaxed_status == "feasible":
+        _least_new_coordinators(result, instance, build, apply, time_limit)
     result.further_rules = _further_rules(result, model)
     return result, model
 
