@@ -49,6 +49,7 @@ from composer.objective.calendar import bv_days, bv_targets, leader_rank
 from composer.solvers.calendar.chains import (
     HAND_OVER_SECONDS,
     Chain,
+    KeepWishes,
     Segment,
     add_chain,
     deviation,
@@ -61,7 +62,6 @@ from composer.solvers.calendar.chains import (
     matched_previous,
     most_per_segment,
     nearest_bound,
-    upper_bound,
 )
 from composer.solvers.cpsat import run_cpsat
 
@@ -230,7 +230,7 @@ def _solve_chains(task: BvTask, probe: bool = True) -> BvOutcome:
     model = cp_model.CpModel()
     chains = []
     hosts = []
-    changes: list[cp_model.LinearExpr] = []  # hosts wished kept but changed
+    wishes = KeepWishes(model)  # hosts of the plan re-planned, kept where B5 lets them
     for ci, (item, hint) in enumerate(zip(task.clusters, greedy, strict=True)):
         chain_vars = add_chain(model, item.chain, f"c={ci}", task.gap, task.one_per_month)
         chains.append(chain_vars)
@@ -247,27 +247,19 @@ def _solve_chains(task: BvTask, probe: bool = True) -> BvOutcome:
             model.add(hosts[-1][m][s] == 1).with_name(f"kept_host[c={ci},m={m}]")
         for m, wished in enumerate(item.host_wish or ()):
             if wished is not None:
-                kept_host = model.new_bool_var(f"kept_host_wish[c={ci},m={m},s={wished}]")
-                model.add(kept_host <= hosts[-1][m][wished])
-                changes.append(1 - kept_host)
+                wishes.wish(hosts[-1][m][wished], f"kept_host_wish[c={ci},m={m},s={wished}]")
     if task.coordinator is not None:
         all_dates = [d for cv in chains for d in cv.dates]
         if len(all_dates) > 1:
             # B6: the coordinator never has two meetings on one day
             model.add_all_different(all_dates)
-    deviations = [dev for cv in chains for dev in cv.deviations]
-    # a host changed costs more than any calendar: one more than the spread can reach
-    change_weight = 1 + sum(upper_bound(model, dev) for dev in deviations)
-    model.minimize(
-        cp_model.LinearExpr.sum(deviations) + change_weight * cp_model.LinearExpr.sum(changes)
-    )
+    wishes.minimize([dev for cv in chains for dev in cv.deviations])
     run = run_cpsat(model, time_limit=task.time_limit, workers=task.workers, seed=task.seed)
     outcome = BvOutcome(task.coordinator, run.status)
     if run.has_solution:
         solver = run.solver
-        changed = sum(int(solver.value(c)) for c in changes)
-        outcome.objective = round(run.objective or 0) - change_weight * changed
-        outcome.bound = run.bound if not changes else None
+        outcome.objective = wishes.own_objective(solver, run.objective)
+        outcome.bound = wishes.bound(run.bound)
         for item, cv, host in zip(task.clusters, chains, hosts, strict=True):
             outcome.meetings[item.cluster] = [
                 (

@@ -161,6 +161,40 @@ def upper_bound(model: cp_model.CpModel, var: cp_model.IntVar) -> int:
     return int(domain[-1])
 
 
+class KeepWishes:
+    """Choices of the plan re-planned to keep where the rules let them (a host, a
+    helper): each one broken costs more than any value the model's own objective terms
+    can take together, so only what must change does. The outcome reports the calendar's
+    own objective (the penalty taken out) and no proof while any wish is in the model."""
+
+    def __init__(self, model: cp_model.CpModel) -> None:
+        self.model = model
+        self.broken: list[cp_model.LinearExpr] = []
+        self.weight = 1
+
+    def wish(self, chosen: cp_model.IntVar, name: str) -> None:
+        """Keep the boolean ``chosen`` true where the rules allow (``name``: its label)."""
+        kept = self.model.new_bool_var(name)
+        self.model.add(kept <= chosen)
+        self.broken.append(1 - kept)
+
+    def minimize(self, terms: Sequence[cp_model.IntVar]) -> None:
+        """Minimise ``terms`` with every broken wish weighing one more than all of them."""
+        self.weight = 1 + sum(upper_bound(self.model, term) for term in terms)
+        self.model.minimize(
+            cp_model.LinearExpr.sum(terms) + self.weight * cp_model.LinearExpr.sum(self.broken)
+        )
+
+    def own_objective(self, solver: cp_model.CpSolver, objective: float | None) -> int:
+        """The solved objective without the penalty of the wishes broken."""
+        broken = sum(int(solver.value(b)) for b in self.broken)
+        return round(objective or 0) - self.weight * broken
+
+    def bound(self, bound: float | None) -> float | None:
+        """The solve's bound, or None with wishes (it bounds the penalised objective)."""
+        return None if self.broken else bound
+
+
 def greedy_dates(chain: Chain, gap: int, one_per_month: bool, taken: set[int]) -> list[int] | None:
     """Dates closest to the targets (never on a day in ``taken``), chain order kept.
 

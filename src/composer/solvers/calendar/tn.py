@@ -43,6 +43,7 @@ from composer.model.plan import Session
 from composer.solvers.calendar.chains import (
     HAND_OVER_SECONDS,
     Chain,
+    KeepWishes,
     add_chain,
     earliest_dates,
     greedy_dates,
@@ -53,7 +54,6 @@ from composer.solvers.calendar.chains import (
     matched_previous,
     most_per_segment,
     nearest_bound,
-    upper_bound,
 )
 from composer.solvers.cpsat import run_cpsat
 
@@ -230,7 +230,7 @@ def _solve_series(task: TnTask, probe: bool = True) -> TnOutcome:
     procesbegeleider lets the others fit (each checked by solving without it)."""
     model = cp_model.CpModel()
     objective_terms: list[cp_model.IntVar] = []
-    changes: list[cp_model.LinearExpr] = []  # hosts and helpers wished kept but changed
+    wishes = KeepWishes(model)  # hosts and helpers of the plan re-planned (T2, T5)
     plans = []
     taken: set[int] = set()
     for ni, series in enumerate(task.series):
@@ -279,33 +279,23 @@ def _solve_series(task: TnTask, probe: bool = True) -> TnOutcome:
                 model.add(helper[m][p] == 1).with_name(f"kept_helper[n={ni},m={m},p={p}]")
         for m, wished in enumerate(series.host_wish or ()):
             if wished is not None:
-                kept_host = model.new_bool_var(f"kept_host_wish[n={ni},m={m},s={wished}]")
-                model.add(kept_host <= host[m][wished])
-                changes.append(1 - kept_host)
+                wishes.wish(host[m][wished], f"kept_host_wish[n={ni},m={m},s={wished}]")
         for m, picks in enumerate(series.helper_wish or ()):
             for p in picks:
-                kept_helper = model.new_bool_var(f"kept_helper_wish[n={ni},m={m},p={p}]")
-                model.add(kept_helper <= helper[m][p])
-                changes.append(1 - kept_helper)
+                wishes.wish(helper[m][p], f"kept_helper_wish[n={ni},m={m},p={p}]")
         objective_terms.extend(chain_vars.deviations)
         plans.append((chain_vars, host, helper))
     all_dates = [d for cv, _, _ in plans for d in cv.dates]
     if len(all_dates) > 1:
         # T4: one facilitator, never two meetings at once (same clock times: other days)
         model.add_all_different(all_dates)
-    # a host or helper changed costs more than any calendar: one more than the largest
-    # value the calendar's own terms can take together
-    change_weight = 1 + sum(upper_bound(model, term) for term in objective_terms)
-    model.minimize(
-        cp_model.LinearExpr.sum(objective_terms) + change_weight * cp_model.LinearExpr.sum(changes)
-    )
+    wishes.minimize(objective_terms)
     run = run_cpsat(model, time_limit=task.time_limit, workers=task.workers, seed=task.seed)
     outcome = TnOutcome(task.facilitator, run.status)
     if run.has_solution:
         solver = run.solver
-        changed = sum(int(solver.value(c)) for c in changes)
-        outcome.objective = round(run.objective or 0) - change_weight * changed
-        outcome.bound = run.bound if not changes else None
+        outcome.objective = wishes.own_objective(solver, run.objective)
+        outcome.bound = wishes.bound(run.bound)
         for series, (cv, host, helper) in zip(task.series, plans, strict=True):
             rows = []
             for m, date in enumerate(cv.dates):
