@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from composer.objective.bv import BvCostModel, cluster_terms
 
 if TYPE_CHECKING:
-    from composer.model.instance import Instance
+    from composer.model.instance import Instance, School
 
 
 def splittable(count: int, low: int, high: int, oversize: int = 0) -> bool:
@@ -102,13 +102,14 @@ def usable_sizes(
     ]
 
 
+def is_bv_eligible(school: School) -> bool:
+    """B1: the school is subsidised and receives no individual support."""
+    return school.bv_subsidy and not school.bv_individual_support
+
+
 def bv_eligible(instance: Instance) -> list[int]:
     """B1: positions of subsidised schools without individual support (instance order)."""
-    return [
-        i
-        for i, school in enumerate(instance.schools)
-        if school.bv_subsidy and not school.bv_individual_support
-    ]
+    return [i for i, school in enumerate(instance.schools) if is_bv_eligible(school)]
 
 
 def bv_support_excluded(instance: Instance) -> list[int]:

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from composer.bv_rules import is_bv_eligible
 from composer.calendar import (
     Busy,
     BusyIndex,
@@ -155,8 +156,7 @@ class _Side:
         """B1: the school is in the instance, subsidised and without individual support."""
         if school not in self.idx.school:
             return False
-        row = self.idx.school_of(school)
-        return row.bv_subsidy and not row.bv_individual_support
+        return is_bv_eligible(self.idx.school_of(school))
 
     def schools_of(self, participants: Iterable[str]) -> list[str]:
         return list(

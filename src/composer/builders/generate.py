@@ -64,6 +64,7 @@ from composer.builders.tables import (
     regions_of,
     to_school,
 )
+from composer.bv_rules import is_bv_eligible
 from composer.los_rules import blocks_fit
 from composer.model.index import great_circle_km
 from composer.model.instance import (
@@ -1458,7 +1459,7 @@ def readme_text(generated: Generated, preset: str, command: str) -> str:
     nets = inst.los.networks
     kinds = [lr.kind for lr in inst.learners]
     roles = [f.role for f in inst.facilitators]
-    eligible = [s for s in inst.schools if s.bv_subsidy and not s.bv_individual_support]
+    eligible = [s for s in inst.schools if is_bv_eligible(s)]
     sectors = [s.sector for s in inst.schools]
     names = {r.id: r.name for r in inst.regions}
     los_region_names = [names[r] for r in sorted({n.region for n in nets})]

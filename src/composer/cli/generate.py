@@ -132,6 +132,7 @@ def generate(
     from composer.builders.generate import generate as build
     from composer.builders.generate import readme_text
     from composer.builders.tables import load_tables
+    from composer.bv_rules import bv_eligible
     from composer.io import write_instance_into
     from composer.io.safe_write import atomic_write_text, check_output_dir, staged_dir
 
@@ -171,7 +172,7 @@ def generate(
         written = write_instance_into(inst, tmp, fmt)
         atomic_write_text(tmp / "README.md", readme_text(result, preset, command))
     target = out / written.relative_to(tmp) if written != tmp else out
-    eligible = sum(1 for s in inst.schools if s.bv_subsidy and not s.bv_individual_support)
+    eligible = len(bv_eligible(inst))
     click.echo(
         f"wrote {target}: {len(inst.schools)} schools ({eligible} BV-eligible), "
         f"{len(inst.learners)} learners, {len(inst.los.networks)} LOS networks, "
