@@ -173,22 +173,17 @@ def _plain(value: Any) -> str:
     return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
-def _row_matches(
-    row: dict[str, Any],
-    where: dict[str, Any],
-    columns: dict[str, Column],
-    rows: Sequence[dict[str, Any]],
-) -> bool:
-    """True when ``row`` has every value ``where`` asks for (read as cells of their
-    columns, so ``2027-02-20`` and ``noord`` compare as the instance's files write them)."""
-    for name, wanted in where.items():
-        path = _field_path(name, columns, rows)
-        if path is None or not _has_path(row, path):
+def _row_matches(row: dict[str, Any], narrow: Sequence[tuple[tuple[str, ...], str]]) -> bool:
+    """True when ``row`` has, at every field path of ``narrow``, its value (values read as
+    cells of their columns, so ``2027-02-20`` and ``noord`` compare as the instance's
+    files write them)."""
+    for path, wanted in narrow:
+        if not _has_path(row, path):
             return False
         value: Any = row
         for part in path:
             value = value[part]
-        if _plain(value) != _plain(_cell(columns.get(name.lower()), wanted)):
+        if _plain(value) != wanted:
             return False
     return True
 
@@ -270,17 +265,24 @@ def apply_change(
         rows, key = _rows(data, op.what)
         spec = TABLE_BY_PATH.get(COLLECTION_PATHS[op.what][0])
         columns = spec.by_name if spec is not None else {}
+        narrow: list[tuple[tuple[str, ...], str]] = []  # where: (field path, value as text)
         if not isinstance(op, AddOp):
-            unknown = [f for f in op.where if _field_path(f, columns, rows) is None]
+            paths = {name: _field_path(name, columns, rows) for name in op.where}
+            unknown = [name for name, path in paths.items() if path is None]
             for name in unknown:
                 issues.append(
                     _no_field(op.what, name, columns, where(i), f"where.{name}", in_where=True)
                 )
             if unknown:
                 continue
+            narrow = [
+                (path, _plain(_cell(columns.get(name.lower()), op.where[name])))
+                for name, path in paths.items()
+                if path is not None
+            ]
         if isinstance(op, RemoveOp):
             wanted = set(op.ids)
-            chosen = [r for r in rows if _row_matches(r, op.where, columns, rows)]
+            chosen = [r for r in rows if _row_matches(r, narrow)]
             found = {str(r.get(key)) for r in chosen}
             for missing in sorted(wanted - found):
                 issues.append(
@@ -294,9 +296,7 @@ def apply_change(
                     )
                 )
             rows[:] = [
-                r
-                for r in rows
-                if str(r.get(key)) not in wanted or not _row_matches(r, op.where, columns, rows)
+                r for r in rows if str(r.get(key)) not in wanted or not _row_matches(r, narrow)
             ]
         elif isinstance(op, AddOp):
             for row in op.rows:
@@ -311,7 +311,7 @@ def apply_change(
             hits = [
                 k
                 for k, r in enumerate(rows)
-                if str(r.get(key)) == op.id and _row_matches(r, op.where, columns, rows)
+                if str(r.get(key)) == op.id and _row_matches(r, narrow)
             ]
             if not hits:
                 issues.append(

@@ -277,9 +277,10 @@ def nearby_pool(task: PartTask, dist: np.ndarray, wishes: _Wishes, make: object)
     make_col = make  # Callable[[Sequence[int]], Column]
     pool: dict[tuple[tuple[int, ...], int], Column] = {}
     n = task.n
+    sizes = task.sizes()
     for a in range(n):
         order = [int(j) for j in np.argsort(dist[a], kind="stable") if j != a]
-        for s in task.sizes():
+        for s in sizes:
             nearest = [a, *order[: s - 1]]
             grown = [a]
             while len(grown) < s:

@@ -1792,10 +1792,11 @@ def _bv_planned_around(model: BvExplainModel) -> set[tuple[str, str, str]]:
     stage leaves its schools unclustered, :func:`composer.bv_rules.wish_conflicts`)."""
     inst = model.inst
     left_out = {inst.schools[s].id for s in model.layout.left_out}
+    conflicts = wish_conflicts(inst, model.layout)
     contradicted = {
         inst.schools[s].id
         for part in model.layout.parts
-        if part.key in wish_conflicts(inst, model.layout)
+        if part.key in conflicts
         for s in part.schools
     }
     return {
