@@ -890,11 +890,11 @@ def test_a_merge_is_offered_only_where_the_sector_has_another_region() -> None:
 def test_deferring_every_school_of_an_impossible_count_is_proven() -> None:
     # three po schools, the only ones of their sector (B8: too few for a cluster, and no
     # region to merge with): no change helps but deferring them all (3 x 5; one cluster
-    # of 7 is offered but does not help). Each set of deferrals was a combination of its
-    # own to the cheapest-change search: the rounds ran out and the greedy answer said
-    # "still not enough". The schools are alike to the model (no wish names them), so
-    # only the first k of them are tried. (Written for five schools without a
-    # coordinator, which now get a new coordinator: see the next tests.)
+    # of 7 is offered but does not help), proven. This was written for five schools
+    # without a coordinator, whose deferrals, tried one set at a time, ran the rounds out
+    # ("still not enough"); those now get a new coordinator (see the tests below), and
+    # the prefix-only search over alike deferrals is guarded by
+    # test_a_coordinator_shortage_of_many_alike_schools_is_proven.
     from composer.replan import explanation_lines
 
     instance = make_instance(bv_data([bv_school(f"p{i}") for i in range(3)]))
